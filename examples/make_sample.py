@@ -1,0 +1,89 @@
+"""Regenerate the sample CRM export shipped in examples/ (deterministic: seed 7).
+
+    python examples/make_sample.py
+
+Leads are drawn around a few realistic archetypes (the seed's ideal prospect, price hunters,
+small curious companies, ...) so fit, profiles, segments and mix give a readable picture.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+FACTOR_KEYS = (
+    "buyer_maturity", "buyer_knowledge", "buyer_influence", "company_size",
+    "product_complexity", "interest", "availability", "price_sensitivity",
+    "competition", "purchase_history",
+)
+# Archetype centres on the 1..5 scale, in FACTOR_KEYS order, and their share of leads.
+ARCHETYPES = {
+    "Enterprise champion": ((1, 2, 1, 1, 3, 2, 2, 2, 3, 1), 0.18),
+    "Price hunter":        ((2, 3, 3, 3, 1, 2, 2, 5, 5, 3), 0.22),
+    "Curious small firm":  ((4, 4, 3, 5, 2, 2, 1, 4, 3, 5), 0.25),
+    "Complex project":     ((3, 1, 2, 1, 5, 3, 3, 2, 4, 2), 0.15),
+    "Cold contact":        ((5, 4, 5, 3, 3, 5, 5, 4, 3, 5), 0.20),
+}
+INDUSTRIES = ("Manufacturing", "Logistics", "Retail", "Energy", "Healthcare", "Construction")
+REGIONS = ("North", "South", "East", "West")
+OWNERS = ("Anna", "Bjorn", "Carla", "David", "Eva")
+COMPANY_WORDS = ("Nordic", "Atlas", "Vega", "Polar", "Delta", "Orion", "Kappa", "Lumen",
+                 "Falk", "Birch", "Granite", "Harbor", "Iron", "Juniper", "Kestrel")
+COMPANY_KINDS = ("Industries", "Systems", "Logistics", "AB", "Group", "Works", "Partners")
+
+
+def make_leads(n: int = 3000, seed: int = 7) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    names = list(ARCHETYPES)
+    shares = np.array([ARCHETYPES[k][1] for k in names])
+    kind = rng.choice(len(names), size=n, p=shares / shares.sum())
+    centres = np.array([ARCHETYPES[k][0] for k in names], dtype=float)[kind]
+    factors = np.clip(np.rint(centres + rng.normal(0, 0.8, size=centres.shape)), 1, 5)
+    factors = factors.astype(int)
+
+    complexity = factors[:, 4]
+    size = factors[:, 3]
+    # Deal value grows with company size (1 = large) and solution complexity.
+    price = np.round(rng.lognormal(np.log(8000) + 0.45 * (5 - size) + 0.25 * complexity, 0.5), -2)
+    in_target_market = rng.random(n) < np.where(kind == 4, 0.3, 0.8)
+    reached_by_marketing = rng.random(n) < np.where(np.isin(kind, (0, 2)), 0.75, 0.45)
+    in_sales_plan = rng.random(n) < np.where(np.isin(kind, (0, 3)), 0.85, 0.4)
+    fit = 1 - (factors - 1).sum(axis=1) / 40
+    won = rng.random(n) < np.clip(fit ** 2 * 0.9, 0.02, 0.9)
+    created = pd.Timestamp("2025-12-01") - pd.to_timedelta(rng.integers(0, 365, n), unit="D")
+
+    frame = pd.DataFrame({
+        "lead_id": [f"L{i:05d}" for i in range(1, n + 1)],
+        "company": [f"{rng.choice(COMPANY_WORDS)} {rng.choice(COMPANY_KINDS)}" for _ in range(n)],
+        "industry": rng.choice(INDUSTRIES, n),
+        "region": rng.choice(REGIONS, n),
+        "owner": rng.choice(OWNERS, n),
+        "created": created.strftime("%Y-%m-%d"),
+    })
+    for j, key in enumerate(FACTOR_KEYS):
+        frame[key] = factors[:, j]
+    frame["price"] = price
+    frame["complexity"] = complexity
+    frame["in_sales_plan"] = in_sales_plan
+    frame["reached_by_marketing"] = reached_by_marketing
+    frame["in_target_market"] = in_target_market
+    frame["stage"] = np.where(won, "Won", rng.choice(["Open", "Lost"], n, p=[0.55, 0.45]))
+    frame["revenue"] = np.where(won, price, 0.0)
+    # What the sales rep recorded; mostly the rules' answer, sometimes a deviation.
+    frame["recorded_status"] = np.where(
+        fit > 0.7, "Qualified", np.where(fit > 0.45, "Nurture", "Disqualified"))
+    flip = rng.random(n) < 0.06
+    frame.loc[flip, "recorded_status"] = rng.choice(["Qualified", "Nurture"], int(flip.sum()))
+    # A CRM export is never perfectly clean: a few blanks the scorer must skip.
+    blanks = rng.random((n, len(FACTOR_KEYS))) < 0.02
+    for j, key in enumerate(FACTOR_KEYS):
+        frame[key] = frame[key].astype("Int64").mask(blanks[:, j])
+    return frame
+
+
+if __name__ == "__main__":
+    out = Path(__file__).with_name("leads.csv")
+    make_leads().to_csv(out, index=False)
+    print(f"wrote {out}")

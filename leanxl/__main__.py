@@ -1,0 +1,5 @@
+import sys
+
+from leanxl.cli import main
+
+sys.exit(main())
