@@ -1,0 +1,1 @@
+"""Bridges to spreadsheet hosts: xlwings classic UDFs and xlwings Server."""

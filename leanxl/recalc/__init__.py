@@ -1,0 +1,1 @@
+"""Headless recalculation of workbooks: leanxl calls by kernel, standard formulas by LibreOffice."""

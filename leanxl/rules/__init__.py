@@ -1,0 +1,1 @@
+"""Decision tables: parse S-FEEL cells, validate, compile to kernel arrays, evaluate."""

@@ -1,0 +1,1 @@
+"""Templated workbook: build the template, refresh it from CRM data, charts."""
