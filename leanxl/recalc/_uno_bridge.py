@@ -1,0 +1,240 @@
+"""LibreOffice worker: drives one headless ``soffice`` over UNO for the recalc engine.
+
+Run by a Python that can ``import uno`` (Debian's ``python3-uno`` is for the system
+``/usr/bin/python3``, which is often not the venv's interpreter), so this file imports nothing
+from leanxl and speaks length-prefixed pickles of builtins on stdin/stdout::
+
+    python3 _uno_bridge.py SOFFICE PROFILE_DIR PIPE_NAME
+
+Requests are tuples ``(op, *args)``; each gets ``("ok", result)`` or ``("error", text)``.
+One ``soffice`` serves every workbook of the worker: it starts once, documents are opened,
+recalculated and closed in it.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import struct
+import subprocess
+import sys
+import time
+import traceback
+from typing import Any
+
+import uno  # type: ignore[import-not-found]
+from com.sun.star.beans import PropertyValue  # type: ignore[import-not-found]
+
+# Formulas that make LibreOffice hold a given error value (leanxl results that are errors).
+ERROR_FORMULAS = {
+    "#N/A": "=NA()",
+    "#DIV/0!": "=1/0",
+    "#NUM!": "=SQRT(-1)",
+    "#VALUE!": '="a"+1',
+    "#NAME?": "=LEANXL_ERROR_NAME()",
+    "#REF!": "=#REF!",
+}
+
+
+def _as_value(v: Any) -> Any:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return 1.0 if v else 0.0
+    return v
+
+
+def _as_formula(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, tuple):
+        return ERROR_FORMULAS.get(v[1], '="a"+1')
+    if isinstance(v, bool):
+        return "=TRUE()" if v else "=FALSE()"
+    if isinstance(v, (int, float)):
+        return f"={float(v)!r}"
+    return '="' + str(v).replace('"', '""') + '"'
+
+
+def _prop(name: str, value: Any) -> Any:
+    p = PropertyValue()
+    p.Name = name
+    p.Value = value
+    return p
+
+
+class Office:
+    def __init__(self, soffice: str, profile: str, pipe: str) -> None:
+        url = "file://" + profile
+        self.proc = subprocess.Popen(
+            [soffice, f"-env:UserInstallation={url}", "--headless", "--invisible", "--nologo",
+             "--norestore", "--nodefault", "--nolockcheck",
+             f"--accept=pipe,name={pipe};urp;StarOffice.ComponentContext"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True)
+        local = uno.getComponentContext()
+        resolver = local.ServiceManager.createInstanceWithContext(
+            "com.sun.star.bridge.UnoUrlResolver", local)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                ctx = resolver.resolve(f"uno:pipe,name={pipe};urp;StarOffice.ComponentContext")
+                break
+            except Exception:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("soffice did not start") from None
+                time.sleep(0.05)
+        self.desktop = ctx.ServiceManager.createInstanceWithContext(
+            "com.sun.star.frame.Desktop", ctx)
+        self.doc: Any = None
+
+    # --- documents -------------------------------------------------------------------------
+    def open(self, path: str) -> list[tuple[str, int, int]]:
+        self.close()
+        self.doc = self.desktop.loadComponentFromURL(
+            uno.systemPathToFileUrl(path), "_blank", 0,
+            (_prop("Hidden", True),))
+        if self.doc is None or not hasattr(self.doc, "Sheets"):
+            raise RuntimeError("LibreOffice could not open it as a spreadsheet")
+        # Leanxl cells are written first and the whole book is calculated once after.
+        self.doc.enableAutomaticCalculation(False)
+        out = []
+        sheets = self.doc.Sheets
+        for i in range(sheets.Count):
+            sh = sheets.getByIndex(i)
+            cur = sh.createCursor()
+            cur.gotoEndOfUsedArea(False)
+            a = cur.RangeAddress
+            out.append((sh.Name, a.EndRow + 1, a.EndColumn + 1))
+        return out
+
+    def close(self) -> None:
+        if self.doc is not None:
+            try:
+                self.doc.close(True)
+            except Exception:
+                self.doc.dispose()
+            self.doc = None
+
+    def _sheet(self, index: int) -> Any:
+        return self.doc.Sheets.getByIndex(index)
+
+    def read(self, index: int, r1: int, c1: int, r2: int, c2: int) -> list[list[Any]]:
+        """Values of a 0-based block: numbers, text, '' blank, None for an error.
+
+        Error codes cost one UNO round trip per cell, so they are asked separately
+        (:meth:`errors`) and only for the cells that need them.
+        """
+        rng = self._sheet(index).getCellRangeByPosition(c1, r1, c2, r2)
+        return [list(r) for r in rng.getDataArray()]
+
+    def errors(self, index: int, cells: list[tuple[int, int]]) -> list[int]:
+        """LibreOffice error numbers of these 0-based cells (32767 is #N/A)."""
+        sh = self._sheet(index)
+        return [sh.getCellByPosition(c, r).getError() for r, c in cells]
+
+    def store(self, path: str) -> None:
+        """Save the calculated document as xlsx (read back for the formulas' results)."""
+        self.doc.storeToURL(uno.systemPathToFileUrl(path),
+                            (_prop("FilterName", "Calc MS Excel 2007 XML"),))
+
+    def used(self) -> list[tuple[int, int]]:
+        out = []
+        sheets = self.doc.Sheets
+        for i in range(sheets.Count):
+            cur = sheets.getByIndex(i).createCursor()
+            cur.gotoEndOfUsedArea(False)
+            a = cur.RangeAddress
+            out.append((a.EndRow + 1, a.EndColumn + 1))
+        return out
+
+    def write(self, blocks: list[tuple[int, int, int, list[list[Any]]]]) -> None:
+        """Put leanxl results in blocks ``(sheet, row0, col0, rows)``; ``('#E', code)`` = error.
+
+        A block without errors goes in as constants (one ``setDataArray``).  A block with
+        errors goes in as one ``setFormulaArray`` of tiny formulas (``=NA()``, ``=12.5``,
+        ``="text"``): setting error cells one by one costs a UNO round trip each.
+        """
+        for index, r0, c0, rows in blocks:
+            sh = self._sheet(index)
+            width = max(len(r) for r in rows)
+            rng = sh.getCellRangeByPosition(c0, r0, c0 + width - 1, r0 + len(rows) - 1)
+            has_error = any(isinstance(v, tuple) for row in rows for v in row)
+            if has_error:
+                rng.setFormulaArray(tuple(
+                    tuple(_as_formula(row[c] if c < len(row) else None) for c in range(width))
+                    for row in rows))
+            else:
+                rng.setDataArray(tuple(
+                    tuple(_as_value(row[c] if c < len(row) else None) for c in range(width))
+                    for row in rows))
+
+    def clear_array(self, index: int, r1: int, c1: int, r2: int, c2: int) -> None:
+        """Remove an array formula (Excel's spill) so its cells can take single values."""
+        rng = self._sheet(index).getCellRangeByPosition(c1, r1, c2, r2)
+        try:
+            rng.setArrayFormula("")
+        except Exception:
+            pass  # not an array formula after all
+        rng.clearContents(1 | 2 | 4 | 16)  # VALUE | DATETIME | STRING | FORMULA
+
+    def calc(self) -> None:
+        self.doc.calculateAll()
+
+    def quit(self) -> None:
+        self.close()
+        try:
+            self.desktop.terminate()
+        except Exception:
+            pass
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+
+
+def _send(out: Any, obj: Any) -> None:
+    data = pickle.dumps(obj, protocol=4)
+    out.write(struct.pack("<Q", len(data)))
+    out.write(data)
+    out.flush()
+
+
+def _recv(inp: Any) -> Any:
+    head = inp.read(8)
+    if len(head) < 8:
+        return None
+    (size,) = struct.unpack("<Q", head)
+    return pickle.loads(inp.read(size))
+
+
+def main() -> int:
+    soffice, profile, pipe = sys.argv[1:4]
+    inp, out = sys.stdin.buffer, sys.stdout.buffer
+    sys.stdout = sys.stderr  # nothing but frames on the real stdout
+    try:
+        office = Office(soffice, profile, pipe)
+    except Exception as exc:
+        _send(out, ("error", f"{type(exc).__name__}: {exc}"))
+        return 1
+    _send(out, ("ok", "ready"))
+    while True:
+        req = _recv(inp)
+        if req is None or req[0] == "quit":
+            office.quit()
+            if req is not None:
+                _send(out, ("ok", None))
+            return 0
+        try:
+            result = getattr(office, req[0])(*req[1:])
+            _send(out, ("ok", result))
+        except Exception as exc:
+            # The caller reports it per file; the traceback goes to our stderr for the log.
+            traceback.print_exc()
+            msg = getattr(exc, "Message", "") or str(exc)
+            _send(out, ("error", f"{type(exc).__name__}: {msg}"))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

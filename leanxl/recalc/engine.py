@@ -1,0 +1,247 @@
+"""Engines that compute standard Excel formulas: LibreOffice headless, or pycel without it.
+
+Both offer the few operations the recalc loop needs: open a workbook, read a block of values,
+put leanxl results in as constants, recalculate, and give the final value of every formula
+cell.  Coordinates are 1-based (row, column); sheets are addressed by index.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from leanxl.errors import CellError, LeanxlError
+
+log = logging.getLogger(__name__)
+
+# LibreOffice's error numbers -> Excel's codes (what its xlsx export writes for each).
+LO_ERRORS = {32767: "#N/A", 532: "#DIV/0!", 519: "#VALUE!", 524: "#REF!", 525: "#NAME?",
+             521: "#NULL!", 502: "#VALUE!", 503: "#NUM!", 523: "#NUM!", 522: "#VALUE!"}
+FAST_PATH_HINT = (
+    "install LibreOffice for the fast, complete engine: `apt-get install libreoffice-calc-nogui "
+    "python3-uno` (or run scripts/setup.sh)")
+
+
+class EngineError(LeanxlError):
+    """The formula engine could not start, or died."""
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorMark:
+    """An error value read from the engine whose code has not been asked for yet."""
+
+
+ERROR_MARK = ErrorMark()
+
+
+class Engine(Protocol):
+    name: str
+
+    def open(self, path: Path) -> list[tuple[str, int, int]]: ...
+    def read(self, sheet: int, r1: int, c1: int, r2: int, c2: int) -> list[list[Any]]: ...
+    def error_codes(self, sheet: int, cells: list[tuple[int, int]]) -> list[str]: ...
+    def write(self, blocks: list[tuple[int, int, int, list[list[Any]]]]) -> None: ...
+    def clear_array(self, sheet: int, r1: int, c1: int, r2: int, c2: int) -> None: ...
+    def calculate(self) -> None: ...
+    def results(self, book: Any) -> dict[int, dict[tuple[int, int], Any]]: ...
+    def close_book(self) -> None: ...
+    def shutdown(self) -> None: ...
+
+
+# --- LibreOffice -------------------------------------------------------------------------------
+
+_PROFILE_XCU = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry"
+ xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load">
+<prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>1</value></prop></item>
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load">
+<prop oor:name="ODFRecalcMode" oor:op="fuse"><value>1</value></prop></item>
+</oor:items>
+"""
+_UNO_PYTHON: str | None = None
+
+
+def find_soffice() -> str | None:
+    """The ``soffice`` to use: ``$LEANXL_SOFFICE``, else the one on PATH."""
+    return os.environ.get("LEANXL_SOFFICE") or shutil.which("soffice") or shutil.which(
+        "libreoffice")
+
+
+def find_uno_python() -> str | None:
+    """A Python that can ``import uno`` (Debian's python3-uno serves the system python)."""
+    global _UNO_PYTHON
+    if _UNO_PYTHON is not None:
+        return _UNO_PYTHON or None
+    candidates = [os.environ.get("LEANXL_UNO_PYTHON", ""), sys.executable, "/usr/bin/python3",
+                  "/usr/lib/libreoffice/program/python", "/opt/libreoffice/program/python"]
+    for exe in candidates:
+        if exe and os.path.exists(exe):
+            ok = subprocess.run([exe, "-c", "import uno"], capture_output=True).returncode == 0
+            if ok:
+                _UNO_PYTHON = exe
+                return exe
+    _UNO_PYTHON = ""
+    return None
+
+
+def libreoffice_available() -> bool:
+    return find_soffice() is not None and find_uno_python() is not None
+
+
+class LibreOfficeEngine:
+    """One headless ``soffice`` (private profile) driven through a small UNO worker process.
+
+    The engine starts in the background when created; the first request waits for it, so
+    scanning the workbook overlaps LibreOffice's start-up.  It serves any number of workbooks.
+    """
+
+    name = "libreoffice"
+
+    def __init__(self) -> None:
+        soffice = find_soffice()
+        python = find_uno_python()
+        if soffice is None or python is None:
+            raise EngineError("LibreOffice is not available", suggestion=FAST_PATH_HINT)
+        self._tmp = Path(tempfile.mkdtemp(prefix="leanxl-lo-"))
+        profile = self._tmp / "profile"
+        (profile / "user").mkdir(parents=True)
+        (profile / "user" / "registrymodifications.xcu").write_text(_PROFILE_XCU)
+        pipe = f"leanxl-{os.getpid()}-{uuid.uuid4().hex[:12]}"
+        bridge = Path(__file__).with_name("_uno_bridge.py")
+        self._stderr = open(self._tmp / "bridge.log", "wb")  # noqa: SIM115 - lives with us
+        self._proc = subprocess.Popen(
+            [python, str(bridge), soffice, str(profile), pipe],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr)
+        self._ready = False
+        self._lock = threading.Lock()
+        self._book: Path | None = None
+
+    def _recv(self) -> Any:
+        import pickle
+
+        assert self._proc.stdout is not None
+        head = self._proc.stdout.read(8)
+        if len(head) < 8:
+            raise EngineError("the LibreOffice worker stopped", where=self._log_tail())
+        (size,) = struct.unpack("<Q", head)
+        return pickle.loads(self._proc.stdout.read(size))
+
+    def _log_tail(self) -> str:
+        try:
+            return (self._tmp / "bridge.log").read_text(errors="replace")[-400:].strip()
+        except OSError:
+            return ""
+
+    def _wait_ready(self) -> None:
+        if not self._ready:
+            status, value = self._recv()
+            if status != "ok":
+                raise EngineError(f"LibreOffice did not start: {value}",
+                                  suggestion=FAST_PATH_HINT)
+            self._ready = True
+
+    def _call(self, op: str, *args: Any) -> Any:
+        import pickle
+
+        with self._lock:
+            self._wait_ready()
+            data = pickle.dumps((op, *args), protocol=4)
+            assert self._proc.stdin is not None
+            try:
+                self._proc.stdin.write(struct.pack("<Q", len(data)) + data)
+                self._proc.stdin.flush()
+            except BrokenPipeError as exc:
+                raise EngineError("the LibreOffice worker stopped") from exc
+            status, value = self._recv()
+        if status != "ok":
+            raise EngineError(f"LibreOffice: {value}")
+        return value
+
+    @property
+    def alive(self) -> bool:
+        return self._proc.poll() is None
+
+    def open(self, path: Path) -> list[tuple[str, int, int]]:
+        # A private copy: LibreOffice writes lock files next to what it opens.
+        self._book = self._tmp / f"book{Path(path).suffix.lower()}"
+        shutil.copyfile(path, self._book)
+        return [tuple(s) for s in self._call("open", str(self._book))]  # type: ignore[misc]
+
+    def read(self, sheet: int, r1: int, c1: int, r2: int, c2: int) -> list[list[Any]]:
+        rows = self._call("read", sheet, r1 - 1, c1 - 1, r2 - 1, c2 - 1)
+        for row in rows:
+            for i, v in enumerate(row):
+                if v == "":
+                    row[i] = None
+                elif v is None:
+                    row[i] = ERROR_MARK
+        return rows
+
+    def error_codes(self, sheet: int, cells: list[tuple[int, int]]) -> list[str]:
+        nums = self._call("errors", sheet, [(r - 1, c - 1) for r, c in cells])
+        return [LO_ERRORS.get(n, "#VALUE!") for n in nums]
+
+    def write(self, blocks: list[tuple[int, int, int, list[list[Any]]]]) -> None:
+        out = []
+        for sheet, r0, c0, rows in blocks:
+            out.append((sheet, r0 - 1, c0 - 1, [
+                [("#E", v.code) if isinstance(v, CellError) else v for v in row]
+                for row in rows]))
+        self._call("write", out)
+
+    def clear_array(self, sheet: int, r1: int, c1: int, r2: int, c2: int) -> None:
+        self._call("clear_array", sheet, r1 - 1, c1 - 1, r2 - 1, c2 - 1)
+
+    def calculate(self) -> None:
+        self._call("calc")
+
+    def results(self, book: Any) -> dict[int, dict[tuple[int, int], Any]]:
+        """Every formula cell's value, read from the xlsx LibreOffice writes of the book.
+
+        LibreOffice's own xlsx export knows each result's type (``t="b"`` for TRUE/FALSE,
+        ``t="e"`` with Excel's error code), which its API only tells one cell at a time.
+        """
+        from leanxl.recalc.book import read_results
+
+        out_path = self._tmp / "calculated.xlsx"
+        self._call("store", str(out_path))
+        try:
+            return read_results(out_path, book)
+        finally:
+            out_path.unlink(missing_ok=True)
+
+    def close_book(self) -> None:
+        if self.alive and self._ready:
+            self._call("close")
+        if self._book is not None:
+            self._book.unlink(missing_ok=True)
+            self._book = None
+
+    def shutdown(self) -> None:
+        try:
+            if self.alive:
+                self._call("quit")
+                self._proc.wait(timeout=20)
+        except (EngineError, OSError, subprocess.TimeoutExpired):
+            self._proc.kill()
+            self._proc.wait()
+        finally:
+            self._stderr.close()
+            shutil.rmtree(self._tmp, ignore_errors=True)
+
+    def __enter__(self) -> LibreOfficeEngine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.shutdown()

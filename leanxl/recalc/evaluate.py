@@ -1,0 +1,546 @@
+"""Compute a workbook: leanxl cells with the registry, standard formulas with an engine.
+
+The loop, in dependency order both ways:
+
+1. group the leanxl cells by formula shape (``=LEANXL_FIT(B2:K2, Weights)`` filled down is one
+   group: one vectorised call with every row, split back per cell);
+2. evaluate the groups in leanxl-to-leanxl dependency order from the engine's values and put
+   the results into the engine as constants; recalculate the standard formulas;
+3. groups that read standard formulas (directly or through another group) are evaluated again
+   from the fresh values; when none changes, every cell is consistent, else back to 2.
+   A bounded number of passes; a loop that does not settle is a circular reference.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from leanxl.errors import CellError, WorkbookError
+from leanxl.recalc.book import BookInfo, LeanxlCell
+from leanxl.recalc.engine import ERROR_MARK, Engine, ErrorMark
+from leanxl.recalc.refs import Area, Name, Unsupported, cell_name, parse_arg
+
+log = logging.getLogger(__name__)
+
+MAX_PASSES = 12
+Box = tuple[int, int, int, int, int]  # sheet, r1, c1, r2, c2 (1-based, inclusive)
+
+
+@dataclass(slots=True)
+class Arg:
+    """A resolved argument: a row of each cell (``rowwise``), a fixed block, or a constant."""
+
+    kind: str  # "row" | "block" | "const"
+    box: Box | None = None  # for "row": sheet, dr, c1, dr, c2 (offsets from the cell's row)
+    value: Any = None
+
+
+@dataclass(slots=True)
+class Group:
+    function: str
+    sheet: int
+    cells: list[LeanxlCell]
+    args: list[Arg]
+    error: CellError | None = None  # the whole group fails the same way (bad argument)
+    inputs: list[Box] = field(default_factory=list)
+
+    def input_boxes(self) -> Iterable[Box]:
+        for a in self.args:
+            if a.kind == "block" and a.box is not None:
+                yield a.box
+            elif a.kind == "row" and a.box is not None:
+                s, dr, c1, _, c2 = a.box
+                rows = [c.row + dr for c in self.cells]
+                yield (s, min(rows), c1, max(rows), c2)
+
+
+@dataclass(slots=True)
+class Computed:
+    """Fresh values of every formula cell, per sheet name and A1 address, and the spills."""
+
+    values: dict[str, dict[str, Any]]
+    spills: dict[str, dict[str, str]]  # sheet -> anchor A1 -> spill range A1:B2
+    passes: int
+    leanxl_cells: int
+    groups: int
+
+
+def _intersects(a: Box, b: Box) -> bool:
+    return a[0] == b[0] and a[1] <= b[3] and b[1] <= a[3] and a[2] <= b[4] and b[2] <= a[4]
+
+
+class _Reader:
+    """Blocks of values from the engine, with this pass's leanxl results laid over them."""
+
+    def __init__(self, engine: Engine, fresh: bool) -> None:
+        self.engine = engine
+        self.fresh = fresh  # values come from a calculated book: error codes are meaningful
+        self.cache: dict[Box, list[list[Any]]] = {}
+        self.overlay: list[tuple[Box, dict[tuple[int, int], Any]]] = []
+
+    def block(self, box: Box) -> list[list[Any]]:
+        got = self.cache.get(box)
+        if got is None:
+            s, r1, c1, r2, c2 = box
+            got = self.engine.read(s, r1, c1, r2, c2)
+            self._codes(box, got)
+            self.cache[box] = got
+        for obox, vals in self.overlay:
+            if _intersects(obox, box):
+                got = [list(r) for r in got]
+                for (r, c), v in vals.items():
+                    if box[1] <= r <= box[3] and box[2] <= c <= box[4]:
+                        got[r - box[1]][c - box[2]] = v
+        return got
+
+    def _codes(self, box: Box, rows: list[list[Any]]) -> None:
+        marks = [(box[1] + i, box[2] + j) for i, row in enumerate(rows)
+                 for j, v in enumerate(row) if isinstance(v, ErrorMark)]
+        if not marks:
+            return
+        if self.fresh:
+            codes = self.engine.error_codes(box[0], marks)
+        else:
+            codes = ["#VALUE!"] * len(marks)  # stale values: re-evaluated after calculation
+        for (r, c), code in zip(marks, codes, strict=True):
+            rows[r - box[1]][c - box[2]] = CellError(code, f"input {cell_name(r, c)} is {code}")
+
+    def lay(self, box: Box, vals: dict[tuple[int, int], Any]) -> None:
+        self.overlay.append((box, vals))
+
+
+class BookComputer:
+    """Recalculates one opened workbook; see the module docstring for the loop."""
+
+    def __init__(self, book: BookInfo, engine: Engine, registry: dict[str, Any]) -> None:
+        self.book = book
+        self.engine = engine
+        self.registry = registry
+        self.sheet_index = {s.name.upper(): i for i, s in enumerate(book.sheets)}
+        self.used: list[tuple[int, int]] = []
+
+    # --- arguments -----------------------------------------------------------------------------
+    def _name(self, name: str, sheet: str, depth: int = 0) -> Any:
+        if "!" in name:
+            scope, _, bare = name.rpartition("!")
+            keys = [(scope.strip("'").upper(), bare.upper())]
+        else:
+            keys = [(sheet.upper(), name.upper()), (None, name.upper())]
+        for key in keys:
+            if key in self.book.names:
+                text = self.book.names[key].strip().removeprefix("=")
+                value = parse_arg(text)
+                if isinstance(value, Name) and depth < 5:
+                    return self._name(value.name, sheet, depth + 1)
+                if isinstance(value, Area) and value.sheet is None:
+                    return CellError("#REF!", f"defined name {name} has no sheet")
+                if isinstance(value, Unsupported):
+                    return CellError("#VALUE!", f"defined name {name} = {text} is not a "
+                                                "reference or a constant")
+                return value
+        return CellError("#NAME?", f"no defined name {name!r} in this workbook")
+
+    def _box(self, area: Area, sheet: str) -> Box | CellError:
+        index = self.sheet_index.get((area.sheet or sheet).upper())
+        if index is None:
+            return CellError("#REF!", f"no sheet named {area.sheet!r}")
+        r2, c2 = area.r2, area.c2
+        rows, cols = self.used[index] if index < len(self.used) else (area.r2, area.c2)
+        if area.r1 == 1 and r2 >= 1_048_576:  # whole columns: the used rows are enough
+            r2 = max(rows, 1)
+        if area.c1 == 1 and c2 >= 16_384:
+            c2 = max(cols, 1)
+        return (index, area.r1, area.c1, r2, c2)
+
+    def _resolve(self, cell: LeanxlCell, raw: Any, rowwise: bool) -> Arg | CellError:
+        if isinstance(raw, Name):
+            raw = self._name(raw.name, cell.sheet)
+        if isinstance(raw, CellError):
+            return raw
+        if isinstance(raw, Unsupported):
+            return CellError("#VALUE!", f"argument {raw.text!r} is an expression; leanxl recalc "
+                                        "takes references, defined names and constants here — "
+                                        "put the expression in its own cell")
+        if isinstance(raw, Area):
+            box = self._box(raw, cell.sheet)
+            if isinstance(box, CellError):
+                return box
+            if rowwise and box[1] == box[3]:
+                return Arg("row", (box[0], box[1] - cell.row, box[2], box[1] - cell.row, box[4]))
+            return Arg("block", box)
+        return Arg("const", value=raw)
+
+    def build_groups(self) -> list[Group]:
+        groups: dict[tuple[Any, ...], Group] = {}
+        singles: list[Group] = []
+        for cell in self.book.leanxl:
+            sheet = self.sheet_index[cell.sheet.upper()]
+            if cell.call is None:
+                singles.append(Group("?", sheet, [cell], [], CellError(
+                    "#VALUE!", "leanxl recalc computes a leanxl call that is the whole formula "
+                               "(=LEANXL_FIT(...)); put the surrounding expression in another "
+                               "cell")))
+                continue
+            fn = self.registry.get(cell.call.function)
+            if fn is None:
+                singles.append(Group(cell.call.function, sheet, [cell], [], CellError(
+                    "#NAME?", f"no leanxl function LEANXL_{cell.call.function}; known: "
+                              + ", ".join(sorted(self.registry)))))
+                continue
+            params = fn.params
+            if len(cell.call.args) > len(params):
+                singles.append(Group(fn.name, sheet, [cell], [], CellError(
+                    "#VALUE!", f"LEANXL_{fn.name} takes at most {len(params)} arguments")))
+                continue
+            required = sum(1 for p in params if not p.optional)
+            if len(cell.call.args) < required:
+                singles.append(Group(fn.name, sheet, [cell], [], CellError(
+                    "#VALUE!", f"LEANXL_{fn.name} needs at least {required} arguments")))
+                continue
+            args: list[Arg] = []
+            error = None
+            for raw, param in zip(cell.call.args, params, strict=False):
+                arg = self._resolve(cell, raw, param.rowwise)
+                if isinstance(arg, CellError):
+                    error = arg
+                    break
+                args.append(arg)
+            if error is not None:
+                singles.append(Group(fn.name, sheet, [cell], [], error))
+                continue
+            if not any(a.kind == "row" for a in args):
+                singles.append(Group(fn.name, sheet, [cell], args))
+                continue
+            key = (fn.name, sheet, tuple(
+                (a.kind, a.box, _hashable(a.value)) for a in args))
+            group = groups.get(key)
+            if group is None:
+                groups[key] = Group(fn.name, sheet, [cell], args)
+            else:
+                group.cells.append(cell)
+        out = list(groups.values()) + singles
+        for g in out:
+            g.inputs = list(g.input_boxes())
+        return out
+
+    # --- evaluation ----------------------------------------------------------------------------
+    def evaluate(self, group: Group, reader: _Reader) -> list[list[list[Any]]]:
+        """One block of values per cell (1x1 for a plain value, bigger for a spill)."""
+        n = len(group.cells)
+        if group.error is not None:
+            return [[[group.error]] for _ in range(n)]
+        call_args: list[Any] = []
+        row_errors: list[CellError | None] = [None] * n
+        for a in group.args:
+            if a.kind == "const":
+                call_args.append(a.value)
+                continue
+            assert a.box is not None
+            if a.kind == "block":
+                rows = reader.block(a.box)
+                bad = _first_error(rows)
+                if bad is not None:
+                    return [[[bad]] for _ in range(n)]
+                call_args.append(rows[0][0] if len(rows) == 1 and len(rows[0]) == 1 else rows)
+                continue
+            s, dr, c1, _, c2 = a.box
+            wanted = [c.row + dr for c in group.cells]
+            lo, hi = min(wanted), max(wanted)
+            if lo < 1:
+                return [[[CellError("#REF!", "reference above row 1")]] for _ in range(n)]
+            block = reader.block((s, lo, c1, hi, c2))
+            stacked = []
+            for i, r in enumerate(wanted):
+                row = block[r - lo]
+                if row_errors[i] is None:
+                    row_errors[i] = _first_error([row])
+                stacked.append([None if isinstance(v, CellError) else v for v in row]
+                               if row_errors[i] is not None else row)
+            call_args.append(stacked)
+        try:
+            result = self.registry[group.function].impl(*call_args)
+        except Exception as exc:  # a bug in a function must not stop the batch: log it
+            log.exception("LEANXL_%s failed on %s", group.function, _where(group))
+            err = CellError("#VALUE!", f"LEANXL_{group.function} failed: {exc}")
+            return [[[err]] for _ in range(n)]
+        rows = [list(r) if isinstance(r, list | tuple) else [r] for r in (result or [])]
+        if n == 1:  # one cell: whatever shape comes back is its spill
+            if row_errors[0] is not None:
+                return [[[row_errors[0]]]]
+            return [_pad(rows) if rows else [[None]]]
+        if len(rows) != n:
+            err = CellError("#VALUE!", f"LEANXL_{group.function} returned {len(rows)} rows "
+                                       f"for {n} cells")
+            return [[[err]] for _ in range(n)]
+        out = []
+        for i in range(n):
+            if row_errors[i] is not None:
+                out.append([[row_errors[i]]])
+            else:
+                out.append([rows[i] if rows[i] else [None]])
+        return out
+
+    # --- the loop ------------------------------------------------------------------------------
+    def run(self) -> Computed:
+        opened = self.engine.open(self.book.path)
+        self.used = [(r, c) for _, r, c in opened]
+        if [n.upper() for n, _, _ in opened] != [s.name.upper() for s in self.book.sheets]:
+            log.warning("%s: the engine sees sheets %s", self.book.path, [n for n, _, _ in opened])
+        for cell in self.book.leanxl:
+            if cell.old_spill is not None and (cell.old_spill.rows > 1 or cell.old_spill.cols > 1):
+                a = cell.old_spill
+                self.engine.clear_array(self.sheet_index[cell.sheet.upper()], a.r1, a.c1, a.r2,
+                                        a.c2)
+        groups = self.build_groups()
+        order = self._order(groups)
+        dynamic = self._dynamic(groups)
+        results: dict[int, list[list[list[Any]]]] = {}
+        spilled: dict[int, list[Box | None]] = {}
+        passes = 0
+        for passes in range(1, MAX_PASSES + 1):
+            reader = _Reader(self.engine, fresh=passes > 1)
+            changed: list[int] = []
+            for gi in order:
+                if passes > 1 and gi not in dynamic:
+                    reader.lay(*self._layer(groups[gi], results[gi], spilled[gi]))
+                    continue
+                new = self.evaluate(groups[gi], reader)
+                boxes = self._spill_boxes(groups[gi], new, reader, spilled, gi)
+                if results.get(gi) != new or spilled.get(gi) != boxes:
+                    changed.append(gi)
+                    self._write(groups[gi], new, boxes, spilled.get(gi))
+                results[gi] = new
+                spilled[gi] = boxes
+                reader.lay(*self._layer(groups[gi], new, boxes))
+            if passes > 1 and not changed:
+                break
+            self.engine.calculate()
+            if not dynamic:
+                break
+        else:
+            cells = [_where(groups[gi]) for gi in sorted(dynamic)][:5]
+            raise WorkbookError(
+                f"leanxl cells {', '.join(cells)} still change after {MAX_PASSES} passes: "
+                "a circular reference through standard formulas",
+                where=str(self.book.path),
+                suggestion="break the loop between these cells and the formulas they read")
+        return self._collect(groups, results, spilled, passes)
+
+    def _layer(self, group: Group, blocks: list[list[list[Any]]],
+               boxes: list[Box | None]) -> tuple[Box, dict[tuple[int, int], Any]]:
+        vals: dict[tuple[int, int], Any] = {}
+        r1 = c1 = 10**9
+        r2 = c2 = 0
+        for cell, block, box in zip(group.cells, blocks, boxes, strict=True):
+            if box is None:  # one value (a blocked spill was already turned into #SPILL!)
+                vals[(cell.row, cell.col)] = block[0][0]
+                continue
+            for i, row in enumerate(block):
+                for j, v in enumerate(row):
+                    vals[(cell.row + i, cell.col + j)] = v
+        for r, c in vals:
+            r1, c1, r2, c2 = min(r1, r), min(c1, c), max(r2, r), max(c2, c)
+        return (group.sheet, r1, c1, r2, c2), vals
+
+    def _spill_boxes(self, group: Group, blocks: list[list[list[Any]]], reader: _Reader,
+                     spilled: dict[int, list[Box | None]], gi: int) -> list[Box | None]:
+        """The spill range of each cell, ``None`` for one value or a blocked spill (#SPILL!)."""
+        out: list[Box | None] = []
+        sheet = self.book.sheets[group.sheet]
+        for i, (cell, block) in enumerate(zip(group.cells, blocks, strict=True)):
+            if len(block) == 1 and len(block[0]) == 1:
+                out.append(None)
+                continue
+            box = (group.sheet, cell.row, cell.col, cell.row + len(block) - 1,
+                   cell.col + len(block[0]) - 1)
+            own = spilled.get(gi, [])
+            previous = own[i] if i < len(own) else None
+            blocked = any(
+                (r, c) in sheet.formulas for r in range(box[1], box[3] + 1)
+                for c in range(box[2], box[4] + 1) if (r, c) != (cell.row, cell.col))
+            if not blocked:
+                current = reader.engine.read(*box)
+                for r, row in enumerate(current):
+                    for c, v in enumerate(row):
+                        inside_previous = previous is not None and _intersects(
+                            previous, (box[0], box[1] + r, box[2] + c, box[1] + r, box[2] + c))
+                        if (r, c) != (0, 0) and v is not None and not inside_previous:
+                            blocked = True
+            if blocked:
+                block[:] = [[CellError("#SPILL!", f"the spill range {_a1(box)} is not empty")]]
+                out.append(None)
+            else:
+                out.append(box)
+        return out
+
+    def _write(self, group: Group, blocks: list[list[list[Any]]], boxes: list[Box | None],
+               previous: list[Box | None] | None) -> None:
+        writes: list[tuple[int, int, int, list[list[Any]]]] = []
+        # Blank what an earlier pass spilled and this one does not cover.
+        for old in previous or []:
+            if old is not None:
+                writes.append((old[0], old[1], old[2],
+                               [[None] * (old[4] - old[2] + 1) for _ in range(old[3] - old[1] + 1)]))
+        run: list[tuple[LeanxlCell, Any]] = []
+
+        def flush() -> None:
+            if run:
+                writes.append((group.sheet, run[0][0].row, run[0][0].col, [[v] for _, v in run]))
+                run.clear()
+
+        cells = sorted(zip(group.cells, blocks, boxes, strict=True),
+                       key=lambda t: (t[0].col, t[0].row))
+        for cell, block, box in cells:
+            if box is not None:
+                flush()
+                width = box[4] - box[2] + 1
+                writes.append((group.sheet, cell.row, cell.col,
+                               [list(r) + [None] * (width - len(r)) for r in block]))
+                continue
+            if run and not (run[-1][0].col == cell.col and run[-1][0].row + 1 == cell.row):
+                flush()
+            run.append((cell, block[0][0]))
+        flush()
+        self.engine.write(writes)
+
+    def _order(self, groups: list[Group]) -> list[int]:
+        """Groups in leanxl-to-leanxl dependency order (a cycle is an error)."""
+        outs = [self._outputs(g) for g in groups]
+        deps: list[set[int]] = []
+        for g in groups:
+            d = set()
+            for box in g.inputs:
+                for j, ob in enumerate(outs):
+                    if any(_intersects(box, o) for o in ob):
+                        d.add(j)
+            deps.append(d)
+        order: list[int] = []
+        state = [0] * len(groups)  # 0 new, 1 visiting, 2 done
+
+        def visit(i: int, path: list[int]) -> None:
+            if state[i] == 2:
+                return
+            if state[i] == 1 or i in deps[i]:
+                cyc = [_where(groups[j]) for j in (path + [i])]
+                raise WorkbookError(
+                    f"circular reference between leanxl cells: {' -> '.join(cyc[-5:])}",
+                    where=str(self.book.path),
+                    suggestion="a leanxl call must not read its own result")
+            state[i] = 1
+            for j in sorted(deps[i]):
+                visit(j, path + [i])
+            state[i] = 2
+            order.append(i)
+
+        for i in range(len(groups)):
+            visit(i, [])
+        self._deps = deps
+        return order
+
+    def _outputs(self, g: Group) -> list[Box]:
+        """Where a group's values land: its cells, their column runs, and old spill ranges."""
+        boxes: list[Box] = []
+        for c in g.cells:
+            boxes.append((g.sheet, c.row, c.col, c.row, c.col))
+            if c.old_spill is not None:
+                a = c.old_spill
+                boxes.append((g.sheet, a.r1, a.c1, a.r2, a.c2))
+        return _merge_column_runs(boxes)
+
+    def _dynamic(self, groups: list[Group]) -> set[int]:
+        """Groups that read standard formulas, directly or through other groups."""
+        leanxl_cells = {(c.sheet.upper(), c.row, c.col) for c in self.book.leanxl}
+        std: list[Box] = []
+        for index, sheet in enumerate(self.book.sheets):
+            for (r, c) in sheet.formulas:
+                if (sheet.name.upper(), r, c) not in leanxl_cells:
+                    std.append((index, r, c, r, c))
+            std.extend((index, a.r1, a.c1, a.r2, a.c2) for a in sheet.arrays)
+        std = _merge_column_runs(std)
+        dynamic = {i for i, g in enumerate(groups)
+                   if any(_intersects(b, s) for b in g.inputs for s in std)}
+        grew = True
+        while grew:
+            grew = False
+            for i in range(len(groups)):
+                if i not in dynamic and self._deps[i] & dynamic:
+                    dynamic.add(i)
+                    grew = True
+        return dynamic
+
+    def _collect(self, groups: list[Group], results: dict[int, list[list[list[Any]]]],
+                 spilled: dict[int, list[Box | None]], passes: int) -> Computed:
+        std = self.engine.results(self.book)
+        values: dict[str, dict[str, Any]] = {}
+        spills: dict[str, dict[str, str]] = {}
+        for index, sheet in enumerate(self.book.sheets):
+            got = std.get(index, {})
+            out = values.setdefault(sheet.name, {})
+            for pos in sheet.formulas:
+                out[cell_name(*pos)] = got.get(pos, CellError("#VALUE!", "not calculated"))
+            for a in sheet.arrays:
+                for r in range(a.r1, a.r2 + 1):
+                    for c in range(a.c1, a.c2 + 1):
+                        out[cell_name(r, c)] = got.get((r, c))
+        for gi, g in enumerate(groups):
+            sheet = self.book.sheets[g.sheet].name
+            out = values.setdefault(sheet, {})
+            for cell, block, box in zip(g.cells, results[gi], spilled[gi], strict=True):
+                if box is None:
+                    out[cell_name(cell.row, cell.col)] = block[0][0]
+                    continue
+                for i, row in enumerate(block):
+                    for j, v in enumerate(row):
+                        out[cell_name(cell.row + i, cell.col + j)] = v
+                spills.setdefault(sheet, {})[cell_name(cell.row, cell.col)] = _a1(box)
+        return Computed(values, spills, passes, len(self.book.leanxl), len(groups))
+
+
+def _merge_column_runs(boxes: list[Box]) -> list[Box]:
+    """Join single cells of one column on consecutive rows into one box (fewer checks)."""
+    out: list[Box] = []
+    for b in sorted(boxes, key=lambda b: (b[0], b[2], b[4], b[1])):
+        if out:
+            p = out[-1]
+            if p[0] == b[0] and p[2] == b[2] and p[4] == b[4] and b[1] <= p[3] + 1:
+                out[-1] = (p[0], p[1], p[2], max(p[3], b[3]), p[4])
+                continue
+        out.append(b)
+    return out
+
+
+def _first_error(rows: list[list[Any]]) -> CellError | None:
+    for row in rows:
+        for v in row:
+            if isinstance(v, CellError):
+                return v
+            if isinstance(v, ErrorMark):
+                return CellError("#VALUE!", "input has an error")
+    return None
+
+
+def _pad(rows: list[list[Any]]) -> list[list[Any]]:
+    width = max(len(r) for r in rows)
+    return [r + [None] * (width - len(r)) for r in rows]
+
+
+def _hashable(v: Any) -> Any:
+    if isinstance(v, list):
+        return tuple(_hashable(x) for x in v)
+    return v
+
+
+def _a1(box: Box) -> str:
+    return f"{cell_name(box[1], box[2])}:{cell_name(box[3], box[4])}"
+
+
+def _where(group: Group) -> str:
+    c = group.cells[0]
+    more = f" (+{len(group.cells) - 1} more)" if len(group.cells) > 1 else ""
+    return f"{c.sheet}!{cell_name(c.row, c.col)}{more}"
+
+
+__all__ = ["ERROR_MARK", "BookComputer", "Computed"]

@@ -1,0 +1,301 @@
+"""A1 references and leanxl calls in stored formula text.
+
+Excel stores a leanxl call three ways — bare ``LEANXL_FIT(...)`` (classic UDF),
+``_xldudf_LEANXL_FIT(...)`` (Office.js custom function ``LEANXL.FIT``) and
+``_xludf.LEANXL_FIT(...)`` (unresolved) — and LibreOffice writes unknown functions lower-case
+(``leanxl_fit(...)``).  This module recognises all of them, any case, and parses the call's
+arguments into references, names and constants; nothing here reads a workbook.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+MAX_ROWS = 1_048_576
+MAX_COLS = 16_384
+
+# The function name, however stored; group 1 is the registry key ("FIT").
+_CALL = re.compile(r"(?:_xldudf_|_xludf\.)?LEANXL[_.]([A-Z][A-Z0-9_]*)\s*\(", re.IGNORECASE)
+_CELL = r"(\$?)([A-Z]{1,3})(\$?)([0-9]{1,7})"
+_AREA = re.compile(rf"^{_CELL}(?::{_CELL})?$", re.IGNORECASE)
+_COLS = re.compile(r"^(\$?)([A-Z]{1,3}):(\$?)([A-Z]{1,3})$", re.IGNORECASE)
+_ROWS = re.compile(r"^(\$?)([0-9]{1,7}):(\$?)([0-9]{1,7})$")
+_NUMBER = re.compile(r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
+_PLAIN = re.compile(r"^[^\"'(){}\[\]]*$")
+_NAME = re.compile(r"^[A-Za-z_\\][A-Za-z0-9_.\\]*$")
+
+
+def col_index(letters: str) -> int:
+    """``"A"`` -> 1, ``"AA"`` -> 27."""
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def col_letters(index: int) -> str:
+    """1 -> ``"A"``, 27 -> ``"AA"``."""
+    out = ""
+    while index:
+        index, rem = divmod(index - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+def split_cell(ref: str) -> tuple[int, int]:
+    """``"B12"`` -> ``(12, 2)`` (row, column), 1-based."""
+    m = re.match(r"^\$?([A-Za-z]{1,3})\$?([0-9]+)$", ref)
+    if not m:
+        raise ValueError(f"not a cell reference: {ref!r}")
+    return int(m.group(2)), col_index(m.group(1))
+
+
+def cell_name(row: int, col: int) -> str:
+    return f"{col_letters(col)}{row}"
+
+
+@dataclass(frozen=True, slots=True)
+class Area:
+    """A rectangle on one sheet (1-based, inclusive), with Excel's ``$`` anchors.
+
+    ``sheet`` is ``None`` for "the formula's own sheet".  Anchors matter only for shifting a
+    shared formula from its master cell to another cell.
+    """
+
+    sheet: str | None
+    r1: int
+    c1: int
+    r2: int
+    c2: int
+    abs_r1: bool = True
+    abs_c1: bool = True
+    abs_r2: bool = True
+    abs_c2: bool = True
+
+    @property
+    def rows(self) -> int:
+        return self.r2 - self.r1 + 1
+
+    @property
+    def cols(self) -> int:
+        return self.c2 - self.c1 + 1
+
+    def shifted(self, drow: int, dcol: int) -> Area:
+        """This reference as written in a cell ``drow, dcol`` away (shared formulas)."""
+        return Area(
+            self.sheet,
+            self.r1 + (0 if self.abs_r1 else drow),
+            self.c1 + (0 if self.abs_c1 else dcol),
+            self.r2 + (0 if self.abs_r2 else drow),
+            self.c2 + (0 if self.abs_c2 else dcol),
+            self.abs_r1, self.abs_c1, self.abs_r2, self.abs_c2,
+        )
+
+    def on(self, sheet: str) -> Area:
+        return self if self.sheet is not None else Area(
+            sheet, self.r1, self.c1, self.r2, self.c2,
+            self.abs_r1, self.abs_c1, self.abs_r2, self.abs_c2)
+
+    def a1(self) -> str:
+        first = cell_name(self.r1, self.c1)
+        text = first if (self.r1, self.c1) == (self.r2, self.c2) else (
+            f"{first}:{cell_name(self.r2, self.c2)}")
+        return f"{self.sheet}!{text}" if self.sheet else text
+
+
+@dataclass(frozen=True, slots=True)
+class Name:
+    """A defined name (``Weights``), resolved against the workbook later."""
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Unsupported:
+    """An argument leanxl recalc cannot evaluate (an expression, a table reference)."""
+
+    text: str
+
+
+Arg = Area | Name | Unsupported | float | str | bool | list | None
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One leanxl call: the registry key and its parsed arguments."""
+
+    function: str
+    args: tuple[Arg, ...]
+
+
+def split_top(text: str, sep: str = ",") -> list[str]:
+    """Split at ``sep`` outside strings, quoted sheet names, parentheses and braces."""
+    parts: list[str] = []
+    depth = 0
+    start = 0
+    i = 0
+    n = len(text)
+    while i < n:
+        ch = text[i]
+        if ch == '"' or ch == "'":
+            j = i + 1
+            while j < n:
+                if text[j] == ch:
+                    if j + 1 < n and text[j + 1] == ch:  # doubled quote = literal quote
+                        j += 2
+                        continue
+                    break
+                j += 1
+            i = j + 1
+            continue
+        if ch in "({[":
+            depth += 1
+        elif ch in ")}]":
+            depth -= 1
+        elif ch == sep and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+        i += 1
+    parts.append(text[start:])
+    return parts
+
+
+def _closing_paren(text: str, open_at: int) -> int:
+    """Index of the parenthesis closing the one at ``open_at`` (or -1)."""
+    depth = 0
+    i = open_at
+    n = len(text)
+    while i < n:
+        ch = text[i]
+        if ch == '"' or ch == "'":
+            j = i + 1
+            while j < n and not (text[j] == ch and (j + 1 >= n or text[j + 1] != ch)):
+                j += 2 if text[j] == ch else 1
+            i = j + 1
+            continue
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return -1
+
+
+def has_leanxl_call(formula: str) -> bool:
+    """Whether the formula text calls a leanxl function anywhere (cheap pre-filter first)."""
+    return "leanxl" in formula.lower() and _CALL.search(formula) is not None
+
+
+def parse_call(formula: str) -> Call | None:
+    """Parse a formula that is exactly one leanxl call, ``None`` when it is anything else.
+
+    ``formula`` is the stored text, with or without a leading ``=``.
+    """
+    text = formula.strip().removeprefix("=").strip()
+    m = _CALL.match(text)
+    if not m:
+        return None
+    close = _closing_paren(text, m.end() - 1)
+    if close != len(text) - 1:
+        return None  # the call is part of a larger expression
+    inner = text[m.end():close]
+    if not inner.strip():
+        return Call(m.group(1).upper(), ())
+    # Fast path: plain references and numbers need no quote/bracket-aware splitting.
+    parts = inner.split(",") if _PLAIN.match(inner) else split_top(inner)
+    args = tuple(parse_arg(a) for a in parts)
+    return Call(m.group(1).upper(), args)
+
+
+def _unquote_sheet(sheet: str) -> str:
+    if len(sheet) >= 2 and sheet[0] == sheet[-1] == "'":
+        return sheet[1:-1].replace("''", "'")
+    return sheet
+
+
+def _split_sheet(text: str) -> tuple[str | None, str]:
+    if text.startswith("'"):
+        j = 1
+        while j < len(text):
+            if text[j] == "'":
+                if j + 1 < len(text) and text[j + 1] == "'":
+                    j += 2
+                    continue
+                break
+            j += 1
+        if j + 1 < len(text) and text[j + 1] == "!":
+            return _unquote_sheet(text[: j + 1]), text[j + 2:]
+        return None, text
+    bang = text.rfind("!")
+    if bang > 0 and '"' not in text[:bang]:
+        return text[:bang], text[bang + 1:]
+    return None, text
+
+
+def parse_area(text: str) -> Area | None:
+    """``Sheet!$A$1:B2``, ``'My sheet'!A1``, ``A:A``, ``2:3`` -> :class:`Area`; else ``None``."""
+    sheet, body = _split_sheet(text.strip())
+    m = _AREA.match(body)
+    if m:
+        a_c1, c1, a_r1, r1 = m.group(1, 2, 3, 4)
+        if m.group(6) is None:
+            a_c2, c2, a_r2, r2 = a_c1, c1, a_r1, r1
+        else:
+            a_c2, c2, a_r2, r2 = m.group(5, 6, 7, 8)
+        return Area(sheet, int(r1), col_index(c1), int(r2), col_index(c2),
+                    bool(a_r1), bool(a_c1), bool(a_r2), bool(a_c2))
+    m = _COLS.match(body)
+    if m:
+        return Area(sheet, 1, col_index(m.group(2)), MAX_ROWS, col_index(m.group(4)),
+                    True, bool(m.group(1)), True, bool(m.group(3)))
+    m = _ROWS.match(body)
+    if m:
+        return Area(sheet, int(m.group(2)), 1, int(m.group(4)), MAX_COLS,
+                    bool(m.group(1)), True, bool(m.group(3)), True)
+    return None
+
+
+def _literal(text: str) -> Any:
+    """A constant argument, or the :class:`Unsupported` marker."""
+    if _NUMBER.match(text):
+        return float(text)
+    up = text.upper()
+    if up in ("TRUE", "FALSE"):
+        return up == "TRUE"
+    if len(text) >= 2 and text[0] == text[-1] == '"':
+        return text[1:-1].replace('""', '"')
+    return Unsupported(text)
+
+
+def parse_arg(text: str) -> Arg:
+    """One argument of a leanxl call: reference, defined name, constant, ``None`` if omitted."""
+    t = text.strip()
+    if not t:
+        return None
+    if "!" not in t:  # the common case first: a reference on the formula's own sheet
+        m = _AREA.match(t)
+        if m and m.group(6) is not None:
+            return Area(None, int(m.group(4)), col_index(m.group(2)), int(m.group(8)),
+                        col_index(m.group(6)), bool(m.group(3)), bool(m.group(1)),
+                        bool(m.group(7)), bool(m.group(5)))
+    if t.startswith("{") and t.endswith("}"):
+        rows = [[_literal(v.strip()) for v in split_top(r, ",")] for r in split_top(t[1:-1], ";")]
+        if any(isinstance(v, Unsupported) for r in rows for v in r):
+            return Unsupported(t)
+        return rows
+    value = _literal(t)
+    if not isinstance(value, Unsupported):
+        return value
+    area = parse_area(t)
+    if area is not None:
+        return area
+    if _NAME.match(t):
+        return Name(t)
+    sheet, body = _split_sheet(t)
+    if sheet is not None and _NAME.match(body):
+        return Name(f"{sheet}!{body}")  # a sheet-scoped name spelled with its sheet
+    return Unsupported(t)
