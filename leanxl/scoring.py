@@ -839,7 +839,7 @@ def _flag(value: Any) -> int | None:
     if isinstance(value, bool):
         return int(value)
     if isinstance(value, numbers.Real):
-        return int(value) if value in (0, 1) else None
+        return int(float(value)) if value in (0, 1) else None
     if isinstance(value, str):
         word = value.strip().casefold()
         if word in _TRUE_WORDS:
