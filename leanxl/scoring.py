@@ -36,7 +36,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Literal, overload
 
 import numpy as np
 import pandas as pd
@@ -445,6 +445,26 @@ def error_for(errors: Errors, i: int, j: int | None = None) -> CellError | None:
 # ============================================================================================
 # fit / match / best profile
 # ============================================================================================
+@overload
+def fit(
+    factors: Any,
+    weights: Any = None,
+    scale_max: int = DEFAULT_SCALE_MAX,
+    *,
+    return_errors: Literal[False] = ...,
+) -> np.ndarray: ...
+
+
+@overload
+def fit(
+    factors: Any,
+    weights: Any = None,
+    scale_max: int = DEFAULT_SCALE_MAX,
+    *,
+    return_errors: Literal[True],
+) -> tuple[np.ndarray, Errors]: ...
+
+
 def fit(
     factors: Any,
     weights: Any = None,
@@ -504,6 +524,28 @@ def _targets(data: Any, scale: int, where: str) -> tuple[np.ndarray, Errors]:
     return np.ascontiguousarray(codes.T), errors
 
 
+@overload
+def match(
+    a: Any,
+    b: Any,
+    weights: Any = None,
+    scale_max: int = DEFAULT_SCALE_MAX,
+    *,
+    return_errors: Literal[False] = ...,
+) -> np.ndarray: ...
+
+
+@overload
+def match(
+    a: Any,
+    b: Any,
+    weights: Any = None,
+    scale_max: int = DEFAULT_SCALE_MAX,
+    *,
+    return_errors: Literal[True],
+) -> tuple[np.ndarray, Errors]: ...
+
+
 def match(
     a: Any,
     b: Any,
@@ -559,6 +601,28 @@ def match(
     return (result, errors) if return_errors else result
 
 
+@overload
+def best_match(
+    leads: Any,
+    profiles: Any,
+    weights: Any = None,
+    scale_max: int = DEFAULT_SCALE_MAX,
+    *,
+    return_errors: Literal[False] = ...,
+) -> tuple[np.ndarray, np.ndarray]: ...
+
+
+@overload
+def best_match(
+    leads: Any,
+    profiles: Any,
+    weights: Any = None,
+    scale_max: int = DEFAULT_SCALE_MAX,
+    *,
+    return_errors: Literal[True],
+) -> tuple[np.ndarray, np.ndarray, Errors]: ...
+
+
 def best_match(
     leads: Any,
     profiles: Any,
@@ -603,6 +667,30 @@ def best_match(
                 error = CellError(DIV0, "no profile shares a weighted factor with this lead")
             errors[i] = error
     return (best, score, errors) if return_errors else (best, score)
+
+
+@overload
+def best_profile(
+    leads: Any,
+    profiles: Any,
+    names: Any,
+    weights: Any = None,
+    scale_max: int = DEFAULT_SCALE_MAX,
+    *,
+    return_errors: Literal[False] = ...,
+) -> np.ndarray: ...
+
+
+@overload
+def best_profile(
+    leads: Any,
+    profiles: Any,
+    names: Any,
+    weights: Any = None,
+    scale_max: int = DEFAULT_SCALE_MAX,
+    *,
+    return_errors: Literal[True],
+) -> tuple[np.ndarray, Errors]: ...
 
 
 def best_profile(
@@ -662,7 +750,7 @@ def best_profile(
     if not keep:
         raise ArgumentError("no profiles given", where="profiles")
     kept_names = [name_list[j] for j in keep]
-    best, _, errors = best_match(  # type: ignore[misc]
+    best, _, errors = best_match(
         leads, targets[keep], weights, scale, return_errors=True
     )
     table = np.array([*kept_names, None], dtype=object)
@@ -771,6 +859,28 @@ def _same_length(where: str, *lengths: int) -> int:
     return lengths[0]
 
 
+@overload
+def segment(
+    price: Any,
+    complexity: Any,
+    price_cut: Any,
+    complexity_cut: Any,
+    *,
+    return_errors: Literal[False] = ...,
+) -> np.ndarray: ...
+
+
+@overload
+def segment(
+    price: Any,
+    complexity: Any,
+    price_cut: Any,
+    complexity_cut: Any,
+    *,
+    return_errors: Literal[True],
+) -> tuple[np.ndarray, Errors]: ...
+
+
 def segment(
     price: Any,
     complexity: Any,
@@ -855,6 +965,26 @@ def _flag_error(value: Any, where: str) -> CellError:
     if _is_blank(value):
         return CellError(VALUE, f"{where} is blank; give TRUE or FALSE")
     return CellError(VALUE, f"{where} = {value!r} is not TRUE/FALSE (or yes/no, 1/0, x)")
+
+
+@overload
+def mix(
+    in_sales_plan: Any,
+    reached_by_marketing: Any,
+    in_target_market: Any,
+    *,
+    return_errors: Literal[False] = ...,
+) -> np.ndarray: ...
+
+
+@overload
+def mix(
+    in_sales_plan: Any,
+    reached_by_marketing: Any,
+    in_target_market: Any,
+    *,
+    return_errors: Literal[True],
+) -> tuple[np.ndarray, Errors]: ...
 
 
 def mix(

@@ -7,6 +7,7 @@ kernels' Python path is exercised too.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 import pytest
@@ -20,7 +21,7 @@ F = 10
 settings.register_profile("kernels", deadline=None, max_examples=60)
 
 
-def codes_of(rows: list[list[int | None]]) -> np.ndarray:
+def codes_of(rows: Sequence[Sequence[int | None]]) -> np.ndarray:
     """Rows of scores (None = blank) -> factor-major int8 codes (0 = blank)."""
     matrix = np.array([[0 if x is None else x for x in row] for row in rows], dtype=np.int8)
     return np.ascontiguousarray(matrix.reshape(len(rows), F).T)
@@ -46,7 +47,7 @@ def problems(draw: st.DrawFn, max_rows: int = 12) -> tuple:
 
 # ---------------------------------------------------------------------------------- fit
 def test_fit_kernel_fixed_cases() -> None:
-    rows = [[1] * F, [5] * F, [3] * F, [None] * F, [1, 5] + [None] * 8]
+    rows: list[list[int | None]] = [[1] * F, [5] * F, [3] * F, [None] * F, [1, 5, *[None] * 8]]
     out = np.empty(len(rows))
     n_nan = k.fit_serial(codes_of(rows), np.ones(F), 5, out)
     assert out[:3].tolist() == [100.0, 0.0, 50.0]
@@ -85,7 +86,7 @@ def test_fit_and_match_kernels_across_block_edges(n: int) -> None:
     rng = np.random.default_rng(n)
     matrix = rng.integers(0, 6, size=(n, F))
     rows = [[None if x == 0 else int(x) for x in r] for r in matrix]
-    targets = [[None, 2, 3, 4, 5, 1, 2, 3, 4, 5], [1] * F]
+    targets: list[list[int | None]] = [[None, 2, 3, 4, 5, 1, 2, 3, 4, 5], [1] * F]
     weights = rng.uniform(0, 3, size=F).tolist()
     codes = codes_of(rows)
     w = np.array(weights)

@@ -165,12 +165,12 @@ def test_weights_shapes_and_dict() -> None:
 @pytest.mark.parametrize("scale", [1, 0, -5, 2.5, "5", True, None, 128])
 def test_bad_scale_max_raises(scale: object) -> None:
     with pytest.raises(ArgumentError) as info:
-        leanxl.fit([1] * F, scale_max=scale)  # type: ignore[arg-type]
+        leanxl.fit([1] * F, scale_max=scale)  # type: ignore[arg-type,unused-ignore]
     assert info.value.where == "scale_max"
 
 
 def test_scale_max_float_whole_number_accepted() -> None:
-    assert leanxl.fit([[3] * F], scale_max=3.0).tolist() == [0.0]  # type: ignore[arg-type]
+    assert leanxl.fit([[3] * F], scale_max=3.0).tolist() == [0.0]  # type: ignore[arg-type,unused-ignore]
 
 
 @pytest.mark.parametrize(
@@ -226,7 +226,7 @@ def test_dataframe_dtypes_blanks_and_bad_cells() -> None:
     frame["competition"] = frame["competition"].astype(object)
     frame.loc[0, "competition"] = 1
     values, errors = leanxl.fit(frame, return_errors=True)
-    rows = [
+    rows: list[list[int | None]] = [
         [1, 1, 1, 1, 1, 1, 1, 1, 1, 1],
         [None, 2, 2, 2, 2, None, 2, 2, None, 2],
         [5, 3, 3, 3, 3, 2, 3, 3, 3, 3],
