@@ -35,14 +35,17 @@ from __future__ import annotations
 
 import math
 import numbers
+import sys
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
-import pandas as pd
 
 from leanxl.domain import DEFAULT_SCALE_MAX, FACTOR_KEYS, MIX_LABELS, SEGMENTS, normalize_name
 from leanxl.errors import DIV0, NUM, VALUE, ArgumentError, CellError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "PARALLEL_MIN_ROWS",
@@ -72,6 +75,23 @@ _MIX_TABLE = np.array(
 )
 
 Errors = dict[Any, CellError]
+
+
+def _is_frame(value: object) -> bool:
+    # pandas is not imported here (it costs ~0.2 s of start-up): if the caller has not
+    # imported it, the value cannot be a pandas object.
+    pd = sys.modules.get("pandas")
+    return pd is not None and isinstance(value, pd.DataFrame)
+
+
+def _is_series(value: object) -> bool:
+    pd = sys.modules.get("pandas")
+    return pd is not None and isinstance(value, pd.Series | pd.Index)
+
+
+def _is_na(value: object) -> bool:
+    pd = sys.modules.get("pandas")
+    return pd is not None and value is pd.NA
 
 
 # ============================================================================================
@@ -113,7 +133,7 @@ def _weights(weights: object) -> np.ndarray:
                 )
             result[i] = _weight_value(value, FACTOR_KEYS[i])
         return result
-    shaped = isinstance(weights, np.ndarray | pd.Series | Sequence)
+    shaped = isinstance(weights, np.ndarray | Sequence) or _is_series(weights)
     if isinstance(weights, str | bytes) or not shaped:
         raise ArgumentError(
             f"weights must be 10 numbers or a dict factor -> weight, got {type(weights).__name__}",
@@ -150,7 +170,7 @@ def _is_empty_cell(value: object) -> bool:
 
 
 def _is_blank(value: object) -> bool:
-    if value is None or value is pd.NA:
+    if value is None or _is_na(value):
         return True
     if isinstance(value, str):
         return value.strip() == ""
@@ -237,7 +257,9 @@ def _encode_numeric(
 
 def _column_values(column: Any) -> np.ndarray:
     """A frame column / array column as a numpy array the encoders understand."""
-    if isinstance(column, pd.Series):
+    if _is_series(column):
+        import pandas as pd
+
         dtype = column.dtype
         if isinstance(dtype, pd.api.extensions.ExtensionDtype) and not isinstance(
             dtype, pd.CategoricalDtype
@@ -303,10 +325,10 @@ def _codes(
     With ``storage_int8`` an int8 array is taken as is (0 = blank) and its range is left to
     the kernel; otherwise every value is checked here.
     """
-    if isinstance(data, pd.DataFrame):
+    if _is_frame(data):
         columns = _find_factor_columns(data, where)
         return _encode_columns([data[c] for c in columns], len(data), scale_max, storage_int8)
-    if isinstance(data, pd.Series):
+    if _is_series(data):
         data = data.to_numpy()
     if isinstance(data, np.ndarray) and data.dtype.kind in "biuf":
         matrix = data
@@ -761,7 +783,7 @@ def best_profile(
 def _names(names: Any) -> list[Any]:
     if isinstance(names, str) or names is None:
         raise ArgumentError("names must be a list of profile names", where="names")
-    if isinstance(names, pd.Series | pd.Index | np.ndarray):
+    if _is_series(names) or isinstance(names, np.ndarray):
         return list(np.asarray(names, dtype=object).ravel())
     if not isinstance(names, Sequence):
         raise ArgumentError("names must be a list of profile names", where="names")
@@ -779,11 +801,11 @@ def _names(names: Any) -> list[Any]:
 # ============================================================================================
 def _column(data: Any, where: str) -> list[Any] | np.ndarray:
     """One value per row: scalar, 1-D array/Series/list, or a one-column/one-row range."""
-    if isinstance(data, pd.DataFrame):
+    if _is_frame(data):
         if data.shape[1] != 1:
             raise ArgumentError(f"expected one column, got {data.shape[1]}", where=where)
         data = data.iloc[:, 0]
-    if isinstance(data, pd.Series):
+    if _is_series(data):
         return _column_values(data)
     if isinstance(data, np.ndarray):
         if data.ndim == 0:

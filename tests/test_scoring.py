@@ -507,3 +507,13 @@ def test_kernel_tests_pass_without_jit() -> None:
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert " passed" in proc.stdout
+
+
+def test_scoring_does_not_import_pandas() -> None:
+    """pandas costs ~0.2 s of start-up: scoring plain lists must not import it."""
+    code = ("import sys, leanxl; leanxl.fit([[1] * 10]); leanxl.mix([1], [0], ['x']); "
+            "print('pandas' in sys.modules)")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "False"
