@@ -40,6 +40,44 @@ def _run_warmup(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_recalc(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "recalc", help="recalculate workbooks headless: leanxl calls and standard formulas",
+        description="Recompute every formula of .xlsx/.xlsm workbooks (leanxl calls with "
+        "leanxl's kernels, standard formulas with LibreOffice) and write each formula back "
+        "with its fresh cached value. Inputs are never modified unless --in-place.")
+    p.add_argument("inputs", nargs="+", metavar="IN", help="workbooks, folders or globs")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("-o", "--output", help="output workbook (one input)")
+    where.add_argument("--out-dir", help="write each workbook under its own name here")
+    where.add_argument("--in-place", action="store_true", help="overwrite the inputs")
+    p.add_argument("--jobs", type=int, default=1, help="local worker processes (default 1)")
+    p.add_argument("--engine", choices=("libreoffice", "python"), default=None,
+                   help="standard-formula engine (default: LibreOffice when installed)")
+    dask = p.add_mutually_exclusive_group()
+    dask.add_argument("--scheduler", help="run on a Dask cluster: tcp://host:8786")
+    dask.add_argument("--local-cluster", type=int, metavar="N",
+                      help="run on a local Dask cluster of N workers")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar, failures only")
+    p.set_defaults(handler=_run_recalc)
+
+
+def _run_recalc(args: argparse.Namespace) -> int:
+    from leanxl.recalc import recalc_workbooks
+
+    reports = recalc_workbooks(
+        args.inputs, output=args.output, out_dir=args.out_dir, in_place=args.in_place,
+        jobs=args.jobs, engine=args.engine, scheduler=args.scheduler,
+        local_cluster=args.local_cluster, progress=not args.quiet and sys.stderr.isatty())
+    failed = [r for r in reports if not r.ok]
+    for r in reports:
+        if not args.quiet or not r.ok:
+            print(r.line(), file=sys.stdout if r.ok else sys.stderr)
+    print(f"{len(reports) - len(failed)} of {len(reports)} workbooks recalculated"
+          + (f", {len(failed)} failed" if failed else ""), file=sys.stderr)
+    return 1 if failed else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="leanxl", description="Lean sales rules engine for spreadsheets"
@@ -47,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     _add_demo(sub)
     _add_warmup(sub)
+    _add_recalc(sub)
     return parser
 
 

@@ -78,6 +78,7 @@ class SheetInfo:
     part: str
     formulas: dict[tuple[int, int], FormulaCell] = field(default_factory=dict)
     arrays: list[Area] = field(default_factory=list)  # standard array formula ranges
+    masters: dict[str, FormulaCell] = field(default_factory=dict)  # shared formulas by si
 
 
 @dataclass(slots=True)
@@ -171,7 +172,7 @@ def _formula_cells(xml: bytes, sheet: str):  # type: ignore[no-untyped-def]
 
 
 def _scan_sheet(xml: bytes, info: SheetInfo, leanxl: list[LeanxlCell]) -> None:
-    masters: dict[str, FormulaCell] = {}
+    masters = info.masters
     children: list[FormulaCell] = []
     formulas = info.formulas
     for row, col, f_raw, raw_text in _formula_cells(xml, info.name):

@@ -237,7 +237,9 @@ class LibreOfficeEngine:
             self._proc.kill()
             self._proc.wait()
         finally:
-            self._stderr.close()
+            for stream in (self._proc.stdin, self._proc.stdout, self._stderr):
+                if stream is not None:
+                    stream.close()
             shutil.rmtree(self._tmp, ignore_errors=True)
 
     def __enter__(self) -> LibreOfficeEngine:

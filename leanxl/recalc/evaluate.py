@@ -13,6 +13,7 @@ The loop, in dependency order both ways:
 
 from __future__ import annotations
 
+import bisect
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from typing import Any
 from leanxl.errors import CellError, WorkbookError
 from leanxl.recalc.book import BookInfo, LeanxlCell
 from leanxl.recalc.engine import ERROR_MARK, Engine, ErrorMark
-from leanxl.recalc.refs import Area, Name, Unsupported, cell_name, parse_arg
+from leanxl.recalc.refs import Area, Name, Unsupported, cell_name, formula_refs, parse_arg
 
 log = logging.getLogger(__name__)
 
@@ -297,6 +298,8 @@ class BookComputer:
         groups = self.build_groups()
         order = self._order(groups)
         dynamic = self._dynamic(groups)
+        if dynamic:
+            self._check_cycles(groups, dynamic)
         results: dict[int, list[list[list[Any]]]] = {}
         spilled: dict[int, list[Box | None]] = {}
         passes = 0
@@ -470,6 +473,86 @@ class BookComputer:
                     dynamic.add(i)
                     grew = True
         return dynamic
+
+    def _check_cycles(self, groups: list[Group], dynamic: set[int]) -> None:
+        """Refuse a leanxl cell that reads itself through standard formulas.
+
+        The pass loop would stop at any fixed point, errors included, so a loop is found from
+        the formulas' references (conservative: every reference counts, INDIRECT is not seen).
+        """
+        leanxl = {(self.sheet_index[c.sheet.upper()], c.row, c.col) for c in self.book.leanxl}
+        columns: dict[tuple[int, int], list[int]] = {}
+        for index, sheet in enumerate(self.book.sheets):
+            for (r, c) in sheet.formulas:
+                if (index, r, c) not in leanxl:
+                    columns.setdefault((index, c), []).append(r)
+        for rows in columns.values():
+            rows.sort()
+        outs = [self._outputs(g) for g in groups]
+        edges: dict[int, set[int]] = {}
+        for gi in dynamic:
+            reach: set[int] = set()
+            seen: set[tuple[int, int, int]] = set()
+            stack = list(groups[gi].inputs)
+            while stack and len(seen) < 500_000:
+                box = stack.pop()
+                for hj, ob in enumerate(outs):
+                    if hj not in reach and any(_intersects(box, o) for o in ob):
+                        reach.add(hj)
+                for c in range(box[2], box[4] + 1):
+                    rows = columns.get((box[0], c))
+                    if not rows:
+                        continue
+                    lo = bisect.bisect_left(rows, box[1])
+                    hi = bisect.bisect_right(rows, box[3])
+                    for r in rows[lo:hi]:
+                        key = (box[0], r, c)
+                        if key not in seen:
+                            seen.add(key)
+                            stack.extend(self._refs_of(box[0], r, c))
+            edges[gi] = reach
+        state: dict[int, int] = {}
+
+        def visit(i: int, path: list[int]) -> None:
+            if state.get(i) == 2:
+                return
+            if state.get(i) == 1:
+                cells = [_where(groups[j]) for j in path[path.index(i):]]
+                raise WorkbookError(
+                    "circular reference: leanxl cell(s) " + ", ".join(cells[:5])
+                    + " read their own result through standard formulas",
+                    where=str(self.book.path),
+                    suggestion="break the loop between these cells and the formulas they read")
+            state[i] = 1
+            for j in sorted(edges.get(i, ())):
+                visit(j, path + [j])
+            state[i] = 2
+
+        for gi in sorted(edges):
+            visit(gi, [gi])
+
+    def _refs_of(self, index: int, row: int, col: int) -> list[Box]:
+        sheet = self.book.sheets[index]
+        cell = sheet.formulas[(row, col)]
+        text, dr, dc = cell.text, 0, 0
+        if text is None and cell.si is not None and cell.si in sheet.masters:
+            master = sheet.masters[cell.si]
+            text, dr, dc = master.text, row - master.row, col - master.col
+        if not text:
+            return []
+        areas, words = formula_refs(text)
+        boxes: list[Box] = []
+        for a in areas:
+            b = self._box(a.shifted(dr, dc), sheet.name)
+            if not isinstance(b, CellError):
+                boxes.append(b)
+        for w in words:
+            v = self._name(w, sheet.name)
+            if isinstance(v, Area):
+                b = self._box(v, sheet.name)
+                if not isinstance(b, CellError):
+                    boxes.append(b)
+        return boxes
 
     def _collect(self, groups: list[Group], results: dict[int, list[list[list[Any]]]],
                  spilled: dict[int, list[Box | None]], passes: int) -> Computed:

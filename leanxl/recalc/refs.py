@@ -299,3 +299,29 @@ def parse_arg(text: str) -> Arg:
     if sheet is not None and _NAME.match(body):
         return Name(f"{sheet}!{body}")  # a sheet-scoped name spelled with its sheet
     return Unsupported(t)
+
+
+# References inside any formula: optional sheet, then a cell, a range, whole columns or rows.
+_REF_IN_FORMULA = re.compile(
+    r"(?:(?P<sheet>'(?:[^']|'')+'|[A-Za-z_][A-Za-z0-9_.]*)!)?"
+    r"(?<![A-Za-z0-9_.])(?P<ref>\$?[A-Z]{1,3}\$?[0-9]{1,7}(?::\$?[A-Z]{1,3}\$?[0-9]{1,7})?"
+    r"|\$?[A-Z]{1,3}:\$?[A-Z]{1,3})(?![A-Za-z0-9_(!])", re.IGNORECASE)
+_STRING = re.compile(r'"(?:[^"]|"")*"')
+_WORD = re.compile(r"(?<![A-Za-z0-9_.!$'])([A-Za-z_][A-Za-z0-9_.]*)(?![A-Za-z0-9_.(!])")
+
+
+def formula_refs(formula: str) -> tuple[list[Area], list[str]]:
+    """The areas a formula reads and the bare words that may be defined names.
+
+    Conservative and cheap: used to find circular references through standard formulas.
+    """
+    text = _STRING.sub('""', formula)
+    areas = []
+    for m in _REF_IN_FORMULA.finditer(text):
+        sheet = m.group("sheet")
+        area = parse_area(((sheet + "!") if sheet else "") + m.group("ref"))
+        if area is not None:
+            areas.append(area)
+    stripped = _REF_IN_FORMULA.sub(" ", text)
+    words = [w for w in _WORD.findall(stripped) if w.upper() not in ("TRUE", "FALSE")]
+    return areas, words

@@ -1,0 +1,129 @@
+"""Recalculate one workbook: scan, compute in dependency order, write fresh cached values."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from leanxl.errors import LeanxlError, WorkbookError
+from leanxl.recalc.book import read_book
+from leanxl.recalc.engine import Engine
+from leanxl.recalc.evaluate import BookComputer
+
+log = logging.getLogger(__name__)
+
+SUFFIXES = (".xlsx", ".xlsm")
+
+
+@dataclass(slots=True)
+class FileReport:
+    """What happened to one workbook."""
+
+    source: str
+    output: str | None
+    ok: bool
+    reason: str = ""
+    seconds: float = 0.0
+    formulas: int = 0
+    leanxl_cells: int = 0
+    passes: int = 0
+    engine: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        if self.ok:
+            return (f"ok      {self.source} -> {self.output} ({self.formulas} formulas, "
+                    f"{self.leanxl_cells} leanxl, {self.passes} pass(es), {self.seconds:.2f} s)")
+        return f"FAILED  {self.source}: {self.reason}"
+
+
+def default_registry() -> dict[str, Any]:
+    from leanxl import functions
+
+    return functions.REGISTRY
+
+
+def recalc_workbook(source: str | Path, output: str | Path | None = None, *,
+                    engine: Engine | None = None, in_place: bool = False,
+                    registry: dict[str, Any] | None = None) -> FileReport:
+    """Recalculate ``source`` and write it, with fresh cached values, to ``output``.
+
+    Parameters
+    ----------
+    source:
+        An ``.xlsx`` or ``.xlsm`` workbook.  It is never modified unless ``in_place``.
+    output:
+        Where to write; required unless ``in_place``.
+    engine:
+        A started engine (:class:`~leanxl.recalc.engine.LibreOfficeEngine` or
+        :class:`~leanxl.recalc.pyengine.PycelEngine`), reused across calls; by default one is
+        started for this call and stopped after.
+    registry:
+        The leanxl functions (default: :data:`leanxl.functions.REGISTRY`).
+
+    Returns
+    -------
+    FileReport
+        ``ok`` with counts, or the reason it failed.  Raises only for bad arguments.
+    """
+    from leanxl.cellcache import write_cached_values
+
+    src = Path(source)
+    if in_place:
+        dst = src
+    elif output is None:
+        raise LeanxlError("no output given", where=str(src),
+                          suggestion="pass an output path, or in_place=True")
+    else:
+        dst = Path(output)
+        if dst.resolve() == src.resolve():
+            raise LeanxlError("output is the input", where=str(src),
+                              suggestion="use --in-place to overwrite the input on purpose")
+    start = time.perf_counter()
+    own_engine = engine is None
+    report = FileReport(str(src), str(dst), ok=False)
+    try:
+        if src.suffix.lower() not in SUFFIXES:
+            raise WorkbookError("not an .xlsx or .xlsm file", where=str(src))
+        book = read_book(src)
+        if engine is None:
+            engine = start_engine()
+        report.engine = engine.name
+        try:
+            computed = BookComputer(book, engine, registry or default_registry()).run()
+        finally:
+            engine.close_book()
+        write_cached_values(src, dst, computed.values, spills=computed.spills)
+        report.ok = True
+        report.formulas = sum(len(v) for v in computed.values.values())
+        report.leanxl_cells = computed.leanxl_cells
+        report.passes = computed.passes
+    except LeanxlError as exc:
+        report.reason = str(exc)
+    except Exception as exc:  # one broken file must not stop a batch: report it, log it
+        log.exception("recalc of %s failed", src)
+        report.reason = f"{type(exc).__name__}: {exc}"
+    finally:
+        if own_engine and engine is not None:
+            engine.shutdown()
+        report.seconds = time.perf_counter() - start
+    return report
+
+
+def start_engine(kind: str | None = None) -> Engine:
+    """Start the standard-formula engine: ``libreoffice``, ``python``, or the best available."""
+    from leanxl.recalc.engine import FAST_PATH_HINT, LibreOfficeEngine, libreoffice_available
+
+    if kind == "libreoffice" or (kind is None and libreoffice_available()):
+        return LibreOfficeEngine()
+    if kind not in (None, "python"):
+        raise LeanxlError(f"unknown engine {kind!r}", suggestion="use libreoffice or python")
+    from leanxl.recalc.pyengine import PycelEngine
+
+    if kind is None:
+        log.warning("LibreOffice not found: using the slow pure-Python engine; %s",
+                    FAST_PATH_HINT)
+    return PycelEngine()

@@ -1,0 +1,187 @@
+"""recalc on LibreOffice: golden workbooks reopened and checked cell by cell."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from leanxl.cli import main
+from leanxl.recalc import recalc_workbook, recalc_workbooks
+from leanxl.recalc.engine import LibreOfficeEngine, libreoffice_available
+from tests.recalc_golden import (
+    build_golden,
+    cached_values,
+    ensure_registry,
+    make_stale,
+    same,
+    to_xlsm,
+)
+
+pytestmark = [
+    pytest.mark.libreoffice,
+    pytest.mark.skipif(not libreoffice_available(),
+                       reason="needs soffice and python3-uno (scripts/setup.sh)"),
+]
+
+
+@pytest.fixture(scope="module")
+def engine():  # one soffice for the module, as a batch worker would use it
+    ensure_registry()
+    eng = LibreOfficeEngine()
+    yield eng
+    eng.shutdown()
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _check(out: Path, expected: dict) -> None:
+    got = cached_values(out)
+    bad = {k: (got.get(k), v) for k, v in expected.items() if not same(got.get(k), v)}
+    assert not bad, f"{len(bad)} cells differ, e.g. {list(bad.items())[:4]}"
+
+
+def test_golden_book_both_directions_stale_values_replaced(tmp_path: Path, engine) -> None:
+    src = tmp_path / "golden.xlsx"
+    expected = build_golden(src)
+    make_stale(src)  # every formula cell now caches 999
+    before = _digest(src)
+    out = tmp_path / "out.xlsx"
+    report = recalc_workbook(src, out, engine=engine)
+    assert report.ok, report.reason
+    assert report.passes >= 2  # leanxl -> standard -> leanxl needs a second pass
+    assert _digest(src) == before  # the input is untouched
+    _check(out, expected)
+    # every formula cell got a fresh value: none of the stale 999s survived
+    got = cached_values(out)
+    formulas = openpyxl.load_workbook(out)
+    for ws in formulas.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                if isinstance(c.value, str) and c.value.startswith("="):
+                    assert got[(ws.title, c.coordinate)] != 999, (ws.title, c.coordinate)
+
+
+def test_formulas_styles_names_validation_kept(tmp_path: Path, engine) -> None:
+    src = tmp_path / "golden.xlsx"
+    build_golden(src)
+    original = openpyxl.load_workbook(src)
+    out = tmp_path / "out.xlsx"
+    assert recalc_workbook(src, out, engine=engine).ok
+    wb = openpyxl.load_workbook(out)
+    for ws in original.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                assert wb[ws.title][c.coordinate].value == c.value  # formula text untouched
+    leads = wb["Leads"]
+    assert leads["A1"].font.bold
+    assert leads["L2"].fill.fgColor.rgb.endswith("FFFF00")
+    assert len(leads.data_validations.dataValidation) == 1
+    assert len(list(leads.conditional_formatting)) == 1
+    assert wb.defined_names["Weights"].attr_text == "Settings!$A$1:$J$1"
+
+
+def test_xlsm_vba_kept_byte_identical(tmp_path: Path, engine) -> None:
+    src = tmp_path / "golden.xlsx"
+    expected = build_golden(src)
+    vba = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + os.urandom(3000)
+    xlsm = tmp_path / "macro.xlsm"
+    to_xlsm(src, xlsm, vba)
+    out = tmp_path / "out.xlsm"
+    report = recalc_workbook(xlsm, out, engine=engine)
+    assert report.ok, report.reason
+    with zipfile.ZipFile(out) as z:
+        assert z.read("xl/vbaProject.bin") == vba
+    _check(out, expected)
+
+
+def test_spill_stored_as_dynamic_array(tmp_path: Path, engine) -> None:
+    from leanxl import functions
+    from leanxl.functions import Param
+
+    @functions.register("TESTSPILL", "rows x cols of i*10+j", Param("rows", ""),
+                        Param("cols", ""))
+    def _spill(rows: float, cols: float) -> list[list[float]]:
+        return [[i * 10 + j for j in range(int(cols))] for i in range(int(rows))]
+
+    try:
+        wb = openpyxl.Workbook()
+        ws = wb.active
+        ws["A1"] = "=LEANXL_TESTSPILL(3,2)"
+        ws["D1"] = "=SUM(A1:B3)"  # a standard formula over the spilled cells
+        ws["A6"] = "=LEANXL_TESTSPILL(2,2)"
+        ws["B7"] = "in the way"
+        src = tmp_path / "spill.xlsx"
+        wb.save(src)
+        out = tmp_path / "out.xlsx"
+        assert recalc_workbook(src, out, engine=engine).ok
+        got = cached_values(out)
+        assert [got[("Sheet", a)] for a in ("A1", "B1", "A2", "B2", "A3", "B3")] == [
+            0, 1, 10, 11, 20, 21]
+        assert got[("Sheet", "D1")] == 63
+        assert got[("Sheet", "A6")] == "#SPILL!"
+        with zipfile.ZipFile(out) as z:
+            sheet = z.read("xl/worksheets/sheet1.xml").decode()
+        assert 't="array" ref="A1:B3"' in sheet and 'cm="1"' in sheet
+    finally:
+        functions.REGISTRY.pop("TESTSPILL", None)
+
+
+def test_cycle_through_standard_formulas_is_reported(tmp_path: Path, engine) -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append([3] * 9 + ["=IF(K1>50,5,1)", "=LEANXL_FIT(A1:J1)"])
+    src = tmp_path / "cycle.xlsx"
+    wb.save(src)
+    report = recalc_workbook(src, tmp_path / "out.xlsx", engine=engine)
+    assert not report.ok
+    assert "Sheet!K1" in report.reason and "circular" in report.reason, report.reason
+    assert not (tmp_path / "out.xlsx").exists()
+
+
+def test_batch_with_a_corrupt_file_and_cli_exit_code(tmp_path: Path, capsys) -> None:
+    ensure_registry()
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    expected = build_golden(inputs / "a.xlsx", n=4)
+    build_golden(inputs / "b.xlsx", n=4)
+    (inputs / "broken.xlsx").write_bytes(b"PK\x03\x04 this is not a workbook")
+    out = tmp_path / "out"
+    code = main(["recalc", str(inputs), "--out-dir", str(out), "--jobs", "2", "-q"])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "broken.xlsx" in err and "2 of 3 workbooks recalculated, 1 failed" in err
+    assert sorted(p.name for p in out.iterdir()) == ["a.xlsx", "b.xlsx"]
+    _check(out / "a.xlsx", expected)
+
+
+def test_in_place_and_glob(tmp_path: Path) -> None:
+    ensure_registry()
+    src = tmp_path / "book.xlsx"
+    expected = build_golden(src, n=3)
+    make_stale(src)
+    reports = recalc_workbooks([str(tmp_path / "*.xlsx")], in_place=True, progress=False)
+    assert [r.ok for r in reports] == [True]
+    _check(src, expected)
+
+
+def test_dask_local_cluster(tmp_path: Path) -> None:
+    distributed = pytest.importorskip("dask.distributed")
+    ensure_registry()
+    expected = {}
+    for name in ("a", "b"):
+        expected[name] = build_golden(tmp_path / f"{name}.xlsx", n=3)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        reports = recalc_workbooks([tmp_path / "a.xlsx", tmp_path / "b.xlsx"],
+                                   out_dir=tmp_path / "out", client=client, progress=False)
+    assert [r.ok for r in reports] == [True, True], [r.reason for r in reports]
+    for name in ("a", "b"):
+        _check(tmp_path / "out" / f"{name}.xlsx", expected[name])
