@@ -47,7 +47,8 @@ ERROR_MARK = ErrorMark()
 class Engine(Protocol):
     name: str
 
-    def open(self, path: Path) -> list[tuple[str, int, int]]: ...
+    def open(self, path: Path, leanxl_cells: list[tuple[str, int, int]] | None = None
+             ) -> list[tuple[str, int, int]]: ...
     def read(self, sheet: int, r1: int, c1: int, r2: int, c2: int) -> list[list[Any]]: ...
     def error_codes(self, sheet: int, cells: list[tuple[int, int]]) -> list[str]: ...
     def write(self, blocks: list[tuple[int, int, int, list[list[Any]]]]) -> None: ...
@@ -172,7 +173,8 @@ class LibreOfficeEngine:
     def alive(self) -> bool:
         return self._proc.poll() is None
 
-    def open(self, path: Path) -> list[tuple[str, int, int]]:
+    def open(self, path: Path, leanxl_cells: list[tuple[str, int, int]] | None = None
+             ) -> list[tuple[str, int, int]]:
         # A private copy: LibreOffice writes lock files next to what it opens.
         self._book = self._tmp / f"book{Path(path).suffix.lower()}"
         shutil.copyfile(path, self._book)

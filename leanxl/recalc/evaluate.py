@@ -286,7 +286,8 @@ class BookComputer:
 
     # --- the loop ------------------------------------------------------------------------------
     def run(self) -> Computed:
-        opened = self.engine.open(self.book.path)
+        opened = self.engine.open(self.book.path,
+                                  [(c.sheet, c.row, c.col) for c in self.book.leanxl])
         self.used = [(r, c) for _, r, c in opened]
         if [n.upper() for n, _, _ in opened] != [s.name.upper() for s in self.book.sheets]:
             log.warning("%s: the engine sees sheets %s", self.book.path, [n for n, _, _ in opened])
