@@ -180,6 +180,35 @@ def _patch_row(row_xml: bytes, row_number: int, targets: dict[int, _Target]) -> 
     return open_tag + b"".join(out) + close
 
 
+# A whole existing cell addressed the usual way (``r`` first): letters, row, rest of the tag.
+# Only cells holding a formula: the usual targets; the others go the row-by-row way.
+_ADDRESSED_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]+)"([^>/]*)>\s*<f\b.*?</c>', re.S)
+
+
+def _patch_existing(body: bytes, targets: dict[int, dict[int, _Target]]) -> bytes:
+    """Rewrite, in one pass, the target cells that already exist; consume them from targets.
+
+    Much faster than row by row when most targets exist (recalc rewrites every formula cell
+    of a 10k-row sheet): one C-level scan, Python work only on the targeted cells.
+    """
+    columns: dict[bytes, int] = {}
+
+    def repl(m: re.Match[bytes]) -> bytes:
+        cols = targets.get(int(m.group(2)))
+        if not cols:
+            return m.group(0)
+        letters = m.group(1)
+        col = columns.get(letters)
+        if col is None:
+            col = columns[letters] = column_index(letters.decode())
+        target = cols.pop(col, None)
+        if target is None:
+            return m.group(0)
+        return _cell_xml(m.group(0), letters + m.group(2), target)
+
+    return _ADDRESSED_CELL.sub(repl, body)
+
+
 def _patch_sheet(xml: bytes, targets: dict[int, dict[int, _Target]]) -> bytes:
     start = xml.find(b"<sheetData")
     if start < 0:
@@ -190,6 +219,9 @@ def _patch_sheet(xml: bytes, targets: dict[int, dict[int, _Target]]) -> bytes:
     else:
         close = xml.index(b"</sheetData>", open_end)
         head, body, tail = xml[:open_end], xml[open_end:close], xml[close:]
+    targets = {r: dict(cols) for r, cols in targets.items()}
+    body = _patch_existing(body, targets)
+    targets = {r: cols for r, cols in targets.items() if cols}  # cells still to be created
     rows = sorted(targets)
     out: list[bytes] = []
     pos = 0
