@@ -13,6 +13,7 @@ recalculated and closed in it.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import signal
@@ -88,6 +89,7 @@ class Office:
         self.desktop = ctx.ServiceManager.createInstanceWithContext(
             "com.sun.star.frame.Desktop", ctx)
         self.doc: Any = None
+        self.formats: dict[int, bool] = {}
 
     # --- documents -------------------------------------------------------------------------
     def open(self, path: str) -> list[tuple[str, int, int]]:
@@ -97,6 +99,7 @@ class Office:
             (_prop("Hidden", True),))
         if self.doc is None or not hasattr(self.doc, "Sheets"):
             raise RuntimeError("LibreOffice could not open it as a spreadsheet")
+        self.formats = {}
         # Leanxl cells are written first and the whole book is calculated once after.
         self.doc.enableAutomaticCalculation(False)
         out = []
@@ -133,6 +136,28 @@ class Office:
         """LibreOffice error numbers of these 0-based cells (32767 is #N/A)."""
         sh = self._sheet(index)
         return [sh.getCellByPosition(c, r).getError() for r, c in cells]
+
+    def kinds(self, index: int, cells: list[tuple[int, int]]) -> list[tuple[int, bool]]:
+        """(error number, shows TRUE/FALSE) of each 0-based cell: one round trip per cell."""
+        sh = self._sheet(index)
+        nf = self.doc.NumberFormats
+        out = []
+        for r, c in cells:
+            cell = sh.getCellByPosition(c, r)
+            err = cell.getError()
+            logical = False
+            if not err:
+                key = cell.NumberFormat
+                flag = self.formats.get(key)
+                if flag is None:
+                    try:
+                        flag = bool(nf.getByKey(key).Type & 1024)  # NumberFormat.LOGICAL
+                    except Exception:
+                        flag = False
+                    self.formats[key] = flag
+                logical = flag
+            out.append((err, logical))
+        return out
 
     def store(self, path: str) -> None:
         """Save the calculated document as xlsx (read back for the formulas' results)."""
@@ -173,10 +198,8 @@ class Office:
     def clear_array(self, index: int, r1: int, c1: int, r2: int, c2: int) -> None:
         """Remove an array formula (Excel's spill) so its cells can take single values."""
         rng = self._sheet(index).getCellRangeByPosition(c1, r1, c2, r2)
-        try:
+        with contextlib.suppress(Exception):  # not an array formula after all
             rng.setArrayFormula("")
-        except Exception:
-            pass  # not an array formula after all
         rng.clearContents(1 | 2 | 4 | 16)  # VALUE | DATETIME | STRING | FORMULA
 
     def calc(self) -> None:
@@ -184,10 +207,8 @@ class Office:
 
     def quit(self) -> None:
         self.close()
-        try:
+        with contextlib.suppress(Exception):
             self.desktop.terminate()
-        except Exception:
-            pass
         try:
             self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:

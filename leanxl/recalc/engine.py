@@ -71,6 +71,7 @@ _PROFILE_XCU = """<?xml version="1.0" encoding="UTF-8"?>
 </oor:items>
 """
 _UNO_PYTHON: str | None = None
+ASK_LIMIT = 300  # above this many cells of unknown type, one xlsx save is faster
 
 
 def find_soffice() -> str | None:
@@ -209,11 +210,47 @@ class LibreOfficeEngine:
         self._call("calc")
 
     def results(self, book: Any) -> dict[int, dict[tuple[int, int], Any]]:
-        """Every formula cell's value, read from the xlsx LibreOffice writes of the book.
+        """Every formula cell's value.
 
-        LibreOffice's own xlsx export knows each result's type (``t="b"`` for TRUE/FALSE,
-        ``t="e"`` with Excel's error code), which its API only tells one cell at a time.
+        Values come in one block per sheet; but the API tells an error's code, or that a 1 is
+        TRUE, only one cell at a time (≈ 1 ms each).  With few such cells they are asked;
+        with many, the book is saved as xlsx once and its typed values read back.
         """
+        out: dict[int, dict[tuple[int, int], Any]] = {}
+        ask: dict[int, list[tuple[int, int]]] = {}
+        for index, sheet in enumerate(book.sheets):
+            wanted = set(sheet.formulas)
+            for a in sheet.arrays:
+                wanted.update((r, c) for r in range(a.r1, a.r2 + 1)
+                              for c in range(a.c1, a.c2 + 1))
+            values: dict[tuple[int, int], Any] = {}
+            out[index] = values
+            if not wanted:
+                continue
+            rows = max(r for r, _ in wanted)
+            cols = max(c for _, c in wanted)
+            grid = self._call("read", index, 0, 0, rows - 1, cols - 1)
+            unsure = ask.setdefault(index, [])
+            for r, c in wanted:
+                v = grid[r - 1][c - 1]
+                values[(r, c)] = v
+                if v is None or (v == 0.0 or v == 1.0) and not isinstance(v, str):
+                    unsure.append((r, c))
+        if sum(len(v) for v in ask.values()) > ASK_LIMIT:
+            return self._stored_results(book)
+        for index, cells in ask.items():
+            if not cells:
+                continue
+            kinds = self._call("kinds", index, [(r - 1, c - 1) for r, c in cells])
+            for (r, c), (err, logical) in zip(cells, kinds, strict=True):
+                if err:
+                    out[index][(r, c)] = CellError(LO_ERRORS.get(err, "#VALUE!"), "")
+                elif logical:
+                    out[index][(r, c)] = bool(out[index][(r, c)])
+        return out
+
+    def _stored_results(self, book: Any) -> dict[int, dict[tuple[int, int], Any]]:
+        """Typed values from the xlsx LibreOffice writes (``t="b"``, ``t="e"`` and codes)."""
         from leanxl.recalc.book import read_results
 
         out_path = self._tmp / "calculated.xlsx"
