@@ -199,7 +199,10 @@ def parse_call(formula: str) -> Call | None:
     m = _CALL.match(text)
     if not m:
         return None
-    close = _closing_paren(text, m.end() - 1)
+    if text.count("(") == 1 and text.endswith(")") and '"' not in text:
+        close = len(text) - 1  # the common case: nothing nested, nothing quoted
+    else:
+        close = _closing_paren(text, m.end() - 1)
     if close != len(text) - 1:
         return None  # the call is part of a larger expression
     inner = text[m.end():close]
