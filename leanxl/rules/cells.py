@@ -249,6 +249,8 @@ def _parse_item(raw: str) -> Atom:
             raise CellSyntaxError(f"range `{s}` starts above its end",
                                   f"did you mean `{a}{hi_s}..{lo_s}{b}`?")
         return Interval(lo, hi, a == "[", b == "]")
+    if _BARE_RE.match(s) and ".." not in s:
+        return s  # a bare text such as S4 or Sweet spot
     raise CellSyntaxError(f"cannot read `{s}` as a test", _suggest(s))
 
 

@@ -404,6 +404,13 @@ class CompiledTable:
                 for u, reason in bad_u.items():
                     for i in np.flatnonzero(codes == u):
                         _mark(bad, reasons, reason_ids, int(i), reason)
+                if a.dtype == object and ci.kind != BOOL:
+                    # factorize merges True with 1 (equal hashes); booleans are not numbers
+                    isbool = np.fromiter((isinstance(v, bool | np.bool_) for v in a), bool, n)
+                    for i in np.flatnonzero(isbool):
+                        keys[f, i] = np.nan
+                        _mark(bad, reasons, reason_ids, int(i),
+                              f"{name}: {_key_of(ci.kind, ci.codes, a[i])}")
         return keys, (bad if reasons else None), reasons
 
     def evaluate(self, data: Any, output: str | None = None) -> pd.DataFrame:
