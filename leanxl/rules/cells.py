@@ -256,7 +256,8 @@ def _parse_item(raw: str) -> Atom:
 
 def _suggest(s: str) -> str | None:
     """Guess what was meant by a malformed item."""
-    nums = re.findall(_NUMBER, s)
+    spaced = re.sub(r"(\d)\s*(-|to|–)\s*(\d)", r"\1 \3", s).replace("..", " ")
+    nums = re.findall(r"-?\d+(?:\.\d+)?", spaced)
     m = re.match(rf"^(=<|=>|=|==|!=|<>|≤|≥)\s*({_NUMBER})$", s)
     if m:
         op, num = m.groups()
