@@ -55,7 +55,7 @@ _region_k = kernel()(_region)
 BLOCK = 1024
 
 
-def _first_float(keys, bounds, nbounds, masks, out):  # type: ignore[no-untyped-def]
+def _first_float(keys, bounds, nbounds, masks, out):
     nf, n = keys.shape
     nw = masks.shape[2]
     nblocks = (n + BLOCK - 1) // BLOCK
@@ -77,7 +77,7 @@ def _first_float(keys, bounds, nbounds, masks, out):  # type: ignore[no-untyped-
             out[lo + k] = best[k]
 
 
-def _first_int8(keys, lut, out):  # type: ignore[no-untyped-def]
+def _first_int8(keys, lut, out):
     nf, n = keys.shape
     nw = lut.shape[2]
     nblocks = (n + BLOCK - 1) // BLOCK
@@ -100,7 +100,7 @@ def _first_int8(keys, lut, out):  # type: ignore[no-untyped-def]
             out[lo + k] = best[k]
 
 
-def _masks_float(keys, bounds, nbounds, masks, out):  # type: ignore[no-untyped-def]
+def _masks_float(keys, bounds, nbounds, masks, out):
     nf, n = keys.shape
     nw = masks.shape[2]
     nblocks = (n + BLOCK - 1) // BLOCK
@@ -118,7 +118,7 @@ def _masks_float(keys, bounds, nbounds, masks, out):  # type: ignore[no-untyped-
                 out[lo + k, w] = acc[k]
 
 
-def _masks_int8(keys, lut, out):  # type: ignore[no-untyped-def]
+def _masks_int8(keys, lut, out):
     nf, n = keys.shape
     nw = lut.shape[2]
     nblocks = (n + BLOCK - 1) // BLOCK
@@ -137,7 +137,7 @@ def _masks_int8(keys, lut, out):  # type: ignore[no-untyped-def]
                 out[lo + k, w] = acc[k]
 
 
-def _popcount(m):  # type: ignore[no-untyped-def]
+def _popcount(m):
     # SWAR popcount; LLVM turns it into one instruction where the CPU has it.
     m = m - ((m >> np.uint64(1)) & np.uint64(0x5555555555555555))
     m = (m & np.uint64(0x3333333333333333)) + ((m >> np.uint64(2)) & np.uint64(0x3333333333333333))
@@ -148,7 +148,7 @@ def _popcount(m):  # type: ignore[no-untyped-def]
 _popcount_k = kernel()(_popcount)
 
 
-def _count_words(words, out):  # type: ignore[no-untyped-def]
+def _count_words(words, out):
     n, nw = words.shape
     nchunks = (n + CHUNK - 1) // CHUNK
     for c in prange(nchunks):
@@ -182,7 +182,8 @@ def first_match(keys: np.ndarray, table: tuple[np.ndarray, ...], out: np.ndarray
     if keys.dtype == np.int8:
         (first_int8_par if par else first_int8)(keys, table[0], out)
     else:
-        (first_float_par if par else first_float)(keys, *table, out)
+        bounds, nbounds, masks = table
+        (first_float_par if par else first_float)(keys, bounds, nbounds, masks, out)
 
 
 def match_masks(keys: np.ndarray, table: tuple[np.ndarray, ...], out: np.ndarray) -> None:
@@ -191,7 +192,8 @@ def match_masks(keys: np.ndarray, table: tuple[np.ndarray, ...], out: np.ndarray
     if keys.dtype == np.int8:
         (masks_int8_par if par else masks_int8)(keys, table[0], out)
     else:
-        (masks_float_par if par else masks_float)(keys, *table, out)
+        bounds, nbounds, masks = table
+        (masks_float_par if par else masks_float)(keys, bounds, nbounds, masks, out)
 
 
 def count_matches(words: np.ndarray, out: np.ndarray) -> None:

@@ -58,7 +58,7 @@ class AuditReport:
 def _norm(v: object) -> object:
     if hasattr(v, "item") and not isinstance(v, str):
         with contextlib.suppress(TypeError, ValueError):
-            v = v.item()  # type: ignore[attr-defined]
+            v = v.item()
     if v is None or (isinstance(v, float) and v != v):
         return None
     if isinstance(v, str):

@@ -75,13 +75,13 @@ def column_domain(table: DecisionTable, j: int,
         points = sorted(pts)
         if not points:
             return [0]
-        values: list[object] = [_num(points[0] - 1)]
-        for a, b in zip(points, points[1:], strict=False):
-            values.append(_num(a))
-            mid = a + 1 if (a.is_integer() and b.is_integer() and b - a >= 2) else (a + b) / 2
-            values.append(_num(mid))
-        values += [_num(points[-1]), _num(points[-1] + 1)]
-        return values
+        reps: list[object] = [_num(points[0] - 1)]
+        for lo, hi in zip(points, points[1:], strict=False):
+            reps.append(_num(lo))
+            integral = lo.is_integer() and hi.is_integer() and hi - lo >= 2
+            reps.append(_num(lo + 1 if integral else (lo + hi) / 2))
+        reps += [_num(points[-1]), _num(points[-1] + 1)]
+        return reps
     return ["(any)"]
 
 

@@ -99,7 +99,7 @@ def _key_of(kind: str | None, codes: dict[str, int] | None, value: object) -> fl
         return 0.0
     if hasattr(value, "item") and not isinstance(value, str):
         with contextlib.suppress(TypeError, ValueError):
-            value = value.item()  # type: ignore[attr-defined]
+            value = value.item()
     if value is None or value is getattr(_pd(), "NA", object()) or (
             isinstance(value, float) and math.isnan(value)):
         return math.nan
@@ -250,8 +250,10 @@ class CompiledTable:
             vals = [r.outputs[0] for r in rules if r.outputs[0] is not None]
             if not vals:
                 return Decision((CellError(NA, "the matching rules have blank outputs"),), numbers)
-            fn = {Aggregator.SUM: math.fsum, Aggregator.MIN: min, Aggregator.MAX: max}[agg]
-            return Decision((float(fn(vals)),), numbers)  # type: ignore[arg-type]
+            nums = [float(v) for v in vals]  # type: ignore[arg-type]
+            total = (math.fsum(nums) if agg is Aggregator.SUM else
+                     min(nums) if agg is Aggregator.MIN else max(nums))
+            return Decision((total,), numbers)
         # RULE ORDER, COLLECT: rule order; OUTPUT ORDER: bit order is priority order.
         if policy is not HitPolicy.OUTPUT_ORDER:
             rules = sorted(rules, key=lambda r: r.number)
@@ -271,7 +273,7 @@ class CompiledTable:
         elif isinstance(data, Mapping):
             names = list(data.keys())
             getter = data.__getitem__
-            lengths = {len(v) for v in data.values()}  # type: ignore[arg-type]
+            lengths = {len(v) for v in data.values()}
             if len(lengths) > 1:
                 raise ArgumentError(f"columns have different lengths {sorted(lengths)}",
                                     where="data", suggestion="give one value per lead in "
@@ -305,13 +307,14 @@ class CompiledTable:
         lists = [list(c) for c in cols]
         for i in range(n):
             s = full
+            reason = ""
             for j, ci in enumerate(self.columns):
                 key = _key_of(ci.kind, ci.codes, lists[j][i])
                 if isinstance(key, str):
-                    s = f"{self.table.inputs[j].name}: {key}"
+                    reason = f"{self.table.inputs[j].name}: {key}"
                     break
                 s &= ci.region_sets[ci.region_of_key(key)]
-            result.append(s)
+            result.append(reason or s)
         return result
 
     def evaluate_rows(self, columns: Mapping[str, Sequence[object]],

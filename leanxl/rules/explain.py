@@ -13,7 +13,7 @@ from leanxl.rules.table import DecisionTable, Rule
 def _typed(value: object) -> object:
     if hasattr(value, "item") and not isinstance(value, str):
         try:
-            return value.item()  # type: ignore[attr-defined]
+            return value.item()
         except (TypeError, ValueError):
             return value
     if isinstance(value, float) and value != value:

@@ -29,7 +29,7 @@ INVALID = _Invalid()
 def typed(kind: str | None, value: object) -> object:
     """A lead value as the cell language sees it; ``INVALID`` for a type mismatch."""
     if hasattr(value, "item") and not isinstance(value, str):
-        value = value.item()  # type: ignore[attr-defined]
+        value = value.item()
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
     if kind is None:
@@ -94,7 +94,7 @@ def decide(table: DecisionTable, lead: Mapping[str, object]) -> Result:
         if agg is Aggregator.SUM:
             return (float(math.fsum(outs)),), numbers  # type: ignore[arg-type]
         pick = min if agg is Aggregator.MIN else max
-        return (float(pick(outs)),), numbers  # type: ignore[type-var]
+        return (float(pick(outs)),), numbers  # type: ignore[type-var, arg-type]
     if policy is HitPolicy.OUTPUT_ORDER:
         matches = sorted(matches, key=lambda r: (_priority(table, r), r.number))
     return tuple([r.outputs[k] for r in matches] for k in range(n_out)), tuple(

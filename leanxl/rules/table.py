@@ -383,7 +383,8 @@ def build_table(rows: Sequence[Sequence[object]], where: Where = relative_where,
                 tests[r, c] = parse_test(None)
     inputs: list[InputColumn] = []
     for c, col_name, allowed in in_cols:
-        kind = _column_kind(col_name, allowed, [(r, tests[r, c]) for r in rule_rows], c, errs)
+        col_kind = _column_kind(col_name, allowed, [(r, tests[r, c]) for r in rule_rows], c,
+                                errs)
         if allowed is not None:
             for r in rule_rows:
                 for atom in tests[r, c].atoms:
@@ -392,7 +393,7 @@ def build_table(rows: Sequence[Sequence[object]], where: Where = relative_where,
                     if not any(same_value(atom, v) for v in allowed):
                         errs.add(r, c, f"`{format_value(atom)}` is not an allowed value of "
                                  f"{col_name}", _closest(atom, allowed))
-        inputs.append(InputColumn(col_name, kind, allowed))
+        inputs.append(InputColumn(col_name, col_kind, allowed))
 
     outputs = [OutputColumn(n, allowed) for _, n, allowed in out_cols]
     rules: list[Rule] = []
@@ -504,7 +505,7 @@ def _freeze(value: object) -> object:
     """Make a cell hashable for the parse cache (numpy scalars become Python values)."""
     if hasattr(value, "item") and not isinstance(value, str | bytes):
         try:
-            return value.item()  # type: ignore[attr-defined]
+            return value.item()
         except (TypeError, ValueError):
             return str(value)
     try:
@@ -543,9 +544,14 @@ def load(source: object, *, name: str | None = None) -> DecisionTable:
         The first mistake, with its cell (``R3C2``, 1-based within ``source``) and a
         suggestion; the message says how many more there are.
     """
-    rows = _as_rows(source)
-    # Trim trailing blank rows / columns-of-None padding cheaply, then freeze for the cache.
-    frozen = tuple(tuple(_freeze(v) for v in row) for row in rows)
+    rows = source if isinstance(source, list | tuple) else _as_rows(source)
+    plain = (str, float, int, bool, type(None))
+    try:
+        frozen = tuple(tuple(v if type(v) in plain else _freeze(v) for v in row)
+                       for row in rows)
+    except TypeError:  # not rows of cells: let _as_rows explain
+        rows = _as_rows(source)
+        frozen = tuple(tuple(_freeze(v) for v in row) for row in rows)
     return _load_cached(frozen, name)
 
 

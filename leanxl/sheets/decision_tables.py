@@ -93,7 +93,7 @@ def pick_table(tables: list[DecisionTable], errors: list[TableError], name: str 
                      f"tables: {', '.join(t.name for t in tables) or 'none'}")
 
 
-def read_leads(path: str | Path):  # type: ignore[no-untyped-def]
+def read_leads(path: str | Path):
     """Leads from a .csv, .xlsx/.xlsm (first sheet) or .parquet file, as a DataFrame."""
     import pandas as pd
 
