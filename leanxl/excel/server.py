@@ -1,0 +1,99 @@
+"""xlwings Server / Office.js custom functions: the registry as ``LEANXL.FIT`` and so on.
+
+Optional extra: ``pip install leanxl[server]``.  xlwings Server imports its functions from a
+module named ``custom_functions`` in its project directory (``XLWINGS_PROJECT_DIR``, default
+the working directory).  :func:`write_project` writes one whose whole body is
+``from leanxl.excel.server import *``; the namespace ``LEANXL`` comes from the add-in
+manifest (``XLWINGS_FUNCTIONS_NAMESPACE=LEANXL``), so the functions here are named ``FIT``,
+``MATCH`` ... and Excel shows ``LEANXL.FIT``.
+
+Licence: ``xlwings.server`` refuses to import without ``XLWINGS_LICENSE_KEY``;
+``noncommercial`` is accepted for noncommercial use only — commercial use needs a paid
+xlwings PRO key.  The decorators are taken from ``xlwings.server`` directly, so they work
+whether or not ``XLWINGS_ON_SERVER=true`` was set before xlwings was first imported (with
+``xw.func`` they would silently do nothing).
+
+Errors come back as real Excel errors (``#N/A``, ``#VALUE!``, ``#NUM!``) on Office.js
+custom-functions runtime >= 1.4; the reason is in the server log (``LEANXL.EXPLAIN`` tells why
+a decision table gave what it gave).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import xlwings
+
+try:
+    import xlwings.server as xws
+except (ImportError, xlwings.LicenseError) as exc:  # pragma: no cover - depends on env
+    raise ImportError(
+        "leanxl.excel.server needs xlwings-server and an xlwings licence key: "
+        "pip install 'leanxl[server]' and set XLWINGS_LICENSE_KEY (\"noncommercial\" for "
+        f"noncommercial use; commercial use needs a paid key). Cause: {exc}"
+    ) from exc
+
+from leanxl.excel.convert import build, officejs_cell
+from leanxl.functions import REGISTRY, SheetFunction
+
+NAMESPACE = "LEANXL"
+
+if "officejs" not in xlwings.engines.engines_by_name:  # pragma: no cover - depends on env
+    raise ImportError(
+        "xlwings was imported before XLWINGS_LICENSE_KEY was set, so its Office.js engine is "
+        "missing: set the key in the environment before Python starts"
+    )
+
+
+def _server(fn: SheetFunction) -> Callable[..., Any]:
+    return build(fn, fn.name, __name__, officejs_cell, xws.func, xws.arg)
+
+
+__all__ = [fn.name for fn in REGISTRY.values()]
+globals().update({fn.name: _server(fn) for fn in REGISTRY.values()})
+
+_CUSTOM_FUNCTIONS = '''\
+"""LEANXL custom functions for xlwings Server (written by leanxl.excel.server.write_project)."""
+
+from leanxl.excel.server import *  # noqa: F401,F403
+'''
+
+_DOTENV = """\
+# xlwings Server settings for the LEANXL functions (written by leanxl).
+# Excel shows the functions as LEANXL.FIT, LEANXL.DECIDE, ...
+XLWINGS_FUNCTIONS_NAMESPACE=LEANXL
+XLWINGS_ENVIRONMENT=prod
+# Required: "noncommercial" is accepted for noncommercial use only;
+# commercial use needs a paid xlwings PRO licence key.
+# XLWINGS_LICENSE_KEY=noncommercial
+"""
+
+
+def write_project(directory: str | os.PathLike[str]) -> Path:
+    """Write an xlwings Server project folder that serves the LEANXL functions.
+
+    Creates ``custom_functions/__init__.py`` (one import) and, if missing, ``.env`` with the
+    namespace setting and a commented licence line.  Existing files other than
+    ``custom_functions/__init__.py`` are left alone.
+
+    Parameters
+    ----------
+    directory:
+        The project folder (``XLWINGS_PROJECT_DIR``); created if needed.
+
+    Returns
+    -------
+    Path
+        The project folder.
+    """
+    root = Path(directory)
+    package = root / "custom_functions"
+    package.mkdir(parents=True, exist_ok=True)
+    (package / "__init__.py").write_text(_CUSTOM_FUNCTIONS, encoding="utf-8")
+    dotenv = root / ".env"
+    if not dotenv.exists():
+        dotenv.write_text(_DOTENV, encoding="utf-8")
+    return root
