@@ -121,11 +121,11 @@ def kpi_status(
         return None
     if tgt is None:
         return CellError(NA, "no target")
-    # Work in "good is up" terms: flip both for lower-is-better KPIs.
-    gap = sign * (act - tgt)
-    if gap >= 0:
+    # Compare with the threshold a user would compute in a cell (target -/+ tolerance*|target|)
+    # rather than with a difference, so a value exactly on the threshold stays "At risk".
+    if sign * act >= sign * tgt:
         return ON_TRACK
-    if -gap <= tol * abs(tgt):
+    if sign * act >= sign * (tgt - sign * tol * abs(tgt)):
         return AT_RISK
     return OFF_TRACK
 

@@ -109,6 +109,7 @@ def build(
             for p in fn.params
         ]
     )
+    udf.__annotations__ = {}  # no converter from a type hint: plain values both ways
     udf.__name__ = udf.__qualname__ = name
     udf.__doc__ = fn.help
     udf.__module__ = module
