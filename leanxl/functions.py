@@ -18,8 +18,8 @@ Shapes, per function
     rowwise argument.  MATCH(a, b): ``a`` N rows and ``b`` one row → N values (a column);
     ``a`` one row and ``b`` P rows → a row of P values; N x P → the N x P grid.  SEGMENT, MIX,
     KPISTATUS: columns of equal height (a single cell broadcasts); rows beyond a shorter
-    argument get ``#VALUE!``.  A factor range may also be one column of ten cells (one lead,
-    entered vertically).
+    argument get ``#VALUE!``.  Factor ranges are rows of ten cells (one lead per row; a
+    vertical lead needs ``TRANSPOSE``).
 
 Compiled decision tables are cached by the *content* of their cells (an LRU, thread-safe), so
 a table range that did not change is parsed once however many cells call it.
@@ -234,10 +234,12 @@ def _scale_max(value: Any) -> int:
 
 
 def _factor_rows(value: Any, what: str) -> Rows:
-    """Leads' factors: N rows of 10; a single column of 10 cells is one lead."""
+    """Leads' factors: N rows of 10 cells.
+
+    A column of ten cells is *not* read as one lead: rows must stay stackable (a host may
+    stack the rows of many cells into one call); use ``TRANSPOSE`` for a vertical lead.
+    """
     rows = as_rows(value)
-    if len(rows) == N_FACTORS and all(len(row) == 1 for row in rows):
-        return [[row[0] for row in rows]]
     width = len(rows[0])
     if width != N_FACTORS or any(len(row) != width for row in rows):
         raise _Bad(f"{what} must have {N_FACTORS} columns (one per factor), got {width}")
@@ -366,10 +368,13 @@ def match(a: Any, b: Any, weights: Any = None, scale_max: Any = DEFAULT_SCALE_MA
         )
         grid = [[_clean(v) for v in row] for row in values.tolist()]
         for key, err in errors.items():
-            if isinstance(key, tuple):
-                grid[key[0]][key[1]] = err
-            else:  # a whole row of a is bad
+            if not isinstance(key, tuple):  # row i of a is bad: its whole result row
                 grid[key] = [err] * len(grid[key])
+            elif key[0] is None:  # row j of b is bad: its whole result column
+                for row in grid:
+                    row[key[1]] = err
+            else:  # that pair has no factor given in both
+                grid[key[0]][key[1]] = err
         return grid
 
     return _guard(_n_rows(a), body, width=1)
@@ -494,32 +499,38 @@ def _inputs(inputs: Any, headers: Any) -> tuple[list[Any], Rows]:
     return names, rows
 
 
-def _evaluate(table: Any, names: list[Any], rows: Rows, output: str | None) -> Any:
-    import pandas as pd
-
-    frame = pd.DataFrame([[None if _blank(c) else c for c in row] for row in rows],
-                         columns=[str(n) for n in names])
-    return table.evaluate(frame, output=output)
+def _columns(names: list[Any], rows: Rows) -> dict[str, list[Any]]:
+    """Input rows → ``{header: values}``; blank-headed columns are not inputs."""
+    return {str(name): [None if _blank(row[k]) else row[k] for row in rows]
+            for k, name in enumerate(names) if name is not None}
 
 
-def _spill_block(result: Any) -> Rows:
-    """Evaluate's frame (one column per output, plus ``rules``) → rows, lists spilled right."""
-    columns = [c for c in result.columns if c != "rules"]
-    blocks: list[list[list[Any]]] = []
-    for col in columns:
-        values = result[col].tolist()
-        width = max((len(v) for v in values if isinstance(v, list | tuple)), default=1)
-        block = []
-        for v in values:
-            if isinstance(v, CellError):
-                block.append([v] * width)
-            elif isinstance(v, list | tuple):
-                cells = [_clean(x) for x in v]
-                block.append(cells + [None] * (width - len(cells)))
+def _spill_block(decisions: list[list[Any]]) -> Rows:
+    """``evaluate_rows`` output (per lead: one slot per output) → rows, lists spilled right.
+
+    Each output slot is as wide as its longest list over all leads, so columns line up; a
+    failed lead repeats its error across its cells.
+    """
+    if not decisions:
+        return []
+    n_slots = len(decisions[0])
+    widths = [max((len(d[k]) for d in decisions if isinstance(d[k], list | tuple)), default=1)
+              for k in range(n_slots)]
+    widths = [max(w, 1) for w in widths]
+    out: Rows = []
+    for lead in decisions:
+        row: list[Any] = []
+        for value, width in zip(lead, widths, strict=True):
+            if isinstance(value, CellError):
+                row.extend([value] * width)
+            elif isinstance(value, list | tuple):
+                row.extend(_clean(x) for x in value)
+                row.extend([None] * (width - len(value)))
             else:
-                block.append([_clean(v)] + [None] * (width - 1))
-        blocks.append(block)
-    return [list(chain.from_iterable(parts)) for parts in zip(*blocks, strict=True)]
+                row.append(_clean(value))
+                row.extend([None] * (width - 1))
+        out.append(row)
+    return out
 
 
 @register(
@@ -537,8 +548,9 @@ def decide(table: Any, inputs: Any, headers: Any, output_name: Any = None) -> Ro
         compiled = _table(table)
         names, rows = _inputs(inputs, headers)
         output = _scalar(output_name, "output_name") if output_name is not None else None
-        result = _evaluate(compiled, names, rows, None if output is None else str(output))
-        return _spill_block(result)
+        decisions = compiled.evaluate_rows(_columns(names, rows),
+                                           None if output is None else str(output))
+        return _spill_block(decisions)
 
     return _guard(_n_rows(inputs), body)
 
@@ -556,7 +568,8 @@ def explain(table: Any, inputs: Any, headers: Any) -> Rows:
         names, rows = _inputs(inputs, headers)
         out: Rows = []
         for row in rows:
-            record = {str(n): (None if _blank(c) else c) for n, c in zip(names, row, strict=True)}
+            record = {str(n): (None if _blank(c) else c)
+                      for n, c in zip(names, row, strict=True) if n is not None}
             out.append([compiled.explain(record)])
         return out
 

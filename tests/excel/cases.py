@@ -22,6 +22,13 @@ class Err:
     code: str
 
 
+@dataclass(frozen=True)
+class Contains:
+    """A text cell containing this (explanations are prose; the facts in them are checked)."""
+
+    text: str
+
+
 class _Omit:
     def __repr__(self) -> str:
         return "OMIT"
@@ -146,7 +153,7 @@ def _cases() -> list[Case]:
         Case("fit-weights-column", "FIT", ([L3], col(W)), [[ref_fit(L3, W)]], "scoring"),
         Case("fit-scale-7", "FIT", ([[7, 1, 1, 1, 1, 1, 1, 1, 1, 4]], OMIT, 7),
              [[ref_fit([7, 1, 1, 1, 1, 1, 1, 1, 1, 4], s=7)]], "scoring"),
-        Case("fit-vertical-lead", "FIT", (col(L3),), [[50.0]], "scoring"),
+        Case("fit-vertical-lead", "FIT", (col(L3),), col([Err(VALUE)] * 10), "scoring"),
         Case("fit-wrong-width", "FIT", ([L3[:9], L1[:9]],), col([Err(VALUE), Err(VALUE)]),
              "scoring"),
         Case("fit-weights-wrong-length", "FIT", ([L3], [W[:9]]), [[Err(VALUE)]], "scoring"),
@@ -258,6 +265,22 @@ def _cases() -> list[Case]:
              col([Err(VALUE), Err(VALUE)]), "rules"),
         Case("decide-width-mismatch", "DECIDE", (QUALIFY, [[1, 1]], HEADERS), [[Err(VALUE)]],
              "rules"),
+        Case("decide-unknown-output", "DECIDE", (QUALIFY, [[1, 1, 1]], HEADERS, "nope"),
+             [[Err(VALUE)]], "rules"),
+        Case("decide-missing-input", "DECIDE", (QUALIFY, [[1, 1, 1]],
+                                                [["buyer_maturity", "x", "y"]]),
+             [[Err(VALUE)]], "rules"),
+        Case("decide-text-input", "DECIDE", (QUALIFY, [[1, 1, 1], ["high", 1, 1]], HEADERS),
+             [["Qualified", "AE"], [Err(VALUE), Err(VALUE)]], "rules"),
+        Case("explain-fired", "EXPLAIN", (QUALIFY, inputs, HEADERS),
+             col([Contains("rule 1 fired"), Contains("rule 2 fired"), Contains("rule 3 fired")]),
+             "rules"),
+        Case("explain-one-row", "EXPLAIN", (QUALIFY, [[1, 2, 4]], HEADERS),
+             [[Contains("buyer_influence = 2")]], "rules"),
+        Case("explain-no-match", "EXPLAIN", (NO_CATCH_ALL, [[5, 5, 5]], HEADERS),
+             [[Contains("no rule matched")]], "rules"),
+        Case("explain-broken-table", "EXPLAIN", (BROKEN, [[1]], [["buyer_maturity"]]),
+             [[Err(VALUE)]], "rules"),
     ]
     return c
 
@@ -275,6 +298,8 @@ def merged(needs: str) -> bool:
 
 
 def approx_equal(actual: Any, expected: Any) -> bool:
+    if isinstance(expected, Contains):
+        return isinstance(actual, str) and expected.text in actual
     if isinstance(expected, float) and isinstance(actual, int | float):
         return math.isclose(actual, expected, rel_tol=1e-9, abs_tol=1e-9)
     return actual == expected
