@@ -123,33 +123,46 @@ class ContentCache:
     def __init__(self, loader: Callable[[Rows], Any], maxsize: int = 64):
         self._loader = loader
         self._maxsize = maxsize
-        self._data: OrderedDict[Hashable, Any] = OrderedDict()
+        # key (values only) -> {type signature or None: value}
+        self._data: OrderedDict[Hashable, dict[Hashable, Any]] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
 
     @staticmethod
     def key(cells: Rows) -> Hashable:
-        # Values alone would make True == 1 == 1.0 collide; the flat type tuple is cheap.
-        return tuple([tuple(row) for row in cells]), tuple(map(type, chain.from_iterable(cells)))
+        """The values-only key; :meth:`get` tells ``TRUE`` from ``1`` separately."""
+        return tuple(map(tuple, cells))
+
+    @staticmethod
+    def _types(key: tuple[tuple[Any, ...], ...]) -> Hashable:
+        """The type signature, needed only when a cell could be mistaken (True == 1 == 1.0)."""
+        flat = tuple(chain.from_iterable(key))
+        if any(c is True or c is False or (c.__class__ in (int, float) and c in (0, 1))
+               for c in flat):
+            return tuple(map(type, flat))
+        return None
 
     def get(self, cells: Rows) -> Any:
         key = self.key(cells)
         with self._lock:
-            try:
-                value = self._data[key]
-            except KeyError:
-                pass
+            variants = self._data.get(key)
+            if variants is not None:
+                # Cheap path: a table without 0/1/TRUE/FALSE cells has one unambiguous variant.
+                sig = None if list(variants) == [None] else self._types(key)
+                if sig in variants:
+                    self._data.move_to_end(key)
+                    self.hits += 1
+                    return variants[sig]
             else:
-                self._data.move_to_end(key)
-                self.hits += 1
-                return value
+                sig = self._types(key)
             self.misses += 1
             try:
                 value = self._loader(cells)
             except LeanxlError as exc:
                 value = exc
-            self._data[key] = value
+            self._data.setdefault(key, {})[sig] = value
+            self._data.move_to_end(key)
             if len(self._data) > self._maxsize:
                 self._data.popitem(last=False)
             return value
