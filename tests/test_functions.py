@@ -7,9 +7,11 @@ import time
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from leanxl import functions
-from leanxl.errors import TableError
+from leanxl.errors import CellError, TableError
 from tests.excel.cases import CASES, OMIT, QUALIFY, merged
 
 
@@ -158,3 +160,27 @@ def test_decide_reuses_compiled_table() -> None:
         table = [list(r) for r in QUALIFY]  # a new list each call, like a recalculating host
         functions.call("DECIDE", table, [row], headers, "status")
     assert functions.TABLES.misses == 1 and functions.TABLES.hits == 2
+
+
+# --- the int8 fast path gives what the scoring API's full cell check gives -------------------
+
+_CELLS = [None, 0, 1, 2, 3, 4, 5, 6, 1.0, 5.0, 2.5, -1, "x", "3", True, False, float("nan")]
+
+
+def _expected_fit(rows: list[list[Any]]) -> list[Any]:
+    from leanxl import scoring
+
+    values, errors = scoring.fit(rows, return_errors=True)  # lists: the per-cell checked path
+    return [errors[i].code if i in errors else v for i, v in enumerate(values.tolist())]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_CELLS), min_size=10, max_size=10),
+                min_size=1, max_size=24))
+def test_fast_path_agrees_with_cell_checks(rows: list[list[Any]]) -> None:
+    got = [c.code if isinstance(c, CellError) else c
+           for [c] in functions.call("FIT", rows)]
+    want = _expected_fit(rows)
+    assert len(got) == len(want)
+    for g, w in zip(got, want, strict=True):
+        assert g == w or (isinstance(w, float) and g == pytest.approx(w)), (rows, got, want)
