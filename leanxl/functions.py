@@ -130,7 +130,7 @@ class ContentCache:
         self.misses = 0
 
     @staticmethod
-    def key(cells: Rows) -> Hashable:
+    def key(cells: Rows) -> tuple[tuple[Any, ...], ...]:
         """The values-only key; :meth:`get` tells ``TRUE`` from ``1`` separately."""
         return tuple(map(tuple, cells))
 

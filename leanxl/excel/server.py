@@ -2,8 +2,8 @@
 
 Optional extra: ``pip install leanxl[server]``.  xlwings Server imports its functions from a
 module named ``custom_functions`` in its project directory (``XLWINGS_PROJECT_DIR``, default
-the working directory).  :func:`write_project` writes one whose whole body is
-``from leanxl.excel.server import *``; the namespace ``LEANXL`` comes from the add-in
+the working directory); :func:`leanxl.excel.settings.write_server_project` adds
+``from leanxl.excel.server import *`` to it.  The namespace ``LEANXL`` comes from the add-in
 manifest (``XLWINGS_FUNCTIONS_NAMESPACE=LEANXL``), so the functions here are named ``FIT``,
 ``MATCH`` ... and Excel shows ``LEANXL.FIT``.
 
@@ -20,9 +20,7 @@ a decision table gave what it gave).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import xlwings
@@ -54,46 +52,3 @@ def _server(fn: SheetFunction) -> Callable[..., Any]:
 
 __all__ = [fn.name for fn in REGISTRY.values()]
 globals().update({fn.name: _server(fn) for fn in REGISTRY.values()})
-
-_CUSTOM_FUNCTIONS = '''\
-"""LEANXL custom functions for xlwings Server (written by leanxl.excel.server.write_project)."""
-
-from leanxl.excel.server import *  # noqa: F401,F403
-'''
-
-_DOTENV = """\
-# xlwings Server settings for the LEANXL functions (written by leanxl).
-# Excel shows the functions as LEANXL.FIT, LEANXL.DECIDE, ...
-XLWINGS_FUNCTIONS_NAMESPACE=LEANXL
-XLWINGS_ENVIRONMENT=prod
-# Required: "noncommercial" is accepted for noncommercial use only;
-# commercial use needs a paid xlwings PRO licence key.
-# XLWINGS_LICENSE_KEY=noncommercial
-"""
-
-
-def write_project(directory: str | os.PathLike[str]) -> Path:
-    """Write an xlwings Server project folder that serves the LEANXL functions.
-
-    Creates ``custom_functions/__init__.py`` (one import) and, if missing, ``.env`` with the
-    namespace setting and a commented licence line.  Existing files other than
-    ``custom_functions/__init__.py`` are left alone.
-
-    Parameters
-    ----------
-    directory:
-        The project folder (``XLWINGS_PROJECT_DIR``); created if needed.
-
-    Returns
-    -------
-    Path
-        The project folder.
-    """
-    root = Path(directory)
-    package = root / "custom_functions"
-    package.mkdir(parents=True, exist_ok=True)
-    (package / "__init__.py").write_text(_CUSTOM_FUNCTIONS, encoding="utf-8")
-    dotenv = root / ".env"
-    if not dotenv.exists():
-        dotenv.write_text(_DOTENV, encoding="utf-8")
-    return root

@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from leanxl import functions
+from leanxl.excel import settings
 from tests.excel.cases import merged
 
 ROOT = Path(__file__).parent.parent.parent
@@ -28,17 +29,17 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     project = tmp_path_factory.mktemp("xlwings_project")
-    # write_project needs xlwings.server, which needs the key before xlwings is imported:
-    # do it in the subprocess that will also run the app
+    # the documented set-up: `xlwings-server init`, then leanxl's write_server_project
+    init = Path(sys.executable).with_name("xlwings-server")
+    subprocess.run([str(init), "init", str(project)], check=True, timeout=120,
+                   capture_output=True)
+    settings.write_server_project(project)
     port = _free_port()
-    env = {**os.environ, "XLWINGS_LICENSE_KEY": "noncommercial", "XLWINGS_ON_SERVER": "true",
+    # the licence key must be in the environment before xlwings is first imported
+    env = {**os.environ, "XLWINGS_LICENSE_KEY": "noncommercial",
            "XLWINGS_PROJECT_DIR": str(project), "PYTHONPATH": str(ROOT),
+           "XLWINGS_ENVIRONMENT": "prod",  # init writes "dev": LEANXL_DEV.FIT
            "XLWINGS_ENABLE_SOCKETIO": "false", "XLWINGS_ENABLE_HOTRELOAD": "false"}
-    subprocess.run(
-        [sys.executable, "-c",
-         "import sys, leanxl.excel.server as s; s.write_project(sys.argv[1])", str(project)],
-        env=env, cwd=ROOT, check=True, timeout=120)
-    assert "XLWINGS_FUNCTIONS_NAMESPACE=LEANXL" in (project / ".env").read_text()
     log = (project / "server.log").open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "xlwings_server.main:main_app",
@@ -81,6 +82,7 @@ def test_meta_over_http(server: str) -> None:
     meta = httpx.get(f"{server}/xlwings/custom-functions-meta", timeout=30).json()
     ids = {f["id"] for f in meta["functions"]}
     assert set(functions.REGISTRY) <= ids
+    assert "HELLO" in ids  # the init sample stays: write_server_project only adds
     fit = next(f for f in meta["functions"] if f["id"] == "FIT")
     assert [p["name"] for p in fit["parameters"]] == ["factors", "weights", "scale_max"]
     # the namespace Excel shows (LEANXL.FIT) comes from the add-in manifest

@@ -145,3 +145,27 @@ def test_template_settings() -> None:
 
     module = importlib.import_module(settings.UDF_MODULE)
     assert set(module.__all__) == {fn.excel_name for fn in functions.REGISTRY.values()}
+
+
+def test_write_server_project(tmp_path: Path) -> None:
+    fresh = settings.write_server_project(tmp_path / "new")
+    functions_init = (fresh / "custom_functions" / "__init__.py").read_text()
+    assert "from leanxl.excel.server import *" in functions_init
+    assert (fresh / "custom_scripts" / "__init__.py").exists()
+    env = (fresh / ".env").read_text()
+    assert 'XLWINGS_FUNCTIONS_NAMESPACE="LEANXL"' in env
+    assert 'XLWINGS_ENVIRONMENT="prod"' in env
+    assert "\nXLWINGS_LICENSE_KEY" not in env  # the licence is the user's decision
+
+    # an existing project keeps its own functions and settings
+    old = tmp_path / "old"
+    (old / "custom_functions").mkdir(parents=True)
+    (old / "custom_functions" / "__init__.py").write_text("from .functions import *")
+    (old / ".env").write_text('XLWINGS_LICENSE_KEY="abc"\n# XLWINGS_FUNCTIONS_NAMESPACE="X"\n')
+    settings.write_server_project(old)
+    settings.write_server_project(old)  # idempotent
+    text = (old / "custom_functions" / "__init__.py").read_text()
+    assert text.startswith("from .functions import *\n")
+    assert text.count("leanxl.excel.server") == 1
+    assert (old / ".env").read_text() == (
+        'XLWINGS_LICENSE_KEY="abc"\nXLWINGS_FUNCTIONS_NAMESPACE="LEANXL"\n')
