@@ -60,10 +60,10 @@ def main() -> None:
     out = np.empty(1)
     lines: list[tuple[str, float, float | None]] = []
 
-    kernel_us = per_call_us(lambda: kernels.fit_serial(codes, weights, 5, out), 200_000)
-    api_us = per_call_us(lambda: scoring.fit([row], return_errors=True), 50_000)
-    reg_us = per_call_us(lambda: functions.call("FIT", [row]), 50_000)
-    udf_us = per_call_us(lambda: udfs.LEANXL_FIT([row]), 50_000)
+    kernel_us = per_call_us(lambda: kernels.fit_serial(codes, weights, 5, out), 100_000)
+    api_us = per_call_us(lambda: scoring.fit([row], return_errors=True), 10_000)
+    reg_us = per_call_us(lambda: functions.call("FIT", [row]), 10_000)
+    udf_us = per_call_us(lambda: udfs.LEANXL_FIT([row]), 10_000)
     lines += [
         ("FIT 1 row: numba kernel (int8, pre-encoded)", kernel_us, None),
         ("FIT 1 row: leanxl.scoring.fit (list row)", api_us, api_us / kernel_us),
@@ -76,10 +76,10 @@ def main() -> None:
     table = rules.load(cells)
     one = [[2, 1, 4, 3]]
     columns = {h: [v] for h, v in zip(headers[0], one[0], strict=True)}
-    direct_us = per_call_us(lambda: table.evaluate_rows(columns, "status"), 20_000)
+    direct_us = per_call_us(lambda: table.evaluate_rows(columns, "status"), 10_000)
     fresh = [list(r) for r in cells]  # hosts hand over new lists on every call
-    dec_us = per_call_us(lambda: functions.call("DECIDE", fresh, one, headers, "status"), 20_000)
-    dec_udf_us = per_call_us(lambda: udfs.LEANXL_DECIDE(fresh, one, headers, "status"), 20_000)
+    dec_us = per_call_us(lambda: functions.call("DECIDE", fresh, one, headers, "status"), 10_000)
+    dec_udf_us = per_call_us(lambda: udfs.LEANXL_DECIDE(fresh, one, headers, "status"), 10_000)
     lines += [
         ("DECIDE 1 row, 20 rules: table.evaluate_rows", direct_us, None),
         ("DECIDE 1 row, 20 rules: registry call (cached table)", dec_us, dec_us / direct_us),
@@ -98,6 +98,18 @@ def main() -> None:
         ("DECIDE 10,000-row spill: table.evaluate_rows", big_direct, None),
         ("DECIDE 10,000-row spill: registry call", big_reg, big_reg / big_direct),
         ("DECIDE 10,000-row spill: classic UDF wrapper", big_udf, big_udf / big_direct),
+    ]
+
+    rows10k = [[rng.randint(1, 5) for _ in range(10)] for _ in range(10_000)]
+    codes10k = np.ascontiguousarray(np.array(rows10k, dtype=np.int8).T)
+    out10k = np.empty(10_000)
+    fit_k = per_call_us(lambda: kernels.fit_serial(codes10k, weights, 5, out10k), 200)
+    fit_api = per_call_us(lambda: scoring.fit(rows10k, return_errors=True), 3, repeat=5)
+    fit_reg = per_call_us(lambda: functions.call("FIT", rows10k), 3, repeat=5)
+    lines += [
+        ("FIT 10,000-row spill: numba kernel (int8, pre-encoded)", fit_k, None),
+        ("FIT 10,000-row spill: leanxl.scoring.fit (list rows)", fit_api, fit_api / fit_k),
+        ("FIT 10,000-row spill: registry call", fit_reg, fit_reg / fit_k),
     ]
 
     print(f"{'measurement':58s} {'µs/call':>10s} {'vs base':>8s}")

@@ -217,7 +217,7 @@ def _is_vector(rows: Rows) -> bool:
 
 
 def _scalar(value: Any, what: str) -> Any:
-    """A single cell; raises ArgumentError for a range of several cells."""
+    """A single cell (blank as None); a range of several cells is a malformed argument."""
     rows = as_rows(value)
     if len(rows) != 1 or len(rows[0]) != 1:
         raise _Bad(f"{what} must be a single cell")

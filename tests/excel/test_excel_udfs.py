@@ -169,3 +169,22 @@ def test_write_server_project(tmp_path: Path) -> None:
     assert text.count("leanxl.excel.server") == 1
     assert (old / ".env").read_text() == (
         'XLWINGS_LICENSE_KEY="abc"\nXLWINGS_FUNCTIONS_NAMESPACE="LEANXL"\n')
+
+
+def test_a_bug_is_logged_and_shown_as_one_error_cell(caplog: pytest.LogCaptureFixture) -> None:
+    from leanxl.errors import CellError
+    from leanxl.excel import convert
+
+    def broken(x: Any) -> Any:
+        raise RuntimeError("boom")
+
+    fn = functions.SheetFunction("BROKEN", broken, (functions.Param("x", "anything"),), "test")
+    with caplog.at_level("ERROR", logger="leanxl.excel.convert"):
+        classic = convert.call_for_host(fn, ([[1.0]],), convert.classic_cell)
+        server = convert.call_for_host(fn, ([[1.0]],), convert.officejs_cell)
+    assert classic == [["#VALUE! internal error in LEANXL_BROKEN: RuntimeError: boom"]]
+    assert server == [["#VALUE!"]]
+    assert any("LEANXL_BROKEN failed" in r.message and r.exc_info for r in caplog.records)
+    # rendering pads ragged rows (list results of different lengths) with blanks
+    rows = [[1.0, 2.0], [CellError("#N/A", "none")]]
+    assert convert.render(rows, convert.classic_cell) == [[1.0, 2.0], ["#N/A none", None]]
