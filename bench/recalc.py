@@ -1,0 +1,196 @@
+"""Benchmark ``leanxl recalc`` against LibreOffice and pycel on the same books.
+
+Books of N lead rows: ten factors, ``LEANXL_FIT`` and ``LEANXL_DECIDE`` columns, and standard
+formulas that read them (IF, VLOOKUP, INDEX/MATCH, SUMPRODUCT, COUNTIF, AVERAGEIF).  The
+*twin* of a book has the same standard formulas, with the leanxl columns replaced by equivalent
+standard formulas (FIT as SUMPRODUCT, DECIDE as nested IFs).
+
+* leanxl: ``python -m leanxl recalc BOOK -o OUT`` (a cold process: imports, LibreOffice
+  start-up, everything);
+* LibreOffice: ``soffice --convert-to xlsx`` of the twin with a profile that forces a full
+  recalculation on load (cold start too) — LibreOffice's own time for the same numbers;
+* pycel: load the twin and evaluate every formula cell (1k rows only: 10k takes ~50 s, 1 GB).
+
+Memory is the peak of the *sum* of the resident sizes of the process tree (Python, the UNO
+worker and soffice), sampled every 20 ms, plus the largest single process.
+
+Run:  .venv/bin/python bench/recalc.py [--rows 1000 10000] [--batch 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import openpyxl
+import psutil
+from openpyxl.workbook.defined_name import DefinedName
+
+ROOT = Path(__file__).resolve().parents[1]
+KEYS = ["buyer_maturity", "buyer_knowledge", "buyer_influence", "company_size",
+        "product_complexity", "interest", "availability", "price_sensitivity", "competition",
+        "purchase_history"]
+TABLE = [["DECISION Qualify", "FIRST", None],
+         ["IN buyer_maturity", "IN buyer_influence", "OUT status"],
+         ["<=2", "<=2", "Qualified"],
+         ["[3..4]", "-", "Nurture"],
+         ["-", "-", "Disqualified"]]
+FORCE_RECALC_XCU = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry"
+ xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load">
+<prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>
+</oor:items>
+"""
+
+
+def build(path: Path, n: int, twin: bool, seed: int = 1) -> int:
+    """Write a book of ``n`` leads; returns its number of formula cells."""
+    rng = random.Random(seed)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Leads"
+    ws.append(["id", *KEYS, "fit", "decision", "hot", "band", "band2", "weighted"])
+    for r in range(2, n + 2):
+        if twin:
+            fit = f"=100*(1-SUMPRODUCT(Weights,B{r}:K{r}-1)/(SUM(Weights)*4))"
+            decide = (f'=IF(AND(B{r}<=2,D{r}<=2),"Qualified",'
+                      f'IF(AND(B{r}>=3,B{r}<=4),"Nurture","Disqualified"))')
+        else:
+            fit = f"=LEANXL_FIT(B{r}:K{r},Weights)"
+            decide = f"=LEANXL_DECIDE(Rules!$A$1:$C$5,B{r}:K{r},$B$1:$K$1)"
+        ws.append([r - 1, *[rng.randint(1, 5) for _ in range(10)], fit, decide,
+                   f'=IF(L{r}>=60,"hot","cold")',
+                   f"=VLOOKUP(L{r},Settings!$A$2:$B$5,2,TRUE)",
+                   f"=INDEX(Settings!$B$2:$B$5,MATCH(L{r},Settings!$A$2:$A$5,1))",
+                   f"=SUMPRODUCT(B{r}:K{r},Weights)"])
+    rules = wb.create_sheet("Rules")
+    for row in TABLE:
+        rules.append(row)
+    s = wb.create_sheet("Settings")
+    s.append(["from", "band"])
+    for a, b in [(0, "D"), (40, "C"), (60, "B"), (80, "A")]:
+        s.append([a, b])
+    for i in range(10):
+        s.cell(row=1, column=4 + i, value=1 + i % 3)
+    last = n + 1
+    s["D3"] = f'=COUNTIF(Leads!M2:M{last},"Qualified")'
+    s["D4"] = f'=COUNTIF(Leads!N2:N{last},"hot")'
+    s["D5"] = f'=AVERAGEIF(Leads!N2:N{last},"hot",Leads!L2:L{last})'
+    wb.defined_names["Weights"] = DefinedName("Weights", attr_text="Settings!$D$1:$M$1")
+    wb.save(path)
+    return 6 * n + 3
+
+
+def measure(cmd: list[str], cwd: Path | None = None) -> tuple[float, float, float]:
+    """Wall seconds, peak total RSS of the process tree (MB), largest single process (MB)."""
+    start = time.perf_counter()
+    proc = psutil.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak_total = peak_one = 0
+    while proc.poll() is None:
+        total = 0
+        try:
+            procs = [proc, *proc.children(recursive=True)]
+        except psutil.Error:
+            procs = [proc]
+        for p in procs:
+            try:
+                rss = p.memory_info().rss
+            except psutil.Error:
+                continue
+            total += rss
+            peak_one = max(peak_one, rss)
+        peak_total = max(peak_total, total)
+        time.sleep(0.02)
+    wall = time.perf_counter() - start
+    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}): {err[-500:]}")
+    return wall, peak_total / 2**20, peak_one / 2**20
+
+
+def pycel_script(path: Path) -> str:
+    return (
+        "from pycel import ExcelCompiler\nimport openpyxl\n"
+        f"xl = ExcelCompiler(filename={str(path)!r})\n"
+        f"wb = openpyxl.load_workbook({str(path)!r})\n"
+        "for ws in wb.worksheets:\n"
+        "    for row in ws.iter_rows():\n"
+        "        for c in row:\n"
+        "            if c.data_type == 'f':\n"
+        "                xl.evaluate(f\"'{ws.title}'!{c.coordinate}\")\n")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--rows", type=int, nargs="*", default=[1000, 10000])
+    ap.add_argument("--batch", type=int, default=200, help="small books in the batch run")
+    ap.add_argument("--batch-rows", type=int, default=20)
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--pycel-max", type=int, default=1000, help="largest book given to pycel")
+    args = ap.parse_args()
+    py = sys.executable
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        sys.exit("bench/recalc.py needs LibreOffice (scripts/setup.sh)")
+    work = Path(tempfile.mkdtemp(prefix="leanxl-bench-recalc-"))
+    profile = work / "lo-profile"
+    (profile / "user").mkdir(parents=True)
+    (profile / "user" / "registrymodifications.xcu").write_text(FORCE_RECALC_XCU)
+    lo = [soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to",
+          "xlsx", "--outdir"]
+    print(f"machine: {os.cpu_count()} cpus, load average {os.getloadavg()[0]:.1f} "
+          "(shared with other engineers: treat <1.3x as noise)")
+    # warm-ups: LibreOffice's profile, numba's cache, the page cache
+    build(work / "warm.xlsx", 10, twin=True)
+    build(work / "warm_lx.xlsx", 10, twin=False)
+    measure(lo + [str(work / "warm_out"), str(work / "warm.xlsx")])
+    measure([py, "-m", "leanxl", "recalc", str(work / "warm_lx.xlsx"), "-o",
+             str(work / "warm_out" / "lx.xlsx"), "-q"], cwd=ROOT)
+
+    print(f"\n{'book':>10} {'formulas':>9} | {'leanxl s':>8} {'MB tree':>7} {'MB max':>6} | "
+          f"{'LO s':>6} {'MB':>5} | {'pycel s':>8} {'MB':>5} | {'vs LO':>6} {'vs pycel':>8}")
+    for n in args.rows:
+        book, twin = work / f"lx{n}.xlsx", work / f"twin{n}.xlsx"
+        formulas = build(book, n, twin=False)
+        build(twin, n, twin=True)
+        ours = measure([py, "-m", "leanxl", "recalc", str(book), "-o",
+                        str(work / f"out{n}.xlsx"), "-q"], cwd=ROOT)
+        theirs = measure(lo + [str(work / "lo_out"), str(twin)])
+        pyc = None
+        if n <= args.pycel_max:
+            script = work / "pycel_run.py"
+            script.write_text(pycel_script(twin))
+            pyc = measure([py, str(script)])
+        print(f"{n:>10} {formulas:>9} | {ours[0]:>8.2f} {ours[1]:>7.0f} {ours[2]:>6.0f} | "
+              f"{theirs[0]:>6.2f} {theirs[2]:>5.0f} | "
+              + (f"{pyc[0]:>8.2f} {pyc[2]:>5.0f}" if pyc else f"{'(skip)':>8} {'':>5}")
+              + f" | {ours[0] / theirs[0]:>5.2f}x "
+              + (f"{pyc[0] / ours[0]:>7.1f}x" if pyc else f"{'':>8}"))
+
+    folder = work / "batch"
+    folder.mkdir()
+    twins = work / "batch_twins"
+    twins.mkdir()
+    for i in range(args.batch):
+        build(folder / f"b{i:03d}.xlsx", args.batch_rows, twin=False, seed=i)
+        build(twins / f"b{i:03d}.xlsx", args.batch_rows, twin=True, seed=i)
+    ours = measure([py, "-m", "leanxl", "recalc", str(folder), "--out-dir", str(work / "bout"),
+                    "--jobs", str(args.jobs), "-q"], cwd=ROOT)
+    theirs = measure(lo + [str(work / "blo")] + sorted(str(p) for p in twins.iterdir()))
+    print(f"\nbatch of {args.batch} books x {args.batch_rows} rows: leanxl --jobs {args.jobs} "
+          f"{ours[0]:.1f} s ({1000 * ours[0] / args.batch:.0f} ms/book, {ours[1]:.0f} MB tree); "
+          f"LibreOffice one convert-to run {theirs[0]:.1f} s "
+          f"({1000 * theirs[0] / args.batch:.0f} ms/book); ratio {ours[0] / theirs[0]:.2f}x")
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
