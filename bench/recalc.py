@@ -92,7 +92,9 @@ def build(path: Path, n: int, twin: bool, seed: int = 1) -> int:
 def measure(cmd: list[str], cwd: Path | None = None) -> tuple[float, float, float]:
     """Wall seconds, peak total RSS of the process tree (MB), largest single process (MB)."""
     start = time.perf_counter()
-    proc = psutil.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}  # this checkout's leanxl, not an installed one
+    proc = psutil.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL,
+                        stderr=subprocess.PIPE)
     peak_total = peak_one = 0
     while proc.poll() is None:
         total = 0
@@ -119,7 +121,9 @@ def measure(cmd: list[str], cwd: Path | None = None) -> tuple[float, float, floa
 def pycel_script(path: Path) -> str:
     return (
         "from pycel import ExcelCompiler\nimport openpyxl\n"
+        "from leanxl.recalc.pyengine import fill_defined_names\n"
         f"xl = ExcelCompiler(filename={str(path)!r})\n"
+        "fill_defined_names(xl)  # pycel reads an API openpyxl 3.1 removed\n"
         f"wb = openpyxl.load_workbook({str(path)!r})\n"
         "for ws in wb.worksheets:\n"
         "    for row in ws.iter_rows():\n"
@@ -168,7 +172,7 @@ def main() -> None:
         if n <= args.pycel_max:
             script = work / "pycel_run.py"
             script.write_text(pycel_script(twin))
-            pyc = measure([py, str(script)])
+            pyc = measure([py, str(script)], cwd=ROOT)
         print(f"{n:>10} {formulas:>9} | {ours[0]:>8.2f} {ours[1]:>7.0f} {ours[2]:>6.0f} | "
               f"{theirs[0]:>6.2f} {theirs[2]:>5.0f} | "
               + (f"{pyc[0]:>8.2f} {pyc[2]:>5.0f}" if pyc else f"{'(skip)':>8} {'':>5}")

@@ -4,7 +4,7 @@ Run by a Python that can ``import uno`` (Debian's ``python3-uno`` is for the sys
 ``/usr/bin/python3``, which is often not the venv's interpreter), so this file imports nothing
 from leanxl and speaks length-prefixed pickles of builtins on stdin/stdout::
 
-    python3 _uno_bridge.py SOFFICE PROFILE_DIR PIPE_NAME
+    python3 _uno_bridge.py PIPE_NAME SOFFICE_PID
 
 Requests are tuples ``(op, *args)``; each gets ``("ok", result)`` or ``("error", text)``.
 One ``soffice`` serves every workbook of the worker: it starts once, documents are opened,
@@ -16,16 +16,14 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
-import signal
 import struct
-import subprocess
 import sys
 import time
 import traceback
 from typing import Any
 
-import uno  # type: ignore[import-not-found]
-from com.sun.star.beans import PropertyValue  # type: ignore[import-not-found]
+import uno
+from com.sun.star.beans import PropertyValue
 
 # Formulas that make LibreOffice hold a given error value (leanxl results that are errors).
 ERROR_FORMULAS = {
@@ -66,26 +64,20 @@ def _prop(name: str, value: Any) -> Any:
 
 
 class Office:
-    def __init__(self, soffice: str, profile: str, pipe: str) -> None:
-        url = "file://" + profile
-        self.proc = subprocess.Popen(
-            [soffice, f"-env:UserInstallation={url}", "--headless", "--invisible", "--nologo",
-             "--norestore", "--nodefault", "--nolockcheck",
-             f"--accept=pipe,name={pipe};urp;StarOffice.ComponentContext"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            start_new_session=True)
+    def __init__(self, pipe: str, soffice_pid: int) -> None:
+        # soffice is started by the caller, in parallel with this interpreter and ``uno``.
         local = uno.getComponentContext()
         resolver = local.ServiceManager.createInstanceWithContext(
             "com.sun.star.bridge.UnoUrlResolver", local)
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120
         while True:
             try:
                 ctx = resolver.resolve(f"uno:pipe,name={pipe};urp;StarOffice.ComponentContext")
                 break
             except Exception:
-                if self.proc.poll() is not None or time.monotonic() > deadline:
+                if not _alive(soffice_pid) or time.monotonic() > deadline:
                     raise RuntimeError("soffice did not start") from None
-                time.sleep(0.05)
+                time.sleep(0.02)
         self.desktop = ctx.ServiceManager.createInstanceWithContext(
             "com.sun.star.frame.Desktop", ctx)
         self.doc: Any = None
@@ -209,10 +201,14 @@ class Office:
         self.close()
         with contextlib.suppress(Exception):
             self.desktop.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    return True
 
 
 def _send(out: Any, obj: Any) -> None:
@@ -231,11 +227,11 @@ def _recv(inp: Any) -> Any:
 
 
 def main() -> int:
-    soffice, profile, pipe = sys.argv[1:4]
+    pipe, soffice_pid = sys.argv[1], int(sys.argv[2])
     inp, out = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # nothing but frames on the real stdout
     try:
-        office = Office(soffice, profile, pipe)
+        office = Office(pipe, soffice_pid)
     except Exception as exc:
         _send(out, ("error", f"{type(exc).__name__}: {exc}"))
         return 1

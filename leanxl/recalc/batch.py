@@ -208,7 +208,8 @@ def recalc_workbooks(
 
 def _result(fut: Any, pair: tuple[Path, Path]) -> FileReport:
     try:
-        return fut.result()  # type: ignore[no-any-return]
+        report: FileReport = fut.result()
+        return report
     except Exception as exc:  # the worker died (killed, out of memory): report the file
         return FileReport(str(pair[0]), str(pair[1]), ok=False,
                           reason=f"worker failed: {type(exc).__name__}: {exc}")

@@ -12,6 +12,7 @@ import html
 import posixpath
 import re
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree
@@ -157,7 +158,7 @@ def read_book(path: str | Path) -> BookInfo:
     return BookInfo(path=path, sheets=sheets, names=names, leanxl=leanxl)
 
 
-def _formula_cells(xml: bytes, sheet: str):  # type: ignore[no-untyped-def]
+def _formula_cells(xml: bytes, sheet: str) -> Iterator[tuple[int, int, bytes, bytes | None]]:
     """(row, col, <f> attributes, text) of every formula cell."""
     hits = _FORMULA_CELL.findall(xml)
     for letters, row, _c_attrs, f_raw, text in hits:
@@ -214,7 +215,8 @@ def _scan_sheet(xml: bytes, info: SheetInfo, leanxl: list[LeanxlCell]) -> None:
 
 
 _RESULT_FORMULA = re.compile(
-    rb'<c r="([A-Z]{1,3})([0-9]+)"([^>]*)>\s*<f\b[^>]*?(?:/>|>[^<]*</f>)\s*(?:<v>([^<]*)</v>|<v/>)?')
+    rb'<c r="([A-Z]{1,3})([0-9]+)"([^>]*)>\s*<f\b[^>]*?(?:/>|>[^<]*</f>)'
+    rb"\s*(?:<v>([^<]*)</v>|<v/>)?")
 _RESULT_ANY = re.compile(
     rb'<c r="([A-Z]{1,3})([0-9]+)"([^>]*?)(?:/>|>(?:\s*<f\b[^>]*?(?:/>|>[^<]*</f>))?'
     rb'\s*(?:<v>([^<]*)</v>|<v/>)?)')

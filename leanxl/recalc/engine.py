@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import signal
 import struct
 import subprocess
 import sys
@@ -122,8 +123,16 @@ class LibreOfficeEngine:
         pipe = f"leanxl-{os.getpid()}-{uuid.uuid4().hex[:12]}"
         bridge = Path(__file__).with_name("_uno_bridge.py")
         self._stderr = open(self._tmp / "bridge.log", "wb")  # noqa: SIM115 - lives with us
+        # soffice and the UNO worker start side by side; the worker connects when soffice
+        # listens.  soffice gets its own session so that it and its children stop together.
+        self._office = subprocess.Popen(
+            [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--invisible",
+             "--nologo", "--norestore", "--nodefault", "--nolockcheck",
+             f"--accept=pipe,name={pipe};urp;StarOffice.ComponentContext"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True)
         self._proc = subprocess.Popen(
-            [python, str(bridge), soffice, str(profile), pipe],
+            [python, str(bridge), pipe, str(self._office.pid)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr)
         self._ready = False
         self._lock = threading.Lock()
@@ -172,14 +181,14 @@ class LibreOfficeEngine:
 
     @property
     def alive(self) -> bool:
-        return self._proc.poll() is None
+        return self._proc.poll() is None and self._office.poll() is None
 
     def open(self, path: Path, leanxl_cells: list[tuple[str, int, int]] | None = None
              ) -> list[tuple[str, int, int]]:
         # A private copy: LibreOffice writes lock files next to what it opens.
         self._book = self._tmp / f"book{Path(path).suffix.lower()}"
         shutil.copyfile(path, self._book)
-        return [tuple(s) for s in self._call("open", str(self._book))]  # type: ignore[misc]
+        return [(str(n), int(r), int(c)) for n, r, c in self._call("open", str(self._book))]
 
     def read(self, sheet: int, r1: int, c1: int, r2: int, c2: int) -> list[list[Any]]:
         rows = self._call("read", sheet, r1 - 1, c1 - 1, r2 - 1, c2 - 1)
@@ -276,6 +285,11 @@ class LibreOfficeEngine:
             self._proc.kill()
             self._proc.wait()
         finally:
+            try:
+                self._office.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self._office.pid, signal.SIGKILL)  # our own soffice, by its group
+                self._office.wait()
             for stream in (self._proc.stdin, self._proc.stdout, self._stderr):
                 if stream is not None:
                     stream.close()

@@ -102,10 +102,9 @@ class _Reader:
                  for j, v in enumerate(row) if isinstance(v, ErrorMark)]
         if not marks:
             return
-        if self.fresh:
-            codes = self.engine.error_codes(box[0], marks)
-        else:
-            codes = ["#VALUE!"] * len(marks)  # stale values: re-evaluated after calculation
+        # Before the first calculation values are stale: re-evaluated after it anyway.
+        codes = (self.engine.error_codes(box[0], marks) if self.fresh
+                 else ["#VALUE!"] * len(marks))
         for (r, c), code in zip(marks, codes, strict=True):
             rows[r - box[1]][c - box[2]] = CellError(code, f"input {cell_name(r, c)} is {code}")
 
@@ -127,7 +126,7 @@ class BookComputer:
     def _name(self, name: str, sheet: str, depth: int = 0) -> Any:
         if "!" in name:
             scope, _, bare = name.rpartition("!")
-            keys = [(scope.strip("'").upper(), bare.upper())]
+            keys: list[tuple[str | None, str]] = [(scope.strip("'").upper(), bare.upper())]
         else:
             keys = [(sheet.upper(), name.upper()), (None, name.upper())]
         for key in keys:
@@ -285,9 +284,11 @@ class BookComputer:
         return out
 
     # --- the loop ------------------------------------------------------------------------------
-    def run(self) -> Computed:
-        opened = self.engine.open(self.book.path,
-                                  [(c.sheet, c.row, c.col) for c in self.book.leanxl])
+    def run(self, opened: list[tuple[str, int, int]] | None = None) -> Computed:
+        """Compute the book; ``opened`` when the engine has already opened it."""
+        if opened is None:
+            opened = self.engine.open(self.book.path,
+                                      [(c.sheet, c.row, c.col) for c in self.book.leanxl])
         self.used = [(r, c) for _, r, c in opened]
         if [n.upper() for n, _, _ in opened] != [s.name.upper() for s in self.book.sheets]:
             log.warning("%s: the engine sees sheets %s", self.book.path, [n for n, _, _ in opened])
@@ -296,6 +297,7 @@ class BookComputer:
                 a = cell.old_spill
                 self.engine.clear_array(self.sheet_index[cell.sheet.upper()], a.r1, a.c1, a.r2,
                                         a.c2)
+        log.debug("opened %s", self.book.path)
         groups = self.build_groups()
         order = self._order(groups)
         dynamic = self._dynamic(groups)
@@ -319,9 +321,11 @@ class BookComputer:
                 results[gi] = new
                 spilled[gi] = boxes
                 reader.lay(*self._layer(groups[gi], new, boxes))
+            log.debug("pass %d evaluated, %d groups changed", passes, len(changed))
             if passes > 1 and not changed:
                 break
             self.engine.calculate()
+            log.debug("pass %d calculated", passes)
             if not dynamic:
                 break
         else:
@@ -386,8 +390,8 @@ class BookComputer:
         # Blank what an earlier pass spilled and this one does not cover.
         for old in previous or []:
             if old is not None:
-                writes.append((old[0], old[1], old[2],
-                               [[None] * (old[4] - old[2] + 1) for _ in range(old[3] - old[1] + 1)]))
+                width, height = old[4] - old[2] + 1, old[3] - old[1] + 1
+                writes.append((old[0], old[1], old[2], [[None] * width for _ in range(height)]))
         run: list[tuple[LeanxlCell, Any]] = []
 
         def flush() -> None:
@@ -501,12 +505,12 @@ class BookComputer:
                     if hj not in reach and any(_intersects(box, o) for o in ob):
                         reach.add(hj)
                 for c in range(box[2], box[4] + 1):
-                    rows = columns.get((box[0], c))
-                    if not rows:
+                    col_rows = columns.get((box[0], c))
+                    if not col_rows:
                         continue
-                    lo = bisect.bisect_left(rows, box[1])
-                    hi = bisect.bisect_right(rows, box[3])
-                    for r in rows[lo:hi]:
+                    lo = bisect.bisect_left(col_rows, box[1])
+                    hi = bisect.bisect_right(col_rows, box[3])
+                    for r in col_rows[lo:hi]:
                         key = (box[0], r, c)
                         if key not in seen:
                             seen.add(key)
@@ -558,6 +562,7 @@ class BookComputer:
     def _collect(self, groups: list[Group], results: dict[int, list[list[list[Any]]]],
                  spilled: dict[int, list[Box | None]], passes: int) -> Computed:
         std = self.engine.results(self.book)
+        log.debug("results read")
         values: dict[str, dict[str, Any]] = {}
         spills: dict[str, dict[str, str]] = {}
         for index, sheet in enumerate(self.book.sheets):
@@ -570,8 +575,8 @@ class BookComputer:
                     for c in range(a.c1, a.c2 + 1):
                         out[cell_name(r, c)] = got.get((r, c))
         for gi, g in enumerate(groups):
-            sheet = self.book.sheets[g.sheet].name
-            out = values.setdefault(sheet, {})
+            title = self.book.sheets[g.sheet].name
+            out = values.setdefault(title, {})
             for cell, block, box in zip(g.cells, results[gi], spilled[gi], strict=True):
                 if box is None:
                     out[cell_name(cell.row, cell.col)] = block[0][0]
@@ -579,7 +584,7 @@ class BookComputer:
                 for i, row in enumerate(block):
                     for j, v in enumerate(row):
                         out[cell_name(cell.row + i, cell.col + j)] = v
-                spills.setdefault(sheet, {})[cell_name(cell.row, cell.col)] = _a1(box)
+                spills.setdefault(title, {})[cell_name(cell.row, cell.col)] = _a1(box)
         return Computed(values, spills, passes, len(self.book.leanxl), len(groups))
 
 

@@ -27,6 +27,23 @@ def _from_pycel(v: Any) -> Any:
     return v
 
 
+def fill_defined_names(xl: Any) -> None:
+    """Give pycel the workbook's defined names (it reads an API openpyxl 3.1 removed)."""
+    excel = xl.excel
+    if getattr(excel, "_defined_names", None):
+        return
+    wb = excel.workbook
+    names: dict[str, list[tuple[str, str]]] = {}
+    scoped = [(None, wb.defined_names)] + [(ws.title, ws.defined_names) for ws in wb.worksheets]
+    for _scope, table in scoped:
+        for d_name in getattr(table, "values", lambda: [])():
+            destinations = [(alias, sheet) for sheet, alias in d_name.destinations
+                            if sheet in wb]
+            if destinations:
+                names.setdefault(str(d_name.name), destinations)
+    excel._defined_names = names
+
+
 class PycelEngine:
     """pycel behind the engine interface; leanxl cells become plain values it can read."""
 
@@ -48,6 +65,7 @@ class PycelEngine:
         from pycel import ExcelCompiler
 
         self.xl = ExcelCompiler(filename=str(path))
+        fill_defined_names(self.xl)
         wb = self.xl.excel.workbook
         cached = self.xl.excel.workbook_dataonly
         # pycel trusts cached values; stale ones must not survive, so forget them all.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,15 +89,23 @@ def recalc_workbook(source: str | Path, output: str | Path | None = None, *,
     try:
         if src.suffix.lower() not in SUFFIXES:
             raise WorkbookError("not an .xlsx or .xlsm file", where=str(src))
-        book = read_book(src)
         if engine is None:
             engine = start_engine()
         report.engine = engine.name
+        # LibreOffice loads the file while this process scans it (the load needs no scan).
+        opening = _Opening(engine, src) if engine.name == "libreoffice" else None
         try:
-            computed = BookComputer(book, engine, registry or default_registry()).run()
+            book = read_book(src)
+            log.debug("scanned %s", src)
+            _warm({c.call.function for c in book.leanxl if c.call is not None})
+            opened = opening.result() if opening is not None else None
+            computed = BookComputer(book, engine, registry or default_registry()).run(opened)
         finally:
+            if opening is not None:
+                opening.join()
             engine.close_book()
         write_cached_values(src, dst, computed.values, spills=computed.spills)
+        log.debug("written %s", dst)
         report.ok = True
         report.formulas = sum(len(v) for v in computed.values.values())
         report.leanxl_cells = computed.leanxl_cells
@@ -111,6 +120,57 @@ def recalc_workbook(source: str | Path, output: str | Path | None = None, *,
             engine.shutdown()
         report.seconds = time.perf_counter() - start
     return report
+
+
+class _Opening(threading.Thread):
+    """``engine.open(path)`` in the background."""
+
+    def __init__(self, engine: Engine, path: Path) -> None:
+        super().__init__(name="leanxl-open", daemon=True)
+        self.engine, self.path = engine, path
+        self.value: Any = None
+        self.error: BaseException | None = None
+        self.start()
+
+    def run(self) -> None:
+        try:
+            self.value = self.engine.open(self.path)
+        except BaseException as exc:  # handed to the caller by result()
+            self.error = exc
+
+    def result(self) -> Any:
+        self.join()
+        if self.error is not None:
+            raise self.error
+        return self.value
+
+
+_warmed: set[str] = set()
+
+
+def _warm(functions: set[str]) -> None:
+    """Load what the leanxl functions need (numba kernels, pandas) while the engine starts.
+
+    The first call of a kernel costs ≈ 0.3 s of loading and importing pandas another 0.3 s;
+    LibreOffice takes ≈ 1 s to start, during which this process only waits.
+    """
+    todo = functions - _warmed
+    if not todo:
+        return
+    _warmed.update(todo)
+
+    def run() -> None:
+        try:
+            import leanxl
+
+            if todo & {"FIT", "MATCH", "BESTPROFILE"}:
+                leanxl.fit([[1] * 10])
+            if todo & {"DECIDE", "EXPLAIN"}:
+                import pandas  # noqa: F401  (the decision tables use it)
+        except Exception:  # warming is only an optimisation
+            log.debug("warm-up failed", exc_info=True)
+
+    threading.Thread(target=run, name="leanxl-warm", daemon=True).start()
 
 
 def start_engine(kind: str | None = None) -> Engine:
