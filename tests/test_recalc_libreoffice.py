@@ -41,6 +41,15 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _rewrite(src: Path, dst: Path, old: str, new: str) -> None:
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w") as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename.startswith("xl/worksheets/"):
+                data = data.replace(old.encode(), new.encode())
+            zout.writestr(info, data)
+
+
 def _check(out: Path, expected: dict) -> None:
     got = cached_values(out)
     bad = {k: (got.get(k), v) for k, v in expected.items() if not same(got.get(k), v)}
@@ -129,6 +138,17 @@ def test_spill_stored_as_dynamic_array(tmp_path: Path, engine) -> None:
         with zipfile.ZipFile(out) as z:
             sheet = z.read("xl/worksheets/sheet1.xml").decode()
         assert 't="array" ref="A1:B3"' in sheet and 'cm="1"' in sheet
+        # recalculated again with a smaller result: the old spill range is cleared
+        again = tmp_path / "again.xlsx"
+        _rewrite(out, again, "LEANXL_TESTSPILL(3,2)", "LEANXL_TESTSPILL(2,1)")
+        final = tmp_path / "final.xlsx"
+        assert recalc_workbook(again, final, engine=engine).ok
+        got = cached_values(final)
+        assert [got[("Sheet", a)] for a in ("A1", "A2")] == [0, 10]
+        assert all(got[("Sheet", a)] in (None, "") for a in ("B1", "B2", "A3", "B3"))
+        assert got[("Sheet", "D1")] == 10
+        with zipfile.ZipFile(final) as z:
+            assert 't="array" ref="A1:A2"' in z.read("xl/worksheets/sheet1.xml").decode()
     finally:
         functions.REGISTRY.pop("TESTSPILL", None)
 

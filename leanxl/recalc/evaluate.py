@@ -578,6 +578,11 @@ class BookComputer:
             title = self.book.sheets[g.sheet].name
             out = values.setdefault(title, {})
             for cell, block, box in zip(g.cells, results[gi], spilled[gi], strict=True):
+                old = cell.old_spill
+                if old is not None:  # what the last spill left and this one does not cover
+                    for r in range(old.r1, old.r2 + 1):
+                        for c in range(old.c1, old.c2 + 1):
+                            out.setdefault(cell_name(r, c), None)
                 if box is None:
                     out[cell_name(cell.row, cell.col)] = block[0][0]
                     continue
