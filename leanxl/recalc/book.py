@@ -22,9 +22,11 @@ from leanxl.recalc.refs import (
     Area,
     Call,
     col_index,
+    fill_shape,
     has_leanxl_call,
     parse_area,
     parse_call,
+    shift_call,
     split_cell,
 )
 
@@ -175,6 +177,7 @@ def _formula_cells(xml: bytes, sheet: str) -> Iterator[tuple[int, int, bytes, by
 def _scan_sheet(xml: bytes, info: SheetInfo, leanxl: list[LeanxlCell]) -> None:
     masters = info.masters
     children: list[FormulaCell] = []
+    shapes: dict[tuple[int, str], tuple[int, Call | None]] = {}
     formulas = info.formulas
     for row, col, f_raw, raw_text in _formula_cells(xml, info.name):
         if (row, col) in formulas:
@@ -198,7 +201,15 @@ def _scan_sheet(xml: bytes, info: SheetInfo, leanxl: list[LeanxlCell]) -> None:
                 children.append(cell)
                 continue
         if text and has_leanxl_call(text):
-            leanxl.append(LeanxlCell(info.name, row, col, text, parse_call(text),
+            shape = fill_shape(text, row)
+            seen = shapes.get((col, shape)) if shape is not None else None
+            if seen is not None:  # filled down: the parsed call of an earlier row, moved
+                call = shift_call(seen[1], row - seen[0]) if seen[1] is not None else None
+            else:
+                call = parse_call(text)
+                if shape is not None:
+                    shapes[(col, shape)] = (row, call)
+            leanxl.append(LeanxlCell(info.name, row, col, text, call,
                                      area if kind == "array" else None))
         elif kind == "array" and area is not None and (area.rows > 1 or area.cols > 1):
             info.arrays.append(area)

@@ -207,9 +207,10 @@ class LibreOfficeEngine:
     def write(self, blocks: list[tuple[int, int, int, list[list[Any]]]]) -> None:
         out = []
         for sheet, r0, c0, rows in blocks:
-            out.append((sheet, r0 - 1, c0 - 1, [
-                [("#E", v.code) if isinstance(v, CellError) else v for v in row]
-                for row in rows]))
+            if any(isinstance(v, CellError) for row in rows for v in row):
+                rows = [[("#E", v.code) if isinstance(v, CellError) else v for v in row]
+                        for row in rows]
+            out.append((sheet, r0 - 1, c0 - 1, rows))
         self._call("write", out)
 
     def clear_array(self, sheet: int, r1: int, c1: int, r2: int, c2: int) -> None:

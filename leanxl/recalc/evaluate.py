@@ -121,9 +121,17 @@ class BookComputer:
         self.registry = registry
         self.sheet_index = {s.name.upper(): i for i, s in enumerate(book.sheets)}
         self.used: list[tuple[int, int]] = []
+        self._names: dict[tuple[str, str], Any] = {}
 
     # --- arguments -----------------------------------------------------------------------------
     def _name(self, name: str, sheet: str, depth: int = 0) -> Any:
+        key = (name, sheet)
+        got = self._names.get(key)
+        if got is None:
+            got = self._names[key] = self._lookup_name(name, sheet, depth)
+        return got
+
+    def _lookup_name(self, name: str, sheet: str, depth: int = 0) -> Any:
         if "!" in name:
             scope, _, bare = name.rpartition("!")
             keys: list[tuple[str | None, str]] = [(scope.strip("'").upper(), bare.upper())]

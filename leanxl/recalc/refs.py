@@ -328,3 +328,26 @@ def formula_refs(formula: str) -> tuple[list[Area], list[str]]:
     stripped = _REF_IN_FORMULA.sub(" ", text)
     words = [w for w in _WORD.findall(stripped) if w.upper() not in ("TRUE", "FALSE")]
     return areas, words
+
+
+# A row reference that moves when a formula is filled down (not ``$``-anchored, not a sheet).
+_ROW_REF = re.compile(
+    r"(?<![A-Za-z0-9_.$])(\$?[A-Za-z]{1,3})(\$?)([0-9]{1,7})(?![0-9]*!)(?![A-Za-z0-9_(])")
+
+
+def fill_shape(formula: str, row: int) -> str | None:
+    """The formula with relative row numbers made relative to ``row`` (``B7`` at 5 -> ``B[2]``).
+
+    Cells of one column whose formulas have the same shape differ only by where they are,
+    so one parsed call shifted down serves them all.  ``None`` when quotes make it unsafe.
+    """
+    if '"' in formula or "'" in formula:
+        return None
+    return _ROW_REF.sub(lambda m: m.group(0) if m.group(2) else
+                        f"{m.group(1)}[{int(m.group(3)) - row}]", formula)
+
+
+def shift_call(call: Call, drow: int) -> Call:
+    """The call as written ``drow`` rows further down (relative references move)."""
+    return Call(call.function, tuple(a.shifted(drow, 0) if isinstance(a, Area) else a
+                                     for a in call.args))
