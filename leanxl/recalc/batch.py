@@ -109,11 +109,11 @@ def shutdown_engines() -> int:
 
 
 def recalc_task(source: str, output: str, kind: str | None = None,
-                in_place: bool = False) -> FileReport:
+                in_place: bool = False, last: bool = False) -> FileReport:
     """One file on this worker's engine (what pool and Dask workers run)."""
     engine = _worker_engine(kind)
     report = recalc_workbook(source, None if in_place else output, engine=engine,
-                             in_place=in_place)
+                             in_place=in_place, release_engine=last)
     if not getattr(engine, "alive", True):
         report.warnings.append("the engine stopped and will be restarted")
     return report
@@ -189,7 +189,8 @@ def recalc_workbooks(
         elif jobs <= 1 or len(pairs) == 1:
             try:
                 for i, (src, dst) in enumerate(pairs):
-                    done(i, recalc_task(str(src), str(dst), engine, in_place))
+                    last = i == len(pairs) - 1  # the engine stops while it is written
+                    done(i, recalc_task(str(src), str(dst), engine, in_place, last))
             finally:
                 shutdown_engines()
         else:

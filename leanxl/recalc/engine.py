@@ -136,6 +136,8 @@ class LibreOfficeEngine:
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr)
         self._ready = False
         self._lock = threading.Lock()
+        self._stop_lock = threading.Lock()
+        self._stopped = False
         self._book: Path | None = None
 
     def _recv(self) -> Any:
@@ -278,6 +280,11 @@ class LibreOfficeEngine:
             self._book = None
 
     def shutdown(self) -> None:
+        """Stop soffice and the worker, remove the private profile (safe to call twice)."""
+        with self._stop_lock:
+            if self._stopped:
+                return
+            self._stopped = True
         try:
             if self.alive:
                 self._call("quit")

@@ -49,7 +49,8 @@ def default_registry() -> dict[str, Any]:
 
 def recalc_workbook(source: str | Path, output: str | Path | None = None, *,
                     engine: Engine | None = None, in_place: bool = False,
-                    registry: dict[str, Any] | None = None) -> FileReport:
+                    registry: dict[str, Any] | None = None,
+                    release_engine: bool = False) -> FileReport:
     """Recalculate ``source`` and write it, with fresh cached values, to ``output``.
 
     Parameters
@@ -64,6 +65,9 @@ def recalc_workbook(source: str | Path, output: str | Path | None = None, *,
         started for this call and stopped after.
     registry:
         The leanxl functions (default: :data:`leanxl.functions.REGISTRY`).
+    release_engine:
+        Stop ``engine`` as soon as the values are computed (it stops while the file is
+        written): for the last file of a batch.
 
     Returns
     -------
@@ -85,6 +89,7 @@ def recalc_workbook(source: str | Path, output: str | Path | None = None, *,
                               suggestion="use --in-place to overwrite the input on purpose")
     start = time.perf_counter()
     own_engine = engine is None
+    stopping: threading.Thread | None = None
     report = FileReport(str(src), str(dst), ok=False)
     try:
         if src.suffix.lower() not in SUFFIXES:
@@ -104,6 +109,9 @@ def recalc_workbook(source: str | Path, output: str | Path | None = None, *,
             if opening is not None:
                 opening.join()
             engine.close_book()
+            if release_engine and not own_engine:
+                stopping = threading.Thread(target=engine.shutdown, name="leanxl-stop")
+                stopping.start()
         write_cached_values(src, dst, computed.values, spills=computed.spills)
         log.debug("written %s", dst)
         report.ok = True
@@ -116,6 +124,8 @@ def recalc_workbook(source: str | Path, output: str | Path | None = None, *,
         log.exception("recalc of %s failed", src)
         report.reason = f"{type(exc).__name__}: {exc}"
     finally:
+        if stopping is not None:
+            stopping.join()
         if own_engine and engine is not None:
             engine.shutdown()
         report.seconds = time.perf_counter() - start
