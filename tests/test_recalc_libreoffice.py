@@ -205,3 +205,28 @@ def test_dask_local_cluster(tmp_path: Path) -> None:
     assert [r.ok for r in reports] == [True, True], [r.reason for r in reports]
     for name in ("a", "b"):
         _check(tmp_path / "out" / f"{name}.xlsx", expected[name])
+
+
+def test_typed_results_through_an_xlsx_save(tmp_path: Path, engine, monkeypatch) -> None:
+    # Many errors / TRUE-FALSE cells make the engine read types from one xlsx save instead.
+    from leanxl.recalc import engine as engine_module
+
+    monkeypatch.setattr(engine_module, "ASK_LIMIT", 0)
+    src = tmp_path / "golden.xlsx"
+    expected = build_golden(src)
+    out = tmp_path / "out.xlsx"
+    assert recalc_workbook(src, out, engine=engine).ok
+    _check(out, expected)
+
+
+def test_call_inside_an_expression_gets_a_reason(tmp_path: Path, engine) -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append([1] * 10 + ["=ROUND(LEANXL_FIT(A1:J1),0)", "=LEANXL_FIT(A1:J1)", "=K1", "=L1+1"])
+    src = tmp_path / "nested.xlsx"
+    wb.save(src)
+    out = tmp_path / "out.xlsx"
+    assert recalc_workbook(src, out, engine=engine).ok
+    got = cached_values(out)
+    assert got[("Sheet", "K1")] == "#VALUE!" and got[("Sheet", "M1")] == "#VALUE!"
+    assert got[("Sheet", "L1")] == 100 and got[("Sheet", "N1")] == 101
