@@ -219,14 +219,27 @@ def test_typed_results_through_an_xlsx_save(tmp_path: Path, engine, monkeypatch)
     _check(out, expected)
 
 
-def test_call_inside_an_expression_gets_a_reason(tmp_path: Path, engine) -> None:
+def test_calls_inside_expressions(tmp_path: Path, engine) -> None:
     wb = openpyxl.Workbook()
     ws = wb.active
-    ws.append([1] * 10 + ["=ROUND(LEANXL_FIT(A1:J1),0)", "=LEANXL_FIT(A1:J1)", "=K1", "=L1+1"])
+    ws.append([1] * 9 + [5, "=ROUND(_xludf.LEANXL_FIT(A1:J1),1)", "=LEANXL_FIT(A1:J1)", "=K1",
+                         '=IF(LEANXL_FIT(A1:J1)>=LEANXL_FIT(A2:J2,,9),"a, b",0)'])
+    ws.append([2] * 9 + ["=ROUND(K1/100*4,0)+1", '=COUNTIF(A1:J1,">1")+LEANXL_FIT(A2:J2)'])
     src = tmp_path / "nested.xlsx"
     wb.save(src)
     out = tmp_path / "out.xlsx"
-    assert recalc_workbook(src, out, engine=engine).ok
+    report = recalc_workbook(src, out, engine=engine)
+    assert report.ok, report.reason
     got = cached_values(out)
-    assert got[("Sheet", "K1")] == "#VALUE!" and got[("Sheet", "M1")] == "#VALUE!"
-    assert got[("Sheet", "L1")] == 100 and got[("Sheet", "N1")] == 101
+    fit1 = 100 * (1 - 4 / 40)  # nine 1s and one 5 on 1..5
+    j2 = round(round(fit1, 1) / 100 * 4) + 1  # a standard formula reading the nested cell
+    fit2 = 100 * (1 - (9 * 1 + (j2 - 1)) / 40)  # nine 2s and j2
+    fit2_s9 = 100 * (1 - (9 * 1 + (j2 - 1)) / 80)
+    assert got[("Sheet", "K1")] == round(fit1, 1) and got[("Sheet", "L1")] == fit1
+    assert got[("Sheet", "M1")] == round(fit1, 1)
+    assert got[("Sheet", "N1")] == ("a, b" if fit1 >= fit2_s9 else 0)
+    assert got[("Sheet", "J2")] == j2
+    assert got[("Sheet", "K2")] == pytest.approx(1 + fit2)
+    # the stored formulas are untouched
+    formulas = openpyxl.load_workbook(out)["Sheet"]
+    assert formulas["K1"].value == "=ROUND(_xludf.LEANXL_FIT(A1:J1),1)"

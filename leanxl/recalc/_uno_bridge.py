@@ -194,6 +194,11 @@ class Office:
             rng.setArrayFormula("")
         rng.clearContents(1 | 2 | 4 | 16)  # VALUE | DATETIME | STRING | FORMULA
 
+    def formulas(self, cells: list[tuple[int, int, int, str]]) -> None:
+        """Excel-syntax formulas into 0-based cells (the profile sets Excel A1, commas)."""
+        for index, r, c, text in cells:
+            self._sheet(index).getCellByPosition(c, r).FormulaLocal = text
+
     def calc(self) -> None:
         self.doc.calculateAll()
 

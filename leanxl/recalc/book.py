@@ -24,6 +24,7 @@ from leanxl.recalc.refs import (
     col_index,
     fill_shape,
     has_leanxl_call,
+    inner_calls,
     parse_area,
     parse_call,
     shift_call,
@@ -73,6 +74,8 @@ class LeanxlCell:
     formula: str
     call: Call | None  # None when the call sits inside a larger expression
     old_spill: Area | None = None  # the array range Excel (or a previous recalc) stored
+    inner: list[tuple[int, int, Call]] | None = None  # calls inside a larger expression
+    text: str = ""  # the full formula text (shared formulas: this cell's own, shifted)
 
 
 @dataclass(slots=True)
@@ -209,8 +212,12 @@ def _scan_sheet(xml: bytes, info: SheetInfo, leanxl: list[LeanxlCell]) -> None:
                 call = parse_call(text)
                 if shape is not None:
                     shapes[(col, shape)] = (row, call)
-            leanxl.append(LeanxlCell(info.name, row, col, text, call,
-                                     area if kind == "array" else None))
+            cell_ = LeanxlCell(info.name, row, col, text, call,
+                               area if kind == "array" else None)
+            if call is None:
+                cell_.inner = inner_calls(text.strip().removeprefix("="))
+                cell_.text = text.strip().removeprefix("=")
+            leanxl.append(cell_)
         elif kind == "array" and area is not None and (area.rows > 1 or area.cols > 1):
             info.arrays.append(area)
     for child in children:

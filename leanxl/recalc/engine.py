@@ -69,6 +69,16 @@ _PROFILE_XCU = """<?xml version="1.0" encoding="UTF-8"?>
 <prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>1</value></prop></item>
 <item oor:path="/org.openoffice.Office.Calc/Formula/Load">
 <prop oor:name="ODFRecalcMode" oor:op="fuse"><value>1</value></prop></item>
+<item oor:path="/org.openoffice.Office.Calc/Formula/Syntax">
+<prop oor:name="Grammar" oor:op="fuse"><value>1</value></prop></item>
+<item oor:path="/org.openoffice.Office.Calc/Formula/Syntax">
+<prop oor:name="EnglishFunctionName" oor:op="fuse"><value>true</value></prop></item>
+<item oor:path="/org.openoffice.Office.Calc/Formula/Syntax">
+<prop oor:name="SeparatorArg" oor:op="fuse"><value>,</value></prop></item>
+<item oor:path="/org.openoffice.Office.Calc/Formula/Syntax">
+<prop oor:name="SeparatorArrayRow" oor:op="fuse"><value>;</value></prop></item>
+<item oor:path="/org.openoffice.Office.Calc/Formula/Syntax">
+<prop oor:name="SeparatorArrayCol" oor:op="fuse"><value>,</value></prop></item>
 </oor:items>
 """
 _UNO_PYTHON: str | None = None
@@ -220,6 +230,10 @@ class LibreOfficeEngine:
 
     def calculate(self) -> None:
         self._call("calc")
+
+    def set_formulas(self, cells: list[tuple[int, int, int, str]]) -> None:
+        """Set Excel-syntax formulas (``=ROUND(48.5,0)``) in (sheet, row, col) cells."""
+        self._call("formulas", [(s, r - 1, c - 1, f) for s, r, c, f in cells])
 
     def results(self, book: Any) -> dict[int, dict[tuple[int, int], Any]]:
         """Every formula cell's value.

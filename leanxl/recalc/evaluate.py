@@ -22,7 +22,15 @@ from typing import Any
 from leanxl.errors import CellError, WorkbookError
 from leanxl.recalc.book import BookInfo, LeanxlCell
 from leanxl.recalc.engine import ERROR_MARK, Engine, ErrorMark
-from leanxl.recalc.refs import Area, Name, Unsupported, cell_name, formula_refs, parse_arg
+from leanxl.recalc.refs import (
+    Area,
+    Name,
+    Unsupported,
+    cell_name,
+    formula_refs,
+    literal,
+    parse_arg,
+)
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +55,7 @@ class Group:
     args: list[Arg]
     error: CellError | None = None  # the whole group fails the same way (bad argument)
     inputs: list[Box] = field(default_factory=list)
+    nested: int | None = None  # index of the call inside its cell's larger expression
 
     def input_boxes(self) -> Iterable[Box]:
         for a in self.args:
@@ -122,6 +131,8 @@ class BookComputer:
         self.sheet_index = {s.name.upper(): i for i, s in enumerate(book.sheets)}
         self.used: list[tuple[int, int]] = []
         self._names: dict[tuple[str, str], Any] = {}
+        # Calls inside larger expressions need an engine that takes formulas back.
+        self.nested_ok = hasattr(engine, "set_formulas")
 
     # --- arguments -----------------------------------------------------------------------------
     def _name(self, name: str, sheet: str, depth: int = 0) -> Any:
@@ -181,52 +192,59 @@ class BookComputer:
             return Arg("block", box)
         return Arg("const", value=raw)
 
+    def _is_nested(self, cell: LeanxlCell) -> bool:
+        """A call inside a larger expression that the engine can take back as a formula."""
+        return cell.call is None and cell.inner is not None and self.nested_ok
+
+    def _group_for(self, cell: LeanxlCell, call: Any, sheet: int) -> Group:
+        """A one-cell group for ``call`` (its arguments resolved, or the error they give)."""
+        fn = self.registry.get(call.function)
+        if fn is None:
+            return Group(call.function, sheet, [cell], [], CellError(
+                "#NAME?", f"no leanxl function LEANXL_{call.function}; known: "
+                          + ", ".join(sorted(self.registry))))
+        params = fn.params
+        if len(call.args) > len(params):
+            return Group(fn.name, sheet, [cell], [], CellError(
+                "#VALUE!", f"LEANXL_{fn.name} takes at most {len(params)} arguments"))
+        required = sum(1 for p in params if not p.optional)
+        if len(call.args) < required:
+            return Group(fn.name, sheet, [cell], [], CellError(
+                "#VALUE!", f"LEANXL_{fn.name} needs at least {required} arguments"))
+        args: list[Arg] = []
+        for raw, param in zip(call.args, params, strict=False):
+            arg = self._resolve(cell, raw, param.rowwise)
+            if isinstance(arg, CellError):
+                return Group(fn.name, sheet, [cell], [], arg)
+            args.append(arg)
+        return Group(fn.name, sheet, [cell], args)
+
     def build_groups(self) -> list[Group]:
         groups: dict[tuple[Any, ...], Group] = {}
         singles: list[Group] = []
         for cell in self.book.leanxl:
             sheet = self.sheet_index[cell.sheet.upper()]
+            if self._is_nested(cell):
+                assert cell.inner is not None
+                for k, (_, _, inner) in enumerate(cell.inner):
+                    g = self._group_for(cell, inner, sheet)
+                    g.nested = k
+                    singles.append(g)
+                continue
             if cell.call is None:
                 singles.append(Group("?", sheet, [cell], [], CellError(
-                    "#VALUE!", "leanxl recalc computes a leanxl call that is the whole formula "
+                    "#VALUE!", "this engine computes a leanxl call only as the whole formula "
                                "(=LEANXL_FIT(...)); put the surrounding expression in another "
-                               "cell")))
+                               "cell, or use LibreOffice")))
                 continue
-            fn = self.registry.get(cell.call.function)
-            if fn is None:
-                singles.append(Group(cell.call.function, sheet, [cell], [], CellError(
-                    "#NAME?", f"no leanxl function LEANXL_{cell.call.function}; known: "
-                              + ", ".join(sorted(self.registry)))))
+            g = self._group_for(cell, cell.call, sheet)
+            if g.error is not None or not any(a.kind == "row" for a in g.args):
+                singles.append(g)
                 continue
-            params = fn.params
-            if len(cell.call.args) > len(params):
-                singles.append(Group(fn.name, sheet, [cell], [], CellError(
-                    "#VALUE!", f"LEANXL_{fn.name} takes at most {len(params)} arguments")))
-                continue
-            required = sum(1 for p in params if not p.optional)
-            if len(cell.call.args) < required:
-                singles.append(Group(fn.name, sheet, [cell], [], CellError(
-                    "#VALUE!", f"LEANXL_{fn.name} needs at least {required} arguments")))
-                continue
-            args: list[Arg] = []
-            error = None
-            for raw, param in zip(cell.call.args, params, strict=False):
-                arg = self._resolve(cell, raw, param.rowwise)
-                if isinstance(arg, CellError):
-                    error = arg
-                    break
-                args.append(arg)
-            if error is not None:
-                singles.append(Group(fn.name, sheet, [cell], [], error))
-                continue
-            if not any(a.kind == "row" for a in args):
-                singles.append(Group(fn.name, sheet, [cell], args))
-                continue
-            key = (fn.name, sheet, tuple(
-                (a.kind, a.box, _hashable(a.value)) for a in args))
+            key = (g.function, sheet, tuple((a.kind, a.box, _hashable(a.value)) for a in g.args))
             group = groups.get(key)
             if group is None:
-                groups[key] = Group(fn.name, sheet, [cell], args)
+                groups[key] = g
             else:
                 group.cells.append(cell)
         out = list(groups.values()) + singles
@@ -317,7 +335,20 @@ class BookComputer:
         for passes in range(1, MAX_PASSES + 1):
             reader = _Reader(self.engine, fresh=passes > 1)
             changed: list[int] = []
+            nested_changed: set[int] = set()
             for gi in order:
+                if groups[gi].nested is not None:
+                    if passes == 1 or gi in dynamic:
+                        new = self.evaluate(groups[gi], reader)
+                        if len(new[0]) != 1 or len(new[0][0]) != 1:
+                            new = [[[CellError("#VALUE!", "a leanxl call inside an expression "
+                                                          "must give one value")]]]
+                        if results.get(gi) != new:
+                            changed.append(gi)
+                            nested_changed.add(id(groups[gi].cells[0]))
+                        results[gi] = new
+                        spilled[gi] = [None]
+                    continue
                 if passes > 1 and gi not in dynamic:
                     reader.lay(*self._layer(groups[gi], results[gi], spilled[gi]))
                     continue
@@ -329,6 +360,8 @@ class BookComputer:
                 results[gi] = new
                 spilled[gi] = boxes
                 reader.lay(*self._layer(groups[gi], new, boxes))
+            if nested_changed:
+                self._set_nested(groups, results, nested_changed)
             log.debug("pass %d evaluated, %d groups changed", passes, len(changed))
             if passes > 1 and not changed:
                 break
@@ -344,6 +377,28 @@ class BookComputer:
                 where=str(self.book.path),
                 suggestion="break the loop between these cells and the formulas they read")
         return self._collect(groups, results, spilled, passes)
+
+    def _set_nested(self, groups: list[Group], results: dict[int, list[list[list[Any]]]],
+                    cells: set[int]) -> None:
+        """Give the engine each expression with its leanxl calls replaced by their values."""
+        values: dict[int, dict[int, Any]] = {}
+        owners: dict[int, LeanxlCell] = {}
+        for gi, g in enumerate(groups):
+            if g.nested is not None and id(g.cells[0]) in cells and gi in results:
+                values.setdefault(id(g.cells[0]), {})[g.nested] = results[gi][0][0][0]
+                owners[id(g.cells[0])] = g.cells[0]
+        formulas = []
+        for key, cell in owners.items():
+            assert cell.inner is not None
+            text, pos, parts = cell.text, 0, []
+            for k, (start, end, _) in enumerate(cell.inner):
+                parts.append(text[pos:start])
+                parts.append(literal(values[key].get(k)))
+                pos = end
+            parts.append(text[pos:])
+            formulas.append((self.sheet_index[cell.sheet.upper()], cell.row, cell.col,
+                             "=" + "".join(parts)))
+        self.engine.set_formulas(formulas)  # type: ignore[attr-defined]
 
     def _layer(self, group: Group, blocks: list[list[list[Any]]],
                boxes: list[Box | None]) -> tuple[Box, dict[tuple[int, int], Any]]:
@@ -459,6 +514,8 @@ class BookComputer:
     def _outputs(self, g: Group) -> list[Box]:
         """Where a group's values land: its cells, their column runs, and old spill ranges."""
         boxes: list[Box] = []
+        if g.nested is not None:
+            return boxes  # its value is computed by the engine, inside the cell's expression
         for c in g.cells:
             boxes.append((g.sheet, c.row, c.col, c.row, c.col))
             if c.old_spill is not None:
@@ -468,7 +525,8 @@ class BookComputer:
 
     def _dynamic(self, groups: list[Group]) -> set[int]:
         """Groups that read standard formulas, directly or through other groups."""
-        leanxl_cells = {(c.sheet.upper(), c.row, c.col) for c in self.book.leanxl}
+        leanxl_cells = {(c.sheet.upper(), c.row, c.col) for c in self.book.leanxl
+                        if not self._is_nested(c)}
         std: list[Box] = []
         for index, sheet in enumerate(self.book.sheets):
             for (r, c) in sheet.formulas:
@@ -493,7 +551,8 @@ class BookComputer:
         The pass loop would stop at any fixed point, errors included, so a loop is found from
         the formulas' references (conservative: every reference counts, INDIRECT is not seen).
         """
-        leanxl = {(self.sheet_index[c.sheet.upper()], c.row, c.col) for c in self.book.leanxl}
+        leanxl = {(self.sheet_index[c.sheet.upper()], c.row, c.col) for c in self.book.leanxl
+                  if not self._is_nested(c)}
         columns: dict[tuple[int, int], list[int]] = {}
         for index, sheet in enumerate(self.book.sheets):
             for (r, c) in sheet.formulas:
@@ -583,6 +642,8 @@ class BookComputer:
                     for c in range(a.c1, a.c2 + 1):
                         out[cell_name(r, c)] = got.get((r, c))
         for gi, g in enumerate(groups):
+            if g.nested is not None:
+                continue  # the cell's own value came from the engine
             title = self.book.sheets[g.sheet].name
             out = values.setdefault(title, {})
             for cell, block, box in zip(g.cells, results[gi], spilled[gi], strict=True):

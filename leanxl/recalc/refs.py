@@ -190,6 +190,46 @@ def has_leanxl_call(formula: str) -> bool:
     return "leanxl" in formula.lower() and _CALL.search(formula) is not None
 
 
+def inner_calls(formula: str) -> list[tuple[int, int, Call]] | None:
+    """``(start, end, call)`` of each leanxl call inside a larger formula (outside strings).
+
+    ``None`` when a call cannot be delimited or holds another leanxl call.
+    """
+    text = formula
+    out: list[tuple[int, int, Call]] = []
+    strings = [m.span() for m in re.finditer(r'"(?:[^"]|"")*"', text)]
+    for m in _CALL.finditer(text):
+        if any(a <= m.start() < b for a, b in strings):
+            continue
+        start = m.start()
+        close = _closing_paren(text, m.end() - 1)
+        if close < 0:
+            return None
+        call = parse_call(text[start:close + 1])
+        if call is None or any(isinstance(a, Unsupported) and has_leanxl_call(a.text)
+                               for a in call.args):
+            return None
+        if out and start < out[-1][1]:
+            return None  # nested inside the previous call
+        out.append((start, close + 1, call))
+    return out or None
+
+
+def literal(value: Any) -> str:
+    """A cell value written as an Excel formula constant."""
+    from leanxl.errors import CellError
+
+    if isinstance(value, CellError):
+        return value.code
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int | float):
+        return repr(float(value)) if value == value else "#NUM!"
+    if value is None:
+        return "0"
+    return '"' + str(value).replace('"', '""') + '"'
+
+
 def parse_call(formula: str) -> Call | None:
     """Parse a formula that is exactly one leanxl call, ``None`` when it is anything else.
 
