@@ -40,6 +40,35 @@ def _run_warmup(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_refresh(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "refresh", help="fill a leanxl workbook from a CRM export or a database",
+        description="Fill the templated sheets of BOOK from the sources; everything else in "
+        "the workbook is kept. Computed cells hold LEANXL formulas with their values.")
+    p.add_argument("book", help="the workbook (.xlsx or .xlsm) made from the leanxl template")
+    p.add_argument("--leads", required=True,
+                   help="CRM export: .csv, .xlsx, .parquet, or a database URL "
+                   "(sqlite:///crm.db) with --query or --table")
+    p.add_argument("--query", help="SQL query for a database --leads source")
+    p.add_argument("--table", help="table name for a database --leads source")
+    p.add_argument("--campaigns", help="campaigns (code, name, channel, factor targets)")
+    p.add_argument("--profiles", help="profiles (profile, factor targets, description, ...)")
+    p.add_argument("--kpis", help="KPI actuals: kpi, period, actual (or one column per period)")
+    p.add_argument("-o", "--output", help="write here instead of replacing BOOK")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(handler=_run_refresh)
+
+
+def _run_refresh(args: argparse.Namespace) -> int:
+    from leanxl.sheets.refresh import refresh
+
+    result = refresh(args.book, args.leads, campaigns=args.campaigns, kpis=args.kpis,
+                     profiles=args.profiles, out=args.output, query=args.query,
+                     table=args.table, progress=False if args.no_progress else None)
+    print(f"refreshed {result.path}: {result.leads} leads in {result.seconds['total']:.1f} s")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="leanxl", description="Lean sales rules engine for spreadsheets"
@@ -47,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     _add_demo(sub)
     _add_warmup(sub)
+    _add_refresh(sub)
     return parser
 
 

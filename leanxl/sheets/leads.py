@@ -1,0 +1,313 @@
+"""The Leads sheet: column layout, the computed columns, and the sheet XML written directly.
+
+100k leads x ~30 columns is 3M cells: openpyxl needs tens of seconds for that, so the rows are
+streamed as sheet XML (one vectorised pass per column, formulas and cached values together)
+and spliced into the package that openpyxl wrote for everything else.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from leanxl.cellcache import column_letter
+from leanxl.domain import FACTOR_KEYS
+from leanxl.errors import CellError
+
+FLAG_KEYS = ("in_sales_plan", "reached_by_marketing", "in_target_market")
+# Columns every Leads sheet has (added blank when the source lacks them): the summary sheets'
+# formulas point at them through defined names.
+ALWAYS = ("lead_id", "company", "owner", "created", *FACTOR_KEYS, "price", "complexity",
+          *FLAG_KEYS, "stage", "revenue", "recorded_status")
+REQUIRED = (*FACTOR_KEYS, "price", *FLAG_KEYS)
+
+# key, header, number format
+COMPUTED = (
+    ("fit", "Fit %", '0.0" %"'),
+    ("best_profile", "Best profile", None),
+    ("match", "Match %", '0.0" %"'),
+    ("segment", "Segment", None),
+    ("mix", "Mix region", None),
+    ("decision", "Decision", None),
+    ("follows", "Follows rules", None),
+)
+COMPUTED_HEADERS = {key: head for key, head, _ in COMPUTED}
+
+# Defined name → the Leads column it covers (data rows only).
+LEAD_NAMES = {
+    "LeadFit": "fit", "LeadBestProfile": "best_profile", "LeadMatch": "match",
+    "LeadSegment": "segment", "LeadMix": "mix", "LeadDecision": "decision",
+    "LeadFollows": "follows", "LeadPrice": "price", "LeadStage": "stage",
+    "LeadRevenue": "revenue", "LeadCreated": "created", "LeadOwner": "owner",
+    "LeadReached": "reached_by_marketing", "LeadPlan": "in_sales_plan",
+    "LeadMarket": "in_target_market",
+}
+
+
+@dataclass
+class Layout:
+    """Where each Leads column goes: header text and kind, in sheet order."""
+
+    headers: list[str]
+    keys: list[str]  # canonical key (source column name for unknown columns)
+    kinds: list[str]  # "text" | "number" | "bool" | "date" | "formula"
+    formats: dict[str, str | None] = field(default_factory=dict)
+
+    def col(self, key: str) -> str:
+        return column_letter(self.keys.index(key) + 1)
+
+    @property
+    def width(self) -> int:
+        return len(self.keys)
+
+
+def make_layout(frame: pd.DataFrame) -> Layout:
+    """Source columns in source order (factors as one block), then leanxl's computed ones."""
+    keys: list[str] = []
+    for col in frame.columns:
+        if col in FACTOR_KEYS:
+            if FACTOR_KEYS[0] not in keys:
+                keys.extend(FACTOR_KEYS)
+            continue
+        keys.append(str(col))
+    for key in ALWAYS:
+        if key not in keys:
+            keys.append(key)
+    kinds = [_kind(frame, k) for k in keys]
+    headers = list(keys)
+    for key, head, _fmt in COMPUTED:
+        keys.append(key)
+        headers.append(head)
+        kinds.append("formula")
+    formats = {"created": "yyyy-mm-dd", "price": "#,##0", "revenue": "#,##0",
+               **{k: f for k, _h, f in COMPUTED}}
+    for k, kind in zip(keys, kinds, strict=True):
+        if kind == "date":
+            formats.setdefault(k, "yyyy-mm-dd")
+    return Layout(headers, keys, kinds, formats)
+
+
+def _kind(frame: pd.DataFrame, key: str) -> str:
+    if key in FACTOR_KEYS or key in ("price", "revenue", "complexity"):
+        return "number"
+    if key in FLAG_KEYS:
+        return "bool"
+    if key == "created":
+        return "date"
+    if key not in frame.columns:
+        return "text"
+    s = frame[key]
+    if pd.api.types.is_bool_dtype(s):
+        return "bool"
+    if pd.api.types.is_numeric_dtype(s):
+        return "number"
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return "date"
+    return "text"
+
+
+# --------------------------------------------------------------------------- computing
+@dataclass
+class Scored:
+    """The computed columns: values (object arrays; None = blank) with their formulas."""
+
+    values: dict[str, np.ndarray]
+    output: str  # the decision table output the Decision column shows
+
+
+def score_leads(frame: pd.DataFrame, layout: Layout, data: Any) -> Scored:
+    """Compute every computed column with the vectorised scoring API and the rules engine."""
+    from leanxl import scoring
+
+    st = data.settings
+    n = len(frame)
+    x = frame[list(FACTOR_KEYS)].to_numpy(dtype=float) if n else np.empty((0, 10))
+    prof = data.profiles
+    p = prof[list(FACTOR_KEYS)].apply(pd.to_numeric, errors="coerce").to_numpy(float)
+    names = [str(v) for v in prof["profile"]]
+    out: dict[str, np.ndarray] = {}
+
+    fit, err = scoring.fit(x, st.weights, st.scale_max, return_errors=True)
+    out["fit"] = _with_errors(fit, err)
+    if len(names):
+        best, err_b = scoring.best_profile(x, p, names, st.weights, st.scale_max,
+                                           return_errors=True)
+        out["best_profile"] = _with_errors(np.asarray(best, dtype=object), err_b)
+        m, err_m = scoring.match(x, p, st.weights, st.scale_max, return_errors=True)
+        m = np.asarray(m, dtype=float).reshape(n, len(names))
+        with np.errstate(all="ignore"):
+            finite = np.where(np.isfinite(m), m, -np.inf)
+            best_m = finite.max(axis=1)
+        best_m = np.where(np.isfinite(best_m), best_m, np.nan)
+        out["match"] = _with_errors(best_m, err_m)
+    else:
+        none = CellError("#N/A", "no profiles on the Profiles sheet")
+        out["best_profile"] = np.full(n, none, dtype=object)
+        out["match"] = np.full(n, none, dtype=object)
+
+    complexity = pd.to_numeric(frame["complexity"], errors="coerce")
+    complexity = complexity.fillna(pd.to_numeric(frame["product_complexity"], errors="coerce"))
+    seg, err_s = scoring.segment(pd.to_numeric(frame["price"], errors="coerce").to_numpy(float),
+                                 complexity.to_numpy(float), st.price_cut, st.complexity_cut,
+                                 return_errors=True)
+    out["segment"] = _with_errors(np.asarray(seg, dtype=object), err_s)
+    mix, err_x = scoring.mix(*(frame[k].to_numpy(bool) for k in FLAG_KEYS), return_errors=True)
+    out["mix"] = _with_errors(np.asarray(mix, dtype=object), err_x)
+
+    decision, output = _decide(frame, layout, out, data)
+    out["decision"] = decision
+    rec = frame["recorded_status"]
+    follows = np.empty(n, dtype=object)
+    for i, (r, d) in enumerate(zip(rec.tolist(), decision.tolist(), strict=True)):
+        if r is None or (isinstance(r, float) and r != r) or str(r) == "":
+            follows[i] = ""
+        elif isinstance(d, CellError):
+            follows[i] = d
+        else:
+            follows[i] = "Yes" if str(r).casefold() == str(d).casefold() else "No"
+    out["follows"] = follows
+    return Scored(out, output)
+
+
+def _with_errors(values: Any, errors: dict[int, CellError]) -> np.ndarray:
+    arr = np.asarray(values, dtype=object).copy()
+    for i, e in errors.items():
+        arr[i] = e
+    for i in np.flatnonzero(pd.isna(pd.Series(arr)).to_numpy()):
+        arr[i] = None
+    return arr
+
+
+def _decide(frame: pd.DataFrame, layout: Layout, computed: dict[str, np.ndarray],
+            data: Any) -> tuple[np.ndarray, str]:
+    """Run the Rules sheet's first decision table over the leads, as the sheet headers name them."""
+    from leanxl.rules import load
+
+    n = len(frame)
+    tables = load(data.rules) if data.rules else []
+    if not tables:
+        return np.full(n, None, dtype=object), ""
+    table = tables[0]
+    inputs = {}
+    for key, head in zip(layout.keys, layout.headers, strict=True):
+        if key == "decision":
+            break
+        inputs[head] = computed[key] if key in computed else frame[key].to_numpy(object)
+    result = table.evaluate(pd.DataFrame(inputs))
+    outputs = [c for c in result.columns if c != "rules"]
+    output = outputs[0]
+    return result[output].to_numpy(object), output
+
+
+def formulas(layout: Layout, output: str) -> dict[str, str]:
+    """The formula of each computed column, with ``{r}`` for the row number."""
+    f0, f9 = layout.col(FACTOR_KEYS[0]), layout.col(FACTOR_KEYS[-1])
+    factors = f"{f0}{{r}}:{f9}{{r}}"
+    last_in = column_letter(layout.keys.index("decision"))
+    out = f',"{output}"' if output else ""
+    return {
+        "fit": f"LEANXL_FIT({factors},Weights,ScaleMax)",
+        "best_profile": f"LEANXL_BESTPROFILE({factors},ProfileTargets,ProfileNames,Weights,"
+                        "ScaleMax)",
+        "match": f"MAX(LEANXL_MATCH({factors},ProfileTargets,Weights,ScaleMax))",
+        "segment": f"LEANXL_SEGMENT({layout.col('price')}{{r}},{layout.col('complexity')}{{r}},"
+                   "PriceCut,ComplexityCut)",
+        "mix": "LEANXL_MIX({a}{{r}},{b}{{r}},{c}{{r}})".format(
+            a=layout.col("in_sales_plan"), b=layout.col("reached_by_marketing"),
+            c=layout.col("in_target_market")),
+        "decision": f"LEANXL_DECIDE(QualifyTable,$A{{r}}:${last_in}{{r}},$A$1:${last_in}$1{out})",
+        "follows": 'IF({rec}{{r}}="","",IF({rec}{{r}}={dec}{{r}},"Yes","No"))'.format(
+            rec=layout.col("recorded_status"), dec=layout.col("decision")),
+    }
+
+
+# --------------------------------------------------------------------------- sheet XML
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_EPOCH = np.datetime64("1899-12-30", "ns")
+
+
+def _escape_series(values: pd.Series) -> list[str | None]:
+    s = values.astype("string")
+    s = (s.str.replace(_ILLEGAL.pattern, "", regex=True).str.replace("&", "&amp;", regex=False)
+         .str.replace("<", "&lt;", regex=False).str.replace(">", "&gt;", regex=False))
+    return [None if v is pd.NA else v for v in s.tolist()]
+
+
+def _value_parts(value: Any) -> tuple[str, str]:
+    """(t attribute, <v> text) of a computed cached value."""
+    if isinstance(value, CellError):
+        return ' t="e"', value.code
+    if value is None:
+        return ' t="str"', ""
+    if isinstance(value, bool | np.bool_):
+        return ' t="b"', "1" if value else "0"
+    if isinstance(value, str):
+        return ' t="str"', _ILLEGAL.sub("", value).replace("&", "&amp;").replace(
+            "<", "&lt;").replace(">", "&gt;")
+    f = float(value)
+    if f != f:
+        return ' t="str"', ""
+    return "", repr(f)
+
+
+def _column_cells(letter: str, style: str, kind: str, values: Any, rows: range,
+                  formula: str | None) -> list[str]:
+    s = f' s="{style}"' if style else ""
+    if kind == "formula":
+        assert formula is not None
+        f = formula.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        out = []
+        for r, v in zip(rows, values, strict=True):
+            t, text = _value_parts(v)
+            out.append(f'<c r="{letter}{r}"{s}{t}><f>{f.format(r=r)}</f><v>{text}</v></c>')
+        return out
+    if kind == "number":
+        nums = pd.to_numeric(values, errors="coerce").to_numpy(float)
+        return [f'<c r="{letter}{r}"{s}/>' if v != v else f'<c r="{letter}{r}"{s}><v>{v!r}</v></c>'
+                for r, v in zip(rows, nums.tolist(), strict=True)]
+    if kind == "bool":
+        flags = pd.Series(values).astype("boolean")
+        return [f'<c r="{letter}{r}"{s}/>' if v is pd.NA else
+                f'<c r="{letter}{r}"{s} t="b"><v>{int(v)}</v></c>'
+                for r, v in zip(rows, flags.tolist(), strict=True)]
+    if kind == "date":
+        stamps = pd.to_datetime(pd.Series(values), errors="coerce").to_numpy("datetime64[ns]")
+        serial = (stamps - _EPOCH) / np.timedelta64(1, "D")
+        return [f'<c r="{letter}{r}"{s}/>' if v != v else f'<c r="{letter}{r}"{s}><v>{v!r}</v></c>'
+                for r, v in zip(rows, serial.tolist(), strict=True)]
+    texts = _escape_series(pd.Series(values, dtype=object))
+    # Inline strings: text stays text (a leading = + - @ never becomes a formula).
+    return [f'<c r="{letter}{r}"{s}/>' if v is None or v == "" else
+            f'<c r="{letter}{r}"{s} t="inlineStr"><is><t xml:space="preserve">{v}</t></is></c>'
+            for r, v in zip(rows, texts, strict=True)]
+
+
+def rows_xml(frame: pd.DataFrame, layout: Layout, scored: Scored, styles: dict[str, str],
+             *, chunk: int = 20000, progress: Any = None) -> Iterator[bytes]:
+    """The ``<row>`` elements of the data rows (row 2 on), in chunks of ``chunk`` leads."""
+    f = formulas(layout, scored.output)
+    n = len(frame)
+    for start in range(0, n, chunk):
+        stop = min(n, start + chunk)
+        rows = range(start + 2, stop + 2)
+        columns = []
+        for j, (key, kind) in enumerate(zip(layout.keys, layout.kinds, strict=True)):
+            letter = column_letter(j + 1)
+            if kind == "formula":
+                values = scored.values[key][start:stop]
+            elif key in frame.columns:
+                values = frame[key].iloc[start:stop]
+            else:
+                values = pd.Series([None] * (stop - start), dtype=object)
+            columns.append(_column_cells(letter, styles.get(letter, ""), kind, values, rows,
+                                         f.get(key)))
+        body = "".join(f'<row r="{r}">{"".join(cells)}</row>'
+                       for r, cells in zip(rows, zip(*columns, strict=True), strict=True))
+        yield body.encode("utf-8")
+        if progress is not None:
+            progress.update(stop - start)
