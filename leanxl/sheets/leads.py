@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from itertools import chain, repeat
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -135,16 +136,13 @@ def score_leads(frame: pd.DataFrame, layout: Layout, data: Any) -> Scored:
     fit, err = scoring.fit(x, st.weights, st.scale_max, return_errors=True)
     out["fit"] = _with_errors(fit, err)
     if len(names):
-        best, err_b = scoring.best_profile(x, p, names, st.weights, st.scale_max,
-                                           return_errors=True)
-        out["best_profile"] = _with_errors(np.asarray(best, dtype=object), err_b)
-        m, err_m = scoring.match(x, p, st.weights, st.scale_max, return_errors=True)
-        m = np.asarray(m, dtype=float).reshape(n, len(names))
-        with np.errstate(all="ignore"):
-            finite = np.where(np.isfinite(m), m, -np.inf)
-            best_m = finite.max(axis=1)
-        best_m = np.where(np.isfinite(best_m), best_m, np.nan)
-        out["match"] = _with_errors(best_m, err_m)
+        # Best profile and its match in one pass: the values of LEANXL_BESTPROFILE and of
+        # MAX(LEANXL_MATCH(lead, ProfileTargets)) (ties go to the first profile).
+        index, best_m, err_b = scoring.best_match(x, p, st.weights, st.scale_max,
+                                                  return_errors=True)
+        lookup = np.array([*names, None], dtype=object)
+        out["best_profile"] = _with_errors(lookup[np.where(index >= 0, index, len(names))], err_b)
+        out["match"] = _with_errors(best_m, err_b)
     else:
         none = CellError("#N/A", "no profiles on the Profiles sheet")
         out["best_profile"] = np.full(n, none, dtype=object)
@@ -189,19 +187,17 @@ def _decide(frame: pd.DataFrame, layout: Layout, computed: dict[str, np.ndarray]
     from leanxl.rules import load
 
     n = len(frame)
-    tables = load(data.rules) if data.rules else []
-    if not tables:
+    if not data.rules:
         return np.full(n, None, dtype=object), ""
-    table = tables[0]
+    table = load(data.rules, name="Rules!A4")
     inputs = {}
     for key, head in zip(layout.keys, layout.headers, strict=True):
         if key == "decision":
             break
         inputs[head] = computed[key] if key in computed else frame[key].to_numpy(object)
     result = table.evaluate(pd.DataFrame(inputs))
-    outputs = [c for c in result.columns if c != "rules"]
-    output = outputs[0]
-    return result[output].to_numpy(object), output
+    output = next(c for c in result.columns if c != "rules")
+    return result[output].to_numpy(object), str(output)
 
 
 def formulas(layout: Layout, output: str) -> dict[str, str]:
@@ -255,34 +251,67 @@ def _value_parts(value: Any) -> tuple[str, str]:
     return "", repr(f)
 
 
-def _column_cells(letter: str, style: str, kind: str, values: Any, rows: range,
-                  formula: str | None) -> list[str]:
-    s = f' s="{style}"' if style else ""
-    if kind == "formula":
-        assert formula is not None
-        f = formula.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+def _number_texts(nums: np.ndarray) -> list[str | None]:
+    """Numbers as XML text in one vectorised pass (None for NaN); integers without ``.0``."""
+    import pyarrow as pa
+
+    texts = pa.array(nums, from_pandas=True).cast(pa.string()).to_pylist()
+    return texts
+
+
+def _formula_cells(letter: str, s: str, values: Any, rows: range, shared: str,
+                   si: int, last_row: int) -> list[str]:
+    """Computed cells: one shared formula (anchored on row 2) and each row's cached value.
+
+    A shared formula is how Excel itself stores a filled-down column; it keeps a 100k-row
+    sheet a third of the size of one formula text per cell.
+    """
+    objs = list(values)
+    anchor = f'<f t="shared" ref="{letter}2:{letter}{last_row}" si="{si}">{shared}</f>'
+    child = f'<f t="shared" si="{si}"/>'
+    numeric = all(type(v) is float for v in objs)
+    if numeric:
+        texts = _number_texts(np.asarray(objs, dtype=float))
+        out = [f'<c r="{letter}{r}"{s}>{child}<v>{v}</v></c>' if v is not None else
+               f'<c r="{letter}{r}"{s} t="str">{child}<v></v></c>'
+               for r, v in zip(rows, texts, strict=True)]
+    else:
         out = []
-        for r, v in zip(rows, values, strict=True):
-            t, text = _value_parts(v)
-            out.append(f'<c r="{letter}{r}"{s}{t}><f>{f.format(r=r)}</f><v>{text}</v></c>')
-        return out
-    if kind == "number":
-        nums = pd.to_numeric(values, errors="coerce").to_numpy(float)
-        return [f'<c r="{letter}{r}"{s}/>' if v != v else f'<c r="{letter}{r}"{s}><v>{v!r}</v></c>'
-                for r, v in zip(rows, nums.tolist(), strict=True)]
+        for r, v in zip(rows, objs, strict=True):
+            if type(v) is str and v and not _NEEDS_ESCAPE.search(v):
+                out.append(f'<c r="{letter}{r}"{s} t="str">{child}<v>{v}</v></c>')
+            else:
+                t, text = _value_parts(v)
+                out.append(f'<c r="{letter}{r}"{s}{t}>{child}<v>{text}</v></c>')
+    if rows.start == 2 and out:
+        out[0] = out[0].replace(child, anchor, 1)
+    return out
+
+
+_NEEDS_ESCAPE = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _column_cells(letter: str, style: str, kind: str, values: Any, rows: range) -> list[str]:
+    s = f' s="{style}"' if style else ""
+    if kind in ("number", "date"):
+        if kind == "date":
+            stamps = pd.to_datetime(pd.Series(values), errors="coerce").to_numpy("datetime64[ns]")
+            nums = (stamps - _EPOCH) / np.timedelta64(1, "D")
+        else:
+            nums = pd.to_numeric(values, errors="coerce").to_numpy(float)
+        texts = _number_texts(nums)
+        return [f'<c r="{letter}{r}"{s}/>' if v is None else f'<c r="{letter}{r}"{s}><v>{v}</v></c>'
+                for r, v in zip(rows, texts, strict=True)]
     if kind == "bool":
         flags = pd.Series(values).astype("boolean")
         return [f'<c r="{letter}{r}"{s}/>' if v is pd.NA else
                 f'<c r="{letter}{r}"{s} t="b"><v>{int(v)}</v></c>'
                 for r, v in zip(rows, flags.tolist(), strict=True)]
-    if kind == "date":
-        stamps = pd.to_datetime(pd.Series(values), errors="coerce").to_numpy("datetime64[ns]")
-        serial = (stamps - _EPOCH) / np.timedelta64(1, "D")
-        return [f'<c r="{letter}{r}"{s}/>' if v != v else f'<c r="{letter}{r}"{s}><v>{v!r}</v></c>'
-                for r, v in zip(rows, serial.tolist(), strict=True)]
     texts = _escape_series(pd.Series(values, dtype=object))
     # Inline strings: text stays text (a leading = + - @ never becomes a formula).
     return [f'<c r="{letter}{r}"{s}/>' if v is None or v == "" else
+            f'<c r="{letter}{r}"{s} t="inlineStr"><is><t>{v}</t></is></c>'
+            if v[0] != " " and v[-1] != " " else
             f'<c r="{letter}{r}"{s} t="inlineStr"><is><t xml:space="preserve">{v}</t></is></c>'
             for r, v in zip(rows, texts, strict=True)]
 
@@ -296,18 +325,28 @@ def rows_xml(frame: pd.DataFrame, layout: Layout, scored: Scored, styles: dict[s
         stop = min(n, start + chunk)
         rows = range(start + 2, stop + 2)
         columns = []
+        si = 0
         for j, (key, kind) in enumerate(zip(layout.keys, layout.kinds, strict=True)):
             letter = column_letter(j + 1)
+            style = styles.get(letter, "")
             if kind == "formula":
-                values = scored.values[key][start:stop]
-            elif key in frame.columns:
+                shared = (f[key].format(r=2).replace("&", "&amp;").replace("<", "&lt;")
+                          .replace(">", "&gt;"))
+                columns.append(_formula_cells(letter, f' s="{style}"' if style else "",
+                                              scored.values[key][start:stop], rows, shared, si,
+                                              n + 1))
+                si += 1
+                continue
+            if key in frame.columns:
                 values = frame[key].iloc[start:stop]
             else:
                 values = pd.Series([None] * (stop - start), dtype=object)
-            columns.append(_column_cells(letter, styles.get(letter, ""), kind, values, rows,
-                                         f.get(key)))
-        body = "".join(f'<row r="{r}">{"".join(cells)}</row>'
-                       for r, cells in zip(rows, zip(*columns, strict=True), strict=True))
+            columns.append(_column_cells(letter, style, kind, values, rows))
+
+        opens = [f'<row r="{r}">' for r in rows]
+        # One join over every fragment (row by row) instead of one join per row.
+        body = "".join(chain.from_iterable(zip(opens, *columns, repeat("</row>"),
+                                               strict=False)))
         yield body.encode("utf-8")
         if progress is not None:
             progress.update(stop - start)

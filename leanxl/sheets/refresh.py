@@ -14,6 +14,7 @@ workbook untouched:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import sys
@@ -230,6 +231,9 @@ def write_all(wb: Workbook, data: BookData, view: pd.DataFrame, cache: Cache) ->
     W.write_team(wb, ws(B.TEAM), data, view, cache)
     if data.xlwings_conf:
         W.write_xlwings_conf(ws(B.XLWINGS), data)
+    for title in B.SHEET_ORDER:
+        if title in wb.sheetnames:
+            S.page(wb[title])
 
 
 # --------------------------------------------------------------------------- Leads sheet
@@ -276,6 +280,7 @@ def prepare_leads_sheet(wb: Workbook, layout: L.Layout, n: int) -> None:
     tab.autoFilter = AutoFilter(ref=ref)
     ws.add_table(tab)
     ws.freeze_panes = "C2"
+    ws.print_title_rows = "1:1"
     for name, key in L.LEAD_NAMES.items():
         col = layout.col(key)
         set_name(wb, name, f"Leads!${col}$2:${col}${last_row}")
@@ -363,6 +368,10 @@ def splice_leads(src: Path, dst: Path, frame: pd.DataFrame, layout: L.Layout,
             chunks: Iterable[bytes] = L.rows_xml(frame, layout, scored, styles,
                                                  progress=progress)
             info.compress_type = zipfile.ZIP_DEFLATED
+            # Fast deflate for the big part: level 1 is ~3x faster than 6, ~15% larger.
+            for attr in ("compress_level", "_compresslevel"):  # 3.13+ / older name
+                with contextlib.suppress(AttributeError):
+                    setattr(info, attr, 1)
             with out.open(info, "w", force_zip64=True) as sink:
                 sink.write(head + row1)
                 if len(frame) == 0:

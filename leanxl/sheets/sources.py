@@ -42,8 +42,7 @@ def read_source(spec: str, *, query: str | None = None, table: str | None = None
     try:
         if suffix in (".csv", ".txt"):
             try:
-                frame = pd.read_csv(path, sep=None, engine="python", dtype_backend="numpy_nullable",
-                                    encoding="utf-8-sig")
+                frame = pd.read_csv(path, sep=_delimiter(path), encoding="utf-8-sig")
             except pd.errors.EmptyDataError:
                 frame = pd.DataFrame()
         elif suffix in (".xlsx", ".xlsm"):
@@ -61,6 +60,13 @@ def read_source(spec: str, *, query: str | None = None, table: str | None = None
         raise SourceError("the source has no rows", where=spec,
                           suggestion="export at least one row with a header line")
     return frame
+
+
+def _delimiter(path: Path) -> str:
+    """Comma, semicolon (European Excel exports) or tab: whichever the header line uses most."""
+    with open(path, encoding="utf-8-sig", errors="replace") as fh:
+        first = fh.readline()
+    return max((",", ";", "\t"), key=first.count)
 
 
 def _read_sql(url: str, query: str | None, table: str | None) -> pd.DataFrame:

@@ -121,3 +121,15 @@ def heat(ws: Worksheet, ref: str) -> None:
         ref, ColorScaleRule(start_type="num", start_value=0, start_color="F8696B",
                             mid_type="num", mid_value=50, mid_color="FFEB84",
                             end_type="num", end_value=100, end_color="63BE7B"))
+
+
+def page(ws: Worksheet) -> None:
+    """Print (and PDF-render) each sheet landscape, one page wide."""
+    from openpyxl.worksheet.properties import PageSetupProperties
+
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.print_options.gridLines = False

@@ -35,7 +35,7 @@ def sample_data(examples: Path = EXAMPLES) -> BookData:
         return pd.read_csv(examples / name, dtype=object, keep_default_na=False).replace(
             {"": None})
 
-    rules = pd.read_csv(examples / "qualification.csv", header=None, dtype=object,
+    rules = pd.read_csv(examples / "rules.csv", header=None, dtype=object,
                         keep_default_na=False)
     block = [[None if v == "" else v for v in row] for row in rules.to_numpy().tolist()]
     return BookData(
@@ -52,12 +52,10 @@ def sample_data(examples: Path = EXAMPLES) -> BookData:
 
 def _xlwings_conf() -> list[tuple[str, str]]:
     try:
-        from leanxl.excel.settings import XLWINGS_CONF
+        from leanxl.excel.settings import conf_rows
     except ImportError:  # TODO(sheets): remove once the excel branch is merged
-        XLWINGS_CONF = {"UDF Modules": "leanxl.excel.udfs"}
-
-    items = XLWINGS_CONF.items() if isinstance(XLWINGS_CONF, dict) else XLWINGS_CONF
-    return [(str(k), str(v)) for k, v in items]
+        return [("UDF Modules", "leanxl.excel.udfs")]
+    return [(str(k), str(v)) for k, v in conf_rows()]
 
 
 def build_template(out: str | os.PathLike[str] = TEMPLATE, data: BookData | None = None) -> Path:

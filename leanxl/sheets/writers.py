@@ -19,6 +19,7 @@ from openpyxl.utils import get_column_letter as col_letter
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from leanxl import kpi
 from leanxl.domain import FACTOR_KEYS, FACTORS, MIX_LABELS, SEGMENTS
 from leanxl.sheets import book as B
 from leanxl.sheets import style as S
@@ -286,12 +287,16 @@ def write_profiles(wb: Workbook, ws: Worksheet, data: BookData, leads: pd.DataFr
         for c, fmt in ((c_fit, S.PERCENT_0_100), (c_fit + 1, S.INTEGER),
                        (c_fit + 2, S.PERCENT_0_100), (c_fit + 3, S.MONEY)):
             S.body(ws.cell(row=r, column=c), fmt)
-        ws.row_dimensions[r].height = 60
+        ws.row_dimensions[r].height = 64
     last = FIRST_ROW + max(len(prof), 1) - 1
     set_name(wb, "ProfileNames", f"Profiles!$A${FIRST_ROW}:$A${last}")
     set_name(wb, "ProfileTargets", f"Profiles!$B${FIRST_ROW}:${col_letter(1 + N)}${last}")
     S.fit_colours(ws, f"{col_letter(c_fit)}{FIRST_ROW}:{col_letter(c_fit)}{last}")
-    S.widths(ws, [24] + [11] * N + [34, 30, 24, 40, 11, 11, 12, 14])
+    for row in ws.iter_rows(min_row=FIRST_ROW, max_row=FIRST_ROW + len(prof) - 1):
+        for cell in row:
+            cell.alignment = S.Alignment(wrap_text=True, vertical="top",
+                                         horizontal=cell.alignment.horizontal)
+    S.widths(ws, [20] + [9] * N + [30, 26, 22, 30, 9, 9, 10, 12])
     ws.freeze_panes = f"B{FIRST_ROW}"
 
 
@@ -417,10 +422,10 @@ def write_matrix(ws: Worksheet, data: BookData, cache: Cache) -> None:
     S.subtitle(ws, f"A{c0}", "Web graph per campaign (closer to the centre = closer to the "
                "ideal prospect) and how its match is spread over the profiles")
     for i in range(n_c):
-        anchor_row = c0 + 1 + i * 20
+        anchor_row = c0 + 1 + i * 25
         ws.add_chart(_radar(camp, prof, i), f"A{anchor_row}")
         if n_p:
-            ws.add_chart(_pie(ws, camp, n_p, i), f"H{anchor_row}")
+            ws.add_chart(_pie(ws, camp, n_p, i), f"G{anchor_row}")
     S.widths(ws, [8, 30] + [14] * max(N, n_p + 1))
     ws.freeze_panes = f"C{FIRST_ROW}"
 
@@ -441,8 +446,10 @@ def _radar(camp: pd.DataFrame, prof: pd.DataFrame, i: int) -> RadarChart:
         s.cat = _cat_ref(Ref, B.PROFILES, HEADER_ROW, 2, 1 + N)
     chart.y_axis.scaling.min = 0
     chart.y_axis.scaling.max = 5
+    chart.y_axis.majorUnit = 1
     chart.y_axis.delete = False
-    chart.width, chart.height = 13.5, 9.5
+    chart.legend.position = "b"
+    chart.width, chart.height = 17, 12
     return chart
 
 
@@ -460,15 +467,16 @@ def _cat_ref(_ref: Any, title: str, row: int, c1: int, c2: int) -> Any:
 
 def _pie(ws: Worksheet, camp: pd.DataFrame, n_p: int, i: int) -> PieChart:
     chart = PieChart()
-    chart.title = f"{camp.at[i, 'code']}: match spread over profiles"
+    chart.title = f"{camp.at[i, 'code']}: match % per profile"
     r = FIRST_ROW + i
     chart.add_data(Reference(ws, min_col=3, min_row=r, max_col=2 + n_p, max_row=r),
                    from_rows=True, titles_from_data=False)
     chart.set_categories(Reference(ws, min_col=3, min_row=HEADER_ROW, max_col=2 + n_p,
                                    max_row=HEADER_ROW))
-    chart.dataLabels = DataLabelList()
-    chart.dataLabels.showPercent = True
-    chart.width, chart.height = 11.5, 9.5
+    chart.dataLabels = DataLabelList(showPercent=True, showVal=False, showCatName=False,
+                                     showSerName=False, showLegendKey=False)
+    chart.legend.position = "b"
+    chart.width, chart.height = 12, 12
     return chart
 
 
@@ -730,9 +738,10 @@ def read_rules(ws: Worksheet) -> list[list[Any]]:
     """The table block at A4: rows until the first empty row, columns of the header row."""
     head = [c.value for c in ws[RULES_TOP + 1]]
     width = 0
-    for j, v in enumerate(head, start=1):
-        if not _blank(v):
-            width = j
+    for v in head:  # the table ends at the first empty header cell (the summary sits beyond)
+        if _blank(v):
+            break
+        width += 1
     rows = []
     for row in ws.iter_rows(min_row=RULES_TOP, max_col=max(width, 2), values_only=True):
         if all(_blank(v) for v in row):
@@ -763,7 +772,7 @@ def write_kpis(ws: Worksheet, data: BookData, cache: Cache) -> None:
             cell = ws.cell(row=r, column=c)
             text(cell, None if _blank(v) else v)
             fmt = S.SHARE if key == "tolerance" else None
-            S.body(cell, fmt, editable=True, wrap=c <= 6)
+            S.body(cell, fmt, editable=True, wrap=True)
         ws.cell(row=r, column=1).font = S.TOTAL_FONT
         missing = [w for w, k in (("WHY", "why"), ("WHEN", "when"), ("HOW", "how"),
                                   ("WHO", "who")) if _blank(row[k])]
@@ -810,7 +819,7 @@ def write_tracker(ws: Worksheet, data: BookData, cache: Cache) -> None:
         values = [None if _blank(v) else float(v) for v in values]
         for j, v in enumerate(values):
             cell = ws.cell(row=r, column=P0 + j, value=v)
-            S.body(cell, "#,##0.0", editable=True)
+            S.body(cell, "General", editable=True)
         target, direction, tol = _num(row["target"]), str(row["direction"] or "higher"), _num(
             row["tolerance"]) or 0.0
         cache.put(ws, f"A{r}", f"=KPIs!A{kr}", str(name))
@@ -819,13 +828,16 @@ def write_tracker(ws: Worksheet, data: BookData, cache: Cache) -> None:
         filled = [v for v in values if v is not None]
         latest = filled[-1] if filled else None
         cache.put(ws, f"C{r}", f'=IF(COUNT({span})=0,"",LOOKUP(9.99E+307,{span}))', latest)
+        # The same functions the add-in's LEANXL_KPISTATUS / LEANXL_KPITREND call.
+        status = kpi.kpi_status(latest, row["target"], direction, row["tolerance"])
         cache.put(ws, f"D{r}", f"=LEANXL_KPISTATUS(C{r},KPIs!G{kr},KPIs!H{kr},KPIs!I{kr})",
-                  kpi_status(latest, target, direction, tol))
-        cache.put(ws, f"E{r}", f"=LEANXL_KPITREND({span})", kpi_trend(values))
+                  "" if status is None else status)
+        cache.put(ws, f"E{r}", f"=LEANXL_KPITREND({span},KPIs!H{kr})",
+                  kpi.kpi_trend(values, direction))
         on = [on_target(v, target, direction) for v in filled]
         adherence = (sum(on) / len(on)) if on else None
         cache.put(ws, f"F{r}",
-                  f'=IF(COUNT({span})=0,"",IF(KPIs!H{kr}="lower",COUNTIF({span},"<="&KPIs!G{kr}),'
+                  f'=IF(COUNT({span})=0,"",IF({_is_lower(f"KPIs!H{kr}")},COUNTIF({span},"<="&KPIs!G{kr}),'
                   f'COUNTIF({span},">="&KPIs!G{kr}))/COUNT({span}))', adherence)
         hold = data.settings.hold_periods
         tail = values[-hold:] if hold <= len(values) else []
@@ -834,10 +846,10 @@ def write_tracker(ws: Worksheet, data: BookData, cache: Cache) -> None:
         last_cell = f"{last_p}{r}"
         window = f"OFFSET({last_cell},0,1-HoldPeriods,1,HoldPeriods)"
         cache.put(ws, f"G{r}",
-                  f'=IF(COUNT({span})<HoldPeriods,"No",IF(IF(KPIs!H{kr}="lower",'
+                  f'=IF(COUNT({span})<HoldPeriods,"No",IF(IF({_is_lower(f"KPIs!H{kr}")},'
                   f'COUNTIF({window},"<="&KPIs!G{kr}),COUNTIF({window},">="&KPIs!G{kr}))'
                   f'=HoldPeriods,"Yes","No"))', held)
-        for c, fmt in (("A", None), ("B", "#,##0.0"), ("C", "#,##0.0"), ("D", None), ("E", None),
+        for c, fmt in (("A", None), ("B", "General"), ("C", "General"), ("D", None), ("E", None),
                        ("F", S.SHARE), ("G", None)):
             S.body(ws[f"{c}{r}"], fmt)
         ws[f"A{r}"].font = S.TOTAL_FONT
@@ -845,7 +857,7 @@ def write_tracker(ws: Worksheet, data: BookData, cache: Cache) -> None:
     S.status_colours(ws, f"D{FIRST_ROW}:D{last}", good=("on track",), warn=("at risk",),
                      bad=("off track",))
     S.status_colours(ws, f"G{FIRST_ROW}:G{last}", good=("Yes",), warn=(), bad=())
-    S.status_colours(ws, f"E{FIRST_ROW}:E{last}", good=("improving",), warn=("flat",),
+    S.status_colours(ws, f"E{FIRST_ROW}:E{last}", good=("improving",), warn=(),
                      bad=("worsening",))
     S.widths(ws, [30, 9, 9, 11, 12, 11, 12] + [8] * n_p)
     ws.freeze_panes = f"B{FIRST_ROW}"
@@ -862,14 +874,14 @@ def write_tracker(ws: Worksheet, data: BookData, cache: Cache) -> None:
             values = (data.actuals.loc[row["kpi"]].tolist() if row["kpi"] in data.actuals.index
                       else [None] * n_p)
             target = _num(row["target"])
-            lower = str(row["direction"]).strip().lower() == "lower"
+            lower = _lower(row["direction"])
             for j, v in enumerate(values):
                 c = col_letter(P0 + j)
                 v = _num(v)
                 pct = (None if v is None or not target or (lower and v == 0)
                        else (target / v if lower else v / target) * 100)
                 cache.put(ws, f"{c}{r}",
-                          f'=IF(OR({c}{src}="",KPIs!G{kr}=0),NA(),IF(KPIs!H{kr}="lower",'
+                          f'=IF(OR({c}{src}="",KPIs!G{kr}=0),NA(),IF({_is_lower(f"KPIs!H{kr}")},'
                           f"KPIs!G{kr}/{c}{src},{c}{src}/KPIs!G{kr})*100)",
                           pct if pct is not None else B.CellError("#N/A", "no actual"))
                 S.body(ws[f"{c}{r}"], "0")
@@ -889,26 +901,23 @@ def write_tracker(ws: Worksheet, data: BookData, cache: Cache) -> None:
         ws.add_chart(chart, f"A{h0 + 3 + len(kpis)}")
 
 
+LOWER_WORDS = ("lower", "down")
+
+
+def _lower(direction: Any) -> bool:
+    return str(direction or "").strip().casefold() in LOWER_WORDS
+
+
 def on_target(value: float, target: float | None, direction: str) -> bool:
     """What the tracker's COUNTIF formulas count: at or beyond target in the good direction."""
     if target is None:
         return False
-    return value <= target if str(direction).strip().lower() == "lower" else value >= target
+    return value <= target if _lower(direction) else value >= target
 
 
-def kpi_status(actual: float | None, target: float | None, direction: str,
-               tolerance: float) -> Any:
-    """The cached value of ``LEANXL_KPISTATUS`` (the registry's own implementation)."""
-    from leanxl.functions import call
-
-    return call("KPISTATUS", [[actual]], [[target]], [[direction]], [[tolerance]])[0][0]
-
-
-def kpi_trend(values: list[float | None]) -> Any:
-    """The cached value of ``LEANXL_KPITREND`` over one KPI's period row."""
-    from leanxl.functions import call
-
-    return call("KPITREND", [values])[0][0]
+def _is_lower(cell: str) -> str:
+    """Excel test for a "lower is better" direction cell."""
+    return f'OR({cell}="lower",{cell}="down")'
 
 
 def read_actuals(ws: Worksheet, kpis: pd.DataFrame) -> pd.DataFrame:
@@ -1043,6 +1052,9 @@ def write_team(wb: Workbook, ws: Worksheet, data: BookData, leads: pd.DataFrame,
     chart.series[0].val.numRef.f = f"Team!$B${t}:$D${t}"
     chart.legend = None
     chart.y_axis.number_format = "#,##0"
+    chart.y_axis.scaling.min = 0
+    chart.dataLabels = DataLabelList(showVal=True, showPercent=False, showCatName=False,
+                                     showSerName=False, showLegendKey=False)
     chart.y_axis.delete = False
     chart.x_axis.delete = False
     chart.width, chart.height = 14, 7.5
