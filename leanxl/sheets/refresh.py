@@ -362,7 +362,7 @@ def splice_leads(src: Path, dst: Path, frame: pd.DataFrame, layout: L.Layout,
             styles = {m.group(1).decode(): (m.group(2) or b"").decode()
                       for m in _CELL_STYLE.finditer(row2)}
             last_row = max(len(frame), 1) + 1
-            head = re.sub(rb'<dimension ref="[^"]*"/>',
+            head = re.sub(rb'<dimension ref="[^"]*"\s*/>',
                           f'<dimension ref="A1:{column_letter(layout.width)}{last_row}"/>'.encode(),
                           head)
             chunks: Iterable[bytes] = L.rows_xml(frame, layout, scored, styles,
