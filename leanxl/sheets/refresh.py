@@ -20,7 +20,7 @@ import re
 import sys
 import tempfile
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from copy import copy
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,6 +68,7 @@ def refresh(book: str | os.PathLike[str], leads: str | pd.DataFrame, *,
             campaigns: str | None = None, kpis: str | None = None,
             profiles: str | None = None, out: str | os.PathLike[str] | None = None,
             query: str | None = None, table: str | None = None,
+            settings: Mapping[str, Any] | None = None,
             progress: bool | None = None) -> RefreshResult:
     """Refresh ``book`` from the data sources and write it to ``out`` (default: in place).
 
@@ -84,6 +85,9 @@ def refresh(book: str | os.PathLike[str], leads: str | pd.DataFrame, *,
         rows are kept.
     out:
         Where to write; the book itself when omitted. Written atomically.
+    settings:
+        Settings to change on the way, by :class:`~leanxl.sheets.book.Settings` field name
+        (``{"price_cut": 38600}``); the Settings sheet then shows the new values.
     progress:
         Show a progress bar (default: when stderr is a terminal and there are many leads).
     """
@@ -136,6 +140,11 @@ def refresh(book: str | os.PathLike[str], leads: str | pd.DataFrame, *,
             data.profiles = prof
         if acts is not None:
             data.actuals = acts
+        for key, value in (settings or {}).items():
+            if not hasattr(data.settings, key):
+                raise WorkbookError(f"unknown setting {key!r}",
+                                    suggestion="use a field of leanxl.sheets.book.Settings")
+            setattr(data.settings, key, value)
         created = pd.to_datetime(frame["created"], errors="coerce")
         if created.notna().any():
             data.settings.period_end = created.max().date()
@@ -170,6 +179,7 @@ def refresh(book: str | os.PathLike[str], leads: str | pd.DataFrame, *,
         finally:
             if bar is not None:
                 bar.close()
+        _copy_mode(target if target.exists() else None, final)
         os.replace(final, target)
         temps.remove(final)
         t5 = time.perf_counter()
@@ -179,6 +189,17 @@ def refresh(book: str | os.PathLike[str], leads: str | pd.DataFrame, *,
     return RefreshResult(target, len(frame), {
         "read sources": t1 - t0, "load workbook": t2 - t1, "compute": t3 - t2,
         "write sheets": t4 - t3, "write leads": t5 - t4, "total": t5 - t0})
+
+
+def _copy_mode(original: Path | None, new: Path) -> None:
+    """Temp files are private (0600); the result gets the original's mode or the umask's."""
+    if original is not None:
+        mode = original.stat().st_mode & 0o777
+    else:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    os.chmod(new, mode)
 
 
 # --------------------------------------------------------------------------- book <-> data
