@@ -192,6 +192,14 @@ def test_campaign_matrix_and_gaps(books: tuple[Any, Any]) -> None:
                         else int(c[key]) - targets[j][k])
                 got = m.cell(r, 3 + k).value
                 assert (got in (None, "") and want is None) or got == want, (r, key)
+    # Leads each campaign speaks to: the profile's leads x the campaign's match %.
+    exp = expected_leads()
+    counts = [sum(e["best_profile"] == name for e in exp) for name in names]
+    for i, c in enumerate(camps):
+        a = [None if c[k] == "" else int(c[k]) for k in FACTORS]
+        for j in range(len(names)):
+            want = counts[j] * ref_match(a, targets[j], [1.0] * 10, 5) / 100
+            assert close(m.cell(34 + i, 3 + j).value, want)
 
 
 def test_charts_point_at_the_right_ranges(demo: Path) -> None:
@@ -201,7 +209,8 @@ def test_charts_point_at_the_right_ranges(demo: Path) -> None:
     assert len(re.findall(r"<(?:c:)?radarChart>", text)) == 4  # a web graph per campaign
     assert len(re.findall(r"<(?:c:)?pieChart>", text)) == 4
     assert "Campaigns!$D$5:$M$5" in text and "Profiles!$B$8:$K$8" in text
-    assert "CampaignMatrix!$C$5:$F$5" in text and "CampaignMatrix!$C$8:$F$8" in text
+    # Pies: the "leads each campaign speaks to" rows below the 4 x 4 gap block.
+    assert "CampaignMatrix!$C$34:$F$34" in text and "CampaignMatrix!$C$37:$F$37" in text
     assert "Segments!$F$5:$F$8" in text and "Mix!$F$5:$F$12" in text
 
 

@@ -242,7 +242,7 @@ def write_all(wb: Workbook, data: BookData, view: pd.DataFrame, cache: Cache) ->
     W.write_settings(wb, ws(B.SETTINGS), data, cache)
     W.write_profiles(wb, ws(B.PROFILES), data, view, cache)
     W.write_campaigns(ws(B.CAMPAIGNS), data)
-    W.write_matrix(ws(B.MATRIX), data, cache)
+    W.write_matrix(ws(B.MATRIX), data, view, cache)
     W.write_segments(ws(B.SEGMENTS), data, view, cache)
     W.write_mix(ws(B.MIX), view, cache)
     W.write_rules(wb, ws(B.RULES), data, view, cache)

@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 from openpyxl.chart import BarChart, LineChart, PieChart, RadarChart, Reference, Series
 from openpyxl.chart.label import DataLabelList
+from openpyxl.chart.marker import DataPoint
+from openpyxl.chart.shapes import GraphicalProperties
 from openpyxl.utils import get_column_letter as col_letter
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
@@ -338,7 +340,7 @@ def read_campaigns(ws: Worksheet) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- CampaignMatrix
-def write_matrix(ws: Worksheet, data: BookData, cache: Cache) -> None:
+def write_matrix(ws: Worksheet, data: BookData, leads: pd.DataFrame, cache: Cache) -> None:
     """Campaign x profile match %, per-factor gaps, web graphs (radar) and pies."""
     from leanxl import scoring
 
@@ -417,6 +419,36 @@ def write_matrix(ws: Worksheet, data: BookData, cache: Cache) -> None:
         ws.conditional_formatting.add(gaps, S.CellIsRule(
             operator="greaterThan", formula=["0"], fill=S.WARN_FILL, font=S.WARN_FONT))
 
+    # Leads each campaign speaks to: a profile's leads weighted by the campaign's match.
+    q0 = r + 2
+    S.subtitle(ws, f"A{q0}", "Leads each campaign speaks to = leads best matching the profile "
+               "x campaign match %")
+    S.header(ws, q0 + 1, 1, ("Code", "Campaign", *prof["profile"].astype(str), "Total"))
+    counts = [0] * n_p
+    if len(leads):
+        counts = [int(leads["best_profile"].eq(name).sum()) for name in prof["profile"]]
+    reach_rows = []
+    for i in range(n_c):
+        r = q0 + 2 + i
+        reach_rows.append(r)
+        cache.put(ws, f"A{r}", f"=A{FIRST_ROW + i}", str(camp.at[i, "code"]))
+        cache.put(ws, f"B{r}", f"=B{FIRST_ROW + i}", str(camp.at[i, "name"]))
+        total = 0.0
+        for j in range(n_p):
+            mval = m[i, j] if i not in errs else float("nan")
+            v = counts[j] * mval / 100 if mval == mval else None
+            total += v or 0.0
+            cache.put(ws, f"{col_letter(3 + j)}{r}",
+                      f"=IFERROR(Profiles!$Q${FIRST_ROW + j}*{col_letter(3 + j)}"
+                      f"{FIRST_ROW + i}/100,0)", v if v is not None else 0)
+            S.body(ws.cell(row=r, column=3 + j), "#,##0")
+        cache.put(ws, f"{col_letter(3 + n_p)}{r}",
+                  f"=SUM(C{r}:{col_letter(2 + n_p)}{r})", total)
+        S.body(ws.cell(row=r, column=3 + n_p), "#,##0")
+        S.body(ws.cell(row=r, column=1))
+        S.body(ws.cell(row=r, column=2))
+    r = q0 + 2 + n_c
+
     # The seed's "Campaign Webgraph" (campaign vs every profile) and "Matrix view" pies.
     c0 = r + 2
     S.subtitle(ws, f"A{c0}", "Web graph per campaign (closer to the centre = closer to the "
@@ -425,7 +457,7 @@ def write_matrix(ws: Worksheet, data: BookData, cache: Cache) -> None:
         anchor_row = c0 + 1 + i * 25
         ws.add_chart(_radar(camp, prof, i), f"A{anchor_row}")
         if n_p:
-            ws.add_chart(_pie(ws, camp, n_p, i), f"G{anchor_row}")
+            ws.add_chart(_pie(ws, camp, n_p, i, reach_rows[i], q0 + 1), f"G{anchor_row}")
     S.widths(ws, [8, 30] + [14] * max(N, n_p + 1))
     ws.freeze_panes = f"C{FIRST_ROW}"
 
@@ -436,10 +468,21 @@ def _radar(camp: pd.DataFrame, prof: pd.DataFrame, i: int) -> RadarChart:
     chart.style = 26
     chart.title = f"{camp.at[i, 'code']}: {camp.at[i, 'name']}"
     cr = FIRST_ROW + i
-    chart.series.append(_row_series(B.CAMPAIGNS, cr, 4, f"{camp.at[i, 'code']} (campaign)"))
+    campaign = _row_series(B.CAMPAIGNS, cr, 4, f"{camp.at[i, 'code']} (campaign)")
+    # The campaign stands out: thick dark line with markers (it leaves factors blank, and a
+    # lone targeted factor between two blanks is only visible as a marker).
+    campaign.graphicalProperties.line.solidFill = "1F1F1F"
+    campaign.graphicalProperties.line.width = 44450
+    campaign.marker.symbol = "circle"
+    campaign.marker.size = 8
+    campaign.marker.graphicalProperties = GraphicalProperties(solidFill="1F1F1F")
+    chart.series.append(campaign)
     for j in range(len(prof)):
-        chart.series.append(_row_series(B.PROFILES, FIRST_ROW + j, 2,
-                                        str(prof.at[j, "profile"])))
+        s = _row_series(B.PROFILES, FIRST_ROW + j, 2, str(prof.at[j, "profile"]))
+        s.graphicalProperties.line.solidFill = PROFILE_COLOURS[j % len(PROFILE_COLOURS)]
+        s.graphicalProperties.line.width = 19050
+        s.marker.symbol = "none"
+        chart.series.append(s)
     from openpyxl.chart.reference import Reference as Ref
 
     for s in chart.series:
@@ -451,6 +494,9 @@ def _radar(camp: pd.DataFrame, prof: pd.DataFrame, i: int) -> RadarChart:
     chart.legend.position = "b"
     chart.width, chart.height = 17, 12
     return chart
+
+
+PROFILE_COLOURS = ("C00000", "2E75B6", "70AD47", "ED7D31", "7030A0", "00B0F0", "FFC000")
 
 
 def _row_series(title: str, row: int, first_col: int, label: str) -> Series:
@@ -465,14 +511,18 @@ def _cat_ref(_ref: Any, title: str, row: int, c1: int, c2: int) -> Any:
                                       f"${col_letter(c2)}${row}"))
 
 
-def _pie(ws: Worksheet, camp: pd.DataFrame, n_p: int, i: int) -> PieChart:
+def _pie(ws: Worksheet, camp: pd.DataFrame, n_p: int, i: int, row: int,
+         head_row: int) -> PieChart:
     chart = PieChart()
-    chart.title = f"{camp.at[i, 'code']}: match % per profile"
-    r = FIRST_ROW + i
-    chart.add_data(Reference(ws, min_col=3, min_row=r, max_col=2 + n_p, max_row=r),
+    chart.title = f"{camp.at[i, 'code']}: whose leads it speaks to"
+    chart.add_data(Reference(ws, min_col=3, min_row=row, max_col=2 + n_p, max_row=row),
                    from_rows=True, titles_from_data=False)
-    chart.set_categories(Reference(ws, min_col=3, min_row=HEADER_ROW, max_col=2 + n_p,
-                                   max_row=HEADER_ROW))
+    chart.set_categories(Reference(ws, min_col=3, min_row=head_row, max_col=2 + n_p,
+                                   max_row=head_row))
+    for j in range(n_p):  # the same colour per profile as in the web graph
+        point = DataPoint(idx=j)
+        point.graphicalProperties.solidFill = PROFILE_COLOURS[j % len(PROFILE_COLOURS)]
+        chart.series[0].dPt.append(point)
     chart.dataLabels = DataLabelList(showPercent=True, showVal=False, showCatName=False,
                                      showSerName=False, showLegendKey=False)
     chart.legend.position = "b"
