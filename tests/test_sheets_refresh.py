@@ -385,3 +385,37 @@ def test_cli_refresh(template: Path, tmp_path: Path, capsys: pytest.CaptureFixtu
     assert "3000 leads" in capsys.readouterr().out
     assert main(["refresh", str(book), "--leads", str(tmp_path / "nope.csv")]) == 2
     assert "file not found" in capsys.readouterr().err
+
+
+def test_cached_values_equal_the_add_in_functions(books: tuple[Any, Any]) -> None:
+    """Evaluate each Leads formula through the function registry (what Excel's add-in runs),
+    with the cell values its ranges hold, and compare with the cached value."""
+    from leanxl.functions import call
+
+    wv = books[1]
+    ws = wv["Leads"]
+    col = header_index(ws)
+    heads = [c.value for c in ws[1]]
+    settings = wv["Settings"]
+    weights = [[settings.cell(17, c).value for c in range(2, 12)]]
+    prof = wv["Profiles"]
+    targets = [[prof.cell(r, c).value for c in range(2, 12)] for r in range(5, 9)]
+    names = [[prof.cell(r, 1).value] for r in range(5, 9)]
+    table = [[c.value for c in row] for row in wv["Rules"]["A4:J12"]]
+    last_in = col["Decision"] - 1
+    for r in range(2, ws.max_row + 1, 97):
+        row = [c.value for c in ws[r]]
+        factors = [[row[col[k] - 1] for k in FACTORS]]
+        assert close(call("FIT", factors, weights, 5)[0][0], ws.cell(r, col["Fit %"]).value)
+        assert call("BESTPROFILE", factors, targets, names, weights, 5)[0][0] == ws.cell(
+            r, col["Best profile"]).value
+        assert close(max(call("MATCH", factors, targets, weights, 5)[0]),
+                     ws.cell(r, col["Match %"]).value)
+        assert call("SEGMENT", [[row[col["price"] - 1]]], [[row[col["complexity"] - 1]]],
+                    40000, 4)[0][0] == ws.cell(r, col["Segment"]).value
+        assert call("MIX", *([[row[col[k] - 1]]] for k in ("in_sales_plan",
+                                                          "reached_by_marketing",
+                                                          "in_target_market")))[0][0] == \
+            ws.cell(r, col["Mix region"]).value
+        assert call("DECIDE", table, [row[:last_in]], [heads[:last_in]], "status")[0][0] == \
+            ws.cell(r, col["Decision"]).value

@@ -51,10 +51,8 @@ def sample_data(examples: Path = EXAMPLES) -> BookData:
 
 
 def _xlwings_conf() -> list[tuple[str, str]]:
-    try:
-        from leanxl.excel.settings import conf_rows
-    except ImportError:  # TODO(sheets): remove once the excel branch is merged
-        return [("UDF Modules", "leanxl.excel.udfs")]
+    from leanxl.excel.settings import conf_rows
+
     return [(str(k), str(v)) for k, v in conf_rows()]
 
 
