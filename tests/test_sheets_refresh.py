@@ -25,8 +25,7 @@ from leanxl.cli import main
 from leanxl.sheets.refresh import refresh
 from leanxl.sheets.template import build_template
 from tests.scoring_reference import ref_match
-from tests.sheets_helpers import (EXAMPLES, FACTORS, expected_leads, header_index, profiles,
-                                  read_csv)
+from tests.sheets_helpers import EXAMPLES, FACTORS, expected_leads, header_index, profiles, read_csv
 
 COMPUTED = {"fit": "Fit %", "best_profile": "Best profile", "match": "Match %",
             "segment": "Segment", "mix": "Mix region", "decision": "Decision",
@@ -273,9 +272,9 @@ def test_every_formula_cell_has_a_cached_value(books: tuple[Any, Any]) -> None:
             continue
         for row in ws.iter_rows():
             for cell in row:
-                if isinstance(cell.value, str) and cell.value.startswith("="):
-                    if wv[ws.title][cell.coordinate].value is None:
-                        missing.append(f"{ws.title}!{cell.coordinate}")
+                if (isinstance(cell.value, str) and cell.value.startswith("=")
+                        and wv[ws.title][cell.coordinate].value is None):
+                    missing.append(f"{ws.title}!{cell.coordinate}")
     # Empty-text results ("" from IF) read back as None: those are the gap blanks only.
     assert all(m.startswith("CampaignMatrix!") or m.startswith("Team!D") for m in missing), \
         missing[:10]

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from itertools import chain, repeat
 from dataclasses import dataclass, field
+from itertools import chain, repeat
 from typing import Any
 
 import numpy as np
@@ -176,8 +176,8 @@ def _with_errors(values: Any, errors: dict[int, CellError]) -> np.ndarray:
     arr = np.asarray(values, dtype=object).copy()
     for i, e in errors.items():
         arr[i] = e
-    for i in np.flatnonzero(pd.isna(pd.Series(arr)).to_numpy()):
-        arr[i] = None
+    for k in np.flatnonzero(pd.isna(pd.Series(arr)).to_numpy()):
+        arr[k] = None
     return arr
 
 

@@ -40,8 +40,13 @@ from leanxl.sheets import leads as L
 from leanxl.sheets import style as S
 from leanxl.sheets import writers as W
 from leanxl.sheets.book import BookData, Cache, set_name
-from leanxl.sheets.sources import (clean_actuals, clean_campaigns, clean_leads, clean_profiles,
-                                   read_source)
+from leanxl.sheets.sources import (
+    clean_actuals,
+    clean_campaigns,
+    clean_leads,
+    clean_profiles,
+    read_source,
+)
 
 TABLE_NAME = "LeadsTable"
 

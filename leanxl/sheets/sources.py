@@ -93,7 +93,7 @@ def _read_sql(url: str, query: str | None, table: str | None) -> pd.DataFrame:
 def _rename(frame: pd.DataFrame, keys: tuple[str, ...]) -> pd.DataFrame:
     """Rename columns that fold to a known key (``Buyer Maturity`` → ``buyer_maturity``)."""
     wanted = {normalize_name(k): k for k in keys}
-    mapping = {}
+    mapping: dict[object, str] = {}
     for col in frame.columns:
         key = wanted.get(normalize_name(col))
         if key and key not in mapping.values():
@@ -181,7 +181,7 @@ def clean_campaigns(frame: pd.DataFrame, where: str) -> pd.DataFrame:
     _require(frame, ("code", *FACTOR_KEYS), where)
     out = pd.DataFrame({"code": frame["code"].astype(str)})
     out["name"] = frame["name"] if "name" in frame else out["code"]
-    out["channel"] = frame["channel"] if "channel" in frame else None
+    out["channel"] = frame.get("channel")
     for key in FACTOR_KEYS:
         out[key] = _numbers(frame, key, where, "campaign targets")
     return out.astype(object).where(out.notna(), None)
@@ -194,7 +194,7 @@ def clean_profiles(frame: pd.DataFrame, where: str) -> pd.DataFrame:
     for key in FACTOR_KEYS:
         out[key] = _numbers(frame, key, where, "profile targets")
     for key in PROFILE_TEXT:
-        out[key] = frame[key] if key in frame else None
+        out[key] = frame.get(key)
     return out.astype(object).where(out.notna(), None)
 
 

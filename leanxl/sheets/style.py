@@ -7,7 +7,7 @@ header row is dark blue. Yellow cells are inputs you may edit; white cells are c
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from openpyxl.formatting.rule import CellIsRule, ColorScaleRule, FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -73,9 +73,9 @@ def note(ws: Worksheet, coord: str, text: str) -> None:
     ws[coord].font = NOTE_FONT
 
 
-def widths(ws: Worksheet, sizes: dict[str, float] | Iterable[float], start: int = 1) -> None:
+def widths(ws: Worksheet, sizes: Mapping[str, float] | Iterable[float], start: int = 1) -> None:
     """Set column widths, by letter or in order from column ``start``."""
-    if isinstance(sizes, dict):
+    if isinstance(sizes, Mapping):
         for letter, size in sizes.items():
             ws.column_dimensions[letter].width = size
     else:
@@ -83,7 +83,8 @@ def widths(ws: Worksheet, sizes: dict[str, float] | Iterable[float], start: int 
             ws.column_dimensions[get_column_letter(i)].width = size
 
 
-def body(cell: object, fmt: str | None = None, *, editable: bool = False, wrap: bool = False) -> None:
+def body(cell: object, fmt: str | None = None, *, editable: bool = False,
+         wrap: bool = False) -> None:
     """Style one body cell: a light box, a number format, yellow when it is an input."""
     cell.border = BOX  # type: ignore[attr-defined]
     if fmt:

@@ -23,6 +23,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from leanxl import kpi
 from leanxl.domain import FACTOR_KEYS, FACTORS, MIX_LABELS, SEGMENTS
+from leanxl.errors import CellError
 from leanxl.sheets import book as B
 from leanxl.sheets import style as S
 from leanxl.sheets.book import FIRST_ROW, HEADER_ROW, BookData, Cache, set_name
@@ -624,8 +625,8 @@ def write_segments(ws: Worksheet, data: BookData, leads: pd.DataFrame, cache: Ca
     chart.y_axis.number_format = "0%"
     chart.y_axis.delete = False
     chart.x_axis.delete = False
-    for c in (6, 8):
-        chart.add_data(Reference(ws, min_col=c, min_row=HEADER_ROW, max_row=last),
+    for col in (6, 8):
+        chart.add_data(Reference(ws, min_col=col, min_row=HEADER_ROW, max_row=last),
                        titles_from_data=True)
     chart.set_categories(Reference(ws, min_col=1, min_row=FIRST_ROW, max_row=last))
     chart.width, chart.height = 16, 8.5
@@ -666,8 +667,8 @@ def write_mix(ws: Worksheet, leads: pd.DataFrame, cache: Cache) -> None:
     for i, ((plan, reach, market), label) in enumerate(order):
         r = FIRST_ROW + i
         ws.cell(row=r, column=1, value=label).font = S.TOTAL_FONT
-        for c, flag in ((2, plan), (3, reach), (4, market)):
-            cell = ws.cell(row=r, column=c, value="yes" if flag else "-")
+        for k, flag in ((2, plan), (3, reach), (4, market)):
+            cell = ws.cell(row=r, column=k, value="yes" if flag else "-")
             cell.alignment = S.CENTER
         ws.cell(row=r, column=5, value=MIX_MEANING[label])
         mask = mixcol.eq(label).fillna(False) if len(leads) else mixcol
@@ -685,8 +686,8 @@ def write_mix(ws: Worksheet, leads: pd.DataFrame, cache: Cache) -> None:
         ):
             cache.put(ws, f"{c}{r}", f, v)
             S.body(ws[f"{c}{r}"], fmt)
-        for c in range(1, 6):
-            S.body(ws.cell(row=r, column=c), wrap=c == 5)
+        for k in range(1, 6):
+            S.body(ws.cell(row=r, column=k), wrap=k == 5)
     ws.conditional_formatting = type(ws.conditional_formatting)()
     S.status_colours(ws, f"A{FIRST_ROW}:A{last}", good=("Sweet spot",),
                      warn=("Uncaptured", "Lead deficit", "Untapped"),
@@ -866,12 +867,11 @@ def write_tracker(ws: Worksheet, data: BookData, cache: Cache) -> None:
         name = row["kpi"]
         values = (data.actuals.loc[name].tolist() if name in data.actuals.index
                   else [None] * n_p)
-        values = [None if _blank(v) else float(v) for v in values]
+        values = [None if _blank(v) else _num(v) for v in values]
         for j, v in enumerate(values):
             cell = ws.cell(row=r, column=P0 + j, value=v)
             S.body(cell, "General", editable=True)
-        target, direction, tol = _num(row["target"]), str(row["direction"] or "higher"), _num(
-            row["tolerance"]) or 0.0
+        target, direction = _num(row["target"]), str(row["direction"] or "higher")
         cache.put(ws, f"A{r}", f"=KPIs!A{kr}", str(name))
         cache.put(ws, f"B{r}", f"=KPIs!G{kr}", target)
         span = f"{first_p}{r}:{last_p}{r}"
@@ -933,7 +933,7 @@ def write_tracker(ws: Worksheet, data: BookData, cache: Cache) -> None:
                 cache.put(ws, f"{c}{r}",
                           f'=IF(OR({c}{src}="",KPIs!G{kr}=0),NA(),IF({_is_lower(f"KPIs!H{kr}")},'
                           f"KPIs!G{kr}/{c}{src},{c}{src}/KPIs!G{kr})*100)",
-                          pct if pct is not None else B.CellError("#N/A", "no actual"))
+                          pct if pct is not None else CellError("#N/A", "no actual"))
                 S.body(ws[f"{c}{r}"], "0")
         chart = LineChart()
         chart.title = "KPIs against target (100 = on target)"
@@ -1076,7 +1076,7 @@ def write_team(wb: Workbook, ws: Worksheet, data: BookData, leads: pd.DataFrame,
             S.body(ws[f"{c}{r}"], S.MONEY)
     t = h + 6
     ws.cell(row=t, column=1, value="Team total").font = S.TOTAL_FONT
-    totals = [sum(r[i] for r in rows) for i in (2, 4, 6)]
+    totals = [float(sum(float(r[i]) for r in rows)) for i in (2, 4, 6)]
     for c, v in zip("BCD", totals, strict=True):
         cache.put(ws, f"{c}{t}", f"=SUM({c}{h + 1}:{c}{h + 5})", v)
         S.body(ws[f"{c}{t}"], S.MONEY)
@@ -1141,8 +1141,8 @@ def write_team(wb: Workbook, ws: Worksheet, data: BookData, leads: pd.DataFrame,
         a = v * (1 - drop) if is_top else v * (1 + lift)
         after.append(a)
         cache.put(ws, f"E{r}", f'=IF(D{r}="Top seller",B{r}*(1-TopDrop),B{r}*(1+TeamLift))', a)
-        for c, fmt in (("B", S.MONEY), ("C", "+0%;-0%;0%"), ("D", None), ("E", S.MONEY)):
-            S.body(ws[f"{c}{r}"], fmt)
+        for letter, fmt2 in (("B", S.MONEY), ("C", "+0%;-0%;0%"), ("D", None), ("E", S.MONEY)):
+            S.body(ws[f"{letter}{r}"], fmt2)
     if owners:
         tt = last + 1
         ws.cell(row=tt, column=1, value="Team total").font = S.TOTAL_FONT
