@@ -418,3 +418,39 @@ def test_cached_values_equal_the_add_in_functions(books: tuple[Any, Any]) -> Non
             ws.cell(r, col["Mix region"]).value
         assert call("DECIDE", table, [row[:last_in]], [heads[:last_in]], "status")[0][0] == \
             ws.cell(r, col["Decision"]).value
+
+
+def test_users_own_lead_columns_are_kept(template: Path, tmp_path: Path) -> None:
+    """A formula column is filled down; a notes column follows its lead, not its row."""
+    book = tmp_path / "cols.xlsx"
+    refresh(template, str(EXAMPLES / "leads.csv"), out=book, progress=False)
+    wb = load_workbook(book)
+    ws = wb["Leads"]
+    width = len(header_index(ws))
+    ws.cell(1, width + 1, "Label")
+    ws.cell(2, width + 1, '=A2&"-"&B2')
+    ws.cell(1, width + 2, "Notes")
+    ws.cell(3, width + 2, "call back in May")  # lead L00002
+    ws.cell(6, width + 2, 42)  # lead L00005
+    wb.save(book)
+
+    # Re-export: the CRM now sends the leads in reverse order, fewer of them.
+    rows = read_csv(EXAMPLES / "leads.csv")[:10][::-1]
+    src = tmp_path / "rev.csv"
+    import csv
+
+    with open(src, "w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    for _ in range(2):  # twice: the second refresh must still know they are the user's
+        refresh(book, str(src), progress=False)
+    ws = load_workbook(book)["Leads"]
+    col = header_index(ws)
+    assert list(col)[-2:] == ["Label", "Notes"]
+    for r in range(2, 12):
+        assert ws.cell(r, col["Label"]).value == f'=A{r}&"-"&B{r}'
+    notes = {ws.cell(r, col["lead_id"]).value: ws.cell(r, col["Notes"]).value
+             for r in range(2, 12)}
+    assert notes["L00002"] == "call back in May" and notes["L00005"] == 42
+    assert sum(v is not None for v in notes.values()) == 2

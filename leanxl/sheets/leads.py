@@ -7,6 +7,7 @@ and spliced into the package that openpyxl wrote for everything else.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -56,8 +57,15 @@ class Layout:
 
     headers: list[str]
     keys: list[str]  # canonical key (source column name for unknown columns)
-    kinds: list[str]  # "text" | "number" | "bool" | "date" | "formula"
+    kinds: list[str]  # "text" | "number" | "bool" | "date" | "formula" | "user formula"
     formats: dict[str, str | None] = field(default_factory=dict)
+    user_formulas: dict[str, str] = field(default_factory=dict)  # key -> row-2 formula text
+
+    @property
+    def leanxl_headers(self) -> list[str]:
+        """The headers leanxl writes (not the user's own columns)."""
+        return [h for h, k in zip(self.headers, self.keys, strict=True)
+                if not k.startswith(USER_PREFIX)]
 
     def col(self, key: str) -> str:
         return column_letter(self.keys.index(key) + 1)
@@ -65,6 +73,32 @@ class Layout:
     @property
     def width(self) -> int:
         return len(self.keys)
+
+
+USER_PREFIX = "user:"
+
+
+def add_user_columns(layout: Layout, frame: pd.DataFrame, formulas: dict[str, str],
+                     values: dict[str, dict[Any, Any]]) -> pd.DataFrame:
+    """Append the user's own Leads columns after leanxl's: a formula column is filled down
+    (as one shared formula, which Excel shifts row by row); a value column keeps each lead's
+    value, matched by ``lead_id``. Returns the frame with the value columns added.
+    """
+    ids = frame["lead_id"].tolist()
+    extra = {}
+    for head, text in formulas.items():
+        key = USER_PREFIX + head
+        layout.keys.append(key)
+        layout.headers.append(head)
+        layout.kinds.append("user formula")
+        layout.user_formulas[key] = text
+    for head, by_id in values.items():
+        key = USER_PREFIX + head
+        extra[key] = pd.Series([by_id.get(i) for i in ids], dtype=object)
+        layout.keys.append(key)
+        layout.headers.append(head)
+        layout.kinds.append("mixed")
+    return frame.assign(**extra) if extra else frame
 
 
 def make_layout(frame: pd.DataFrame) -> Layout:
@@ -302,6 +336,24 @@ def _column_cells(letter: str, style: str, kind: str, values: Any, rows: range) 
         texts = _number_texts(nums)
         return [f'<c r="{letter}{r}"{s}/>' if v is None else f'<c r="{letter}{r}"{s}><v>{v}</v></c>'
                 for r, v in zip(rows, texts, strict=True)]
+    if kind == "mixed":  # a user's column: each cell keeps its own type
+        out = []
+        for r, v in zip(rows, list(values), strict=True):
+            if v is None or (isinstance(v, float) and v != v):
+                out.append(f'<c r="{letter}{r}"{s}/>')
+            elif isinstance(v, bool):
+                out.append(f'<c r="{letter}{r}"{s} t="b"><v>{int(v)}</v></c>')
+            elif isinstance(v, int | float):
+                out.append(f'<c r="{letter}{r}"{s}><v>{v!r}</v></c>')
+            elif isinstance(v, dt.datetime | dt.date):
+                serial = (pd.Timestamp(v) - pd.Timestamp("1899-12-30")) / pd.Timedelta(days=1)
+                out.append(f'<c r="{letter}{r}"{s}><v>{serial!r}</v></c>')
+            else:
+                t = _ILLEGAL.sub("", str(v)).replace("&", "&amp;").replace("<", "&lt;").replace(
+                    ">", "&gt;")
+                out.append(f'<c r="{letter}{r}"{s} t="inlineStr"><is><t xml:space="preserve">'
+                           f"{t}</t></is></c>")
+        return out
     if kind == "bool":
         flags = pd.Series(values).astype("boolean")
         return [f'<c r="{letter}{r}"{s}/>' if v is pd.NA else
@@ -335,6 +387,20 @@ def rows_xml(frame: pd.DataFrame, layout: Layout, scored: Scored, styles: dict[s
                 columns.append(_formula_cells(letter, f' s="{style}"' if style else "",
                                               scored.values[key][start:stop], rows, shared, si,
                                               n + 1))
+                si += 1
+                continue
+            if kind == "user formula":
+                text = (layout.user_formulas[key].removeprefix("=").replace("&", "&amp;")
+                        .replace("<", "&lt;").replace(">", "&gt;"))
+                s_attr = f' s="{style}"' if style else ""
+                # No cached value: leanxl cannot compute an arbitrary formula; Excel, or
+                # `leanxl recalc`, fills it in.
+                cells = [f'<c r="{letter}{r}"{s_attr}><f t="shared" si="{si}"/></c>'
+                         for r in rows]
+                if start == 0 and cells:
+                    cells[0] = (f'<c r="{letter}2"{s_attr}><f t="shared" ref="{letter}2:'
+                                f'{letter}{n + 1}" si="{si}">{text}</f></c>')
+                columns.append(cells)
                 si += 1
                 continue
             if key in frame.columns:

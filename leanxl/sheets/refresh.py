@@ -159,6 +159,9 @@ def refresh(book: str | os.PathLike[str], leads: str | pd.DataFrame, *,
         layout = L.make_layout(frame)
         scored = L.score_leads(frame, layout, data)
         view = leads_view(frame, scored)
+        user_formulas, user_value_heads = find_user_columns(wb, layout)
+        user_values = read_user_values(book, user_value_heads) if user_value_heads else {}
+        frame = L.add_user_columns(layout, frame, user_formulas, user_values)
         t3 = time.perf_counter()
 
         # 4. Write leanxl's sheets.
@@ -263,6 +266,60 @@ def write_all(wb: Workbook, data: BookData, view: pd.DataFrame, cache: Cache) ->
 
 
 # --------------------------------------------------------------------------- Leads sheet
+LEANXL_COLUMNS_PROP = "leanxl.lead_columns"
+
+
+def _leanxl_columns(wb: Workbook) -> set[str]:
+    """The Leads headers leanxl wrote last time (kept in a custom document property)."""
+    import json
+
+    for prop in wb.custom_doc_props.props:
+        if prop.name == LEANXL_COLUMNS_PROP:
+            try:
+                return set(json.loads(prop.value))
+            except (TypeError, ValueError):
+                break
+    return set(L.ALWAYS) | set(L.COMPUTED_HEADERS.values())
+
+
+def find_user_columns(wb: Workbook, layout: L.Layout) -> tuple[dict[str, str], list[str]]:
+    """Columns the user added to Leads: ``({header: row-2 formula}, [value column headers])``."""
+    ws = wb[B.LEADS]
+    ours = _leanxl_columns(wb) | set(layout.headers)
+    formulas: dict[str, str] = {}
+    values: list[str] = []
+    for cell in ws[1]:
+        head = cell.value
+        if head is None or str(head) in ours:
+            continue
+        below = ws.cell(row=2, column=cell.column).value
+        if isinstance(below, str) and below.startswith("="):
+            formulas[str(head)] = below
+        else:
+            values.append(str(head))
+    return formulas, values
+
+
+def read_user_values(book: Path, heads: list[str]) -> dict[str, dict[Any, Any]]:
+    """The user's value columns of the old Leads sheet, by lead_id (a full read: slower)."""
+    wb = load_workbook(book, read_only=True, data_only=True)
+    try:
+        rows = wb[B.LEADS].iter_rows(values_only=True)
+        header = [str(h) if h is not None else "" for h in next(rows, ())]
+        if "lead_id" not in header:
+            return {}
+        key = header.index("lead_id")
+        where = {h: header.index(h) for h in heads if h in header}
+        out: dict[str, dict[Any, Any]] = {h: {} for h in where}
+        for row in rows:
+            if key < len(row) and row[key] is not None:
+                for h, j in where.items():
+                    if j < len(row) and row[j] is not None:
+                        out[h][row[key]] = row[j]
+        return out
+    finally:
+        wb.close()
+
 def prepare_leads_sheet(wb: Workbook, layout: L.Layout, n: int) -> None:
     """Header row, a styled row 2 (its styles are copied to every data row), table, names.
 
@@ -307,6 +364,15 @@ def prepare_leads_sheet(wb: Workbook, layout: L.Layout, n: int) -> None:
     ws.add_table(tab)
     ws.freeze_panes = "C2"
     ws.print_title_rows = "1:1"
+    import json
+
+    from openpyxl.packaging.custom import StringProperty
+
+    props = wb.custom_doc_props
+    for prop in list(props.props):
+        if prop.name == LEANXL_COLUMNS_PROP:
+            props.props.remove(prop)
+    props.append(StringProperty(name=LEANXL_COLUMNS_PROP, value=json.dumps(layout.leanxl_headers)))
     for name, key in L.LEAD_NAMES.items():
         col = layout.col(key)
         set_name(wb, name, f"Leads!${col}$2:${col}${last_row}")
