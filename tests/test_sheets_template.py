@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import shutil
 import subprocess
 from pathlib import Path
@@ -42,8 +43,6 @@ def test_sheets_names_and_settings(fresh: Path) -> None:
     assert wb["xlwings.conf"]["A1"].value == "UDF Modules"
     # The Rules sheet holds the sample table exactly as examples/rules.csv has it.
     with open(EXAMPLES / "rules.csv", newline="") as fh:
-        import csv
-
         rows = list(csv.reader(fh))
     rules = wb["Rules"]
     for i, row in enumerate(rows):
@@ -108,3 +107,16 @@ def test_libreoffice_opens_and_renders_a_refreshed_book(fresh: Path, tmp_path: P
                     str(tmp_path / "page")], check=True, timeout=120)
     pngs = sorted(tmp_path.glob("page*.png"))
     assert len(pngs) == 2 and all(p.stat().st_size > 5000 for p in pngs)
+    # LibreOffice has no LEANXL_* functions: every sheet must show the cached values, never
+    # #NAME? (all sheets exported as CSV, one file per sheet).
+    csv_dir = tmp_path / "csv"
+    subprocess.run(["soffice", "--headless", f"-env:UserInstallation={profile}", "--convert-to",
+                    "csv:Text - txt - csv (StarCalc):44,34,UTF8,1,,0,false,true,false,false,"
+                    "false,-1", "--outdir", str(csv_dir), str(book)],
+                   check=True, capture_output=True, timeout=180)
+    sheets = {p.stem.removeprefix("demo-"): p.read_text() for p in csv_dir.glob("*.csv")}
+    assert "Leads" in sheets and "Segments" in sheets
+    assert not [name for name, body in sheets.items() if "#NAME?" in body]
+    leads = list(csv.reader(sheets["Leads"].splitlines()))
+    fit = leads[0].index("Fit %")
+    assert all(0 <= float(row[fit]) <= 100 for row in leads[1:])

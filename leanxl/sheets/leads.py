@@ -39,6 +39,7 @@ COMPUTED = (
     ("follows", "Follows rules", None),
 )
 COMPUTED_HEADERS = {key: head for key, head, _ in COMPUTED}
+NUMERIC_COMPUTED = ("fit", "match")
 
 # Defined name → the Leads column it covers (data rows only).
 LEAD_NAMES = {
@@ -294,29 +295,36 @@ def _number_texts(nums: np.ndarray) -> list[str | None]:
 
 
 def _formula_cells(letter: str, s: str, values: Any, rows: range, shared: str,
-                   si: int, last_row: int) -> list[str]:
-    """Computed cells: one shared formula (anchored on row 2) and each row's cached value.
+                   si: int, last_row: int, plain: str, numeric: bool) -> list[str]:
+    """Computed cells: the formula and each row's cached value.
 
-    A shared formula is how Excel itself stores a filled-down column; it keeps a 100k-row
-    sheet a third of the size of one formula text per cell.
+    Text results use one shared formula anchored on row 2 (how Excel itself stores a filled-
+    down column; a third of the size). Number results get one formula text per cell:
+    LibreOffice recomputes the numeric results of shared formulas on load, which would show
+    #NAME? for LEANXL_* there, while it keeps their text results.
     """
     objs = list(values)
+    if numeric:
+        floats = np.array([v if type(v) is float else np.nan for v in objs], dtype=float)
+        texts = _number_texts(floats)
+        out = []
+        for r, v, o in zip(rows, texts, objs, strict=True):
+            f = plain.format(r=r)
+            if v is not None:
+                out.append(f'<c r="{letter}{r}"{s}><f>{f}</f><v>{v}</v></c>')
+            else:
+                t, text = _value_parts(o)
+                out.append(f'<c r="{letter}{r}"{s}{t}><f>{f}</f><v>{text}</v></c>')
+        return out
     anchor = f'<f t="shared" ref="{letter}2:{letter}{last_row}" si="{si}">{shared}</f>'
     child = f'<f t="shared" si="{si}"/>'
-    numeric = all(type(v) is float for v in objs)
-    if numeric:
-        texts = _number_texts(np.asarray(objs, dtype=float))
-        out = [f'<c r="{letter}{r}"{s}>{child}<v>{v}</v></c>' if v is not None else
-               f'<c r="{letter}{r}"{s} t="str">{child}<v></v></c>'
-               for r, v in zip(rows, texts, strict=True)]
-    else:
-        out = []
-        for r, v in zip(rows, objs, strict=True):
-            if type(v) is str and v and not _NEEDS_ESCAPE.search(v):
-                out.append(f'<c r="{letter}{r}"{s} t="str">{child}<v>{v}</v></c>')
-            else:
-                t, text = _value_parts(v)
-                out.append(f'<c r="{letter}{r}"{s}{t}>{child}<v>{text}</v></c>')
+    out = []
+    for r, v in zip(rows, objs, strict=True):
+        if type(v) is str and v and not _NEEDS_ESCAPE.search(v):
+            out.append(f'<c r="{letter}{r}"{s} t="str">{child}<v>{v}</v></c>')
+        else:
+            t, text = _value_parts(v)
+            out.append(f'<c r="{letter}{r}"{s}{t}>{child}<v>{text}</v></c>')
     if rows.start == 2 and out:
         out[0] = out[0].replace(child, anchor, 1)
     return out
@@ -382,11 +390,12 @@ def rows_xml(frame: pd.DataFrame, layout: Layout, scored: Scored, styles: dict[s
             letter = column_letter(j + 1)
             style = styles.get(letter, "")
             if kind == "formula":
-                shared = (f[key].format(r=2).replace("&", "&amp;").replace("<", "&lt;")
-                          .replace(">", "&gt;"))
+                plain = (f[key].replace("&", "&amp;").replace("<", "&lt;")
+                         .replace(">", "&gt;"))
                 columns.append(_formula_cells(letter, f' s="{style}"' if style else "",
-                                              scored.values[key][start:stop], rows, shared, si,
-                                              n + 1))
+                                              scored.values[key][start:stop], rows,
+                                              plain.format(r=2), si, n + 1, plain,
+                                              key in NUMERIC_COMPUTED))
                 si += 1
                 continue
             if kind == "user formula":
