@@ -121,7 +121,9 @@ def make_layout(frame: pd.DataFrame) -> Layout:
         headers.append(head)
         kinds.append("formula")
     formats = {"created": "yyyy-mm-dd", "price": "#,##0", "revenue": "#,##0",
-               **{k: f for k, _h, f in COMPUTED}}
+               **{k: f for k, _h, f in COMPUTED},
+               # Excel shows TRUE/FALSE anyway; LibreOffice needs the format to.
+               **{k: '"TRUE";"TRUE";"FALSE"' for k in FLAG_KEYS}}
     for k, kind in zip(keys, kinds, strict=True):
         if kind == "date":
             formats.setdefault(k, "yyyy-mm-dd")

@@ -50,7 +50,7 @@ def title(ws: Worksheet, text: str, note: str) -> None:
     ws.row_dimensions[1].height = 24
 
 
-def header(ws: Worksheet, row: int, col: int, labels: Iterable[str]) -> int:
+def header(ws: Worksheet, row: int, col: int, labels: Iterable[str], height: float = 32) -> int:
     """Write a dark header row starting at (row, col); return the number of labels."""
     n = 0
     for n, label in enumerate(labels, start=1):
@@ -59,7 +59,7 @@ def header(ws: Worksheet, row: int, col: int, labels: Iterable[str]) -> int:
         cell.fill = HEADER_FILL
         cell.alignment = CENTER
         cell.border = BOX
-    ws.row_dimensions[row].height = 32
+    ws.row_dimensions[row].height = height
     return n
 
 

@@ -19,6 +19,7 @@ from openpyxl.chart.marker import DataPoint
 from openpyxl.chart.shapes import GraphicalProperties
 from openpyxl.utils import get_column_letter as col_letter
 from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.pagebreak import Break, RowBreak
 from openpyxl.worksheet.worksheet import Worksheet
 
 from leanxl import kpi
@@ -347,6 +348,7 @@ def write_matrix(ws: Worksheet, data: BookData, leads: pd.DataFrame, cache: Cach
 
     clear(ws, 1)
     ws._charts = []
+    ws.row_breaks = RowBreak()
     ws.conditional_formatting = type(ws.conditional_formatting)()
     cache.forget_sheet(ws.title)
     S.title(ws, "Campaigns matched against profiles",
@@ -456,6 +458,7 @@ def write_matrix(ws: Worksheet, data: BookData, leads: pd.DataFrame, cache: Cach
                "ideal prospect) and how its match is spread over the profiles")
     for i in range(n_c):
         anchor_row = c0 + 1 + i * 25
+        ws.row_breaks.append(Break(id=anchor_row - 1))  # one campaign per printed page
         ws.add_chart(_radar(camp, prof, i), f"A{anchor_row}")
         if n_p:
             ws.add_chart(_pie(ws, camp, n_p, i, reach_rows[i], q0 + 1), f"G{anchor_row}")
@@ -547,7 +550,7 @@ def write_segments(ws: Worksheet, data: BookData, leads: pd.DataFrame, cache: Ca
     S.title(ws, "Segments: customer spread vs marketing spread",
             "Where did we win in the last 12 months, where does marketing reach, and where is "
             "potential nobody works? S1 low price/low complexity ... S4 high/high.")
-    S.header(ws, HEADER_ROW, 1, SEGMENT_HEADERS)
+    S.header(ws, HEADER_ROW, 1, SEGMENT_HEADERS, height=48)
     st = data.settings
     end = pd.Timestamp(st.period_end or dt.date(2025, 12, 1))
     start = end - pd.DateOffset(months=12)
@@ -764,8 +767,10 @@ def write_rules(wb: Workbook, ws: Worksheet, data: BookData, leads: pd.DataFrame
     dev = int(leads["follows"].eq("No").sum()) if len(leads) and "follows" in leads else 0
     cache.put(ws, f"{col_letter(sc + 1)}{r}", '=COUNTIF(LeadFollows,"No")', dev)
     ws.cell(row=r, column=sc + 1).font = S.TOTAL_FONT
-    S.widths(ws, [20] * n_cols + [4, 30, 10, 10])
-    ws.column_dimensions[col_letter(n_cols)].width = 34
+    heads = [str(h or "") for h in (block[1] if len(block) > 1 else [])]
+    S.widths(ws, [13 if h.upper().startswith("IN ") else 16 for h in heads] + [3, 30, 9, 9])
+    if heads and heads[-1].strip().upper() == "NOTE":
+        ws.column_dimensions[col_letter(len(heads))].width = 36
     return last_row, n_cols
 
 
@@ -941,6 +946,7 @@ def write_tracker(ws: Worksheet, data: BookData, cache: Cache) -> None:
             r = h0 + 2 + i
             s = Series(Reference(ws, min_col=P0, min_row=r, max_col=P0 + n_p - 1, max_row=r),
                        title=str(kpis.at[i, "kpi"]))
+            s.smooth = False
             chart.series.append(s)
         chart.set_categories(Reference(ws, min_col=P0, min_row=HEADER_ROW,
                                        max_col=P0 + n_p - 1))
