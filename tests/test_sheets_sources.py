@@ -171,3 +171,9 @@ def test_bad_factor_value_becomes_a_cell_error(book: Path, tmp_path: Path) -> No
     col = header_index(ws)
     assert ws.cell(3, col["Fit %"]).value == "#NUM!"
     assert isinstance(ws.cell(2, col["Fit %"]).value, float)
+
+
+def test_output_must_keep_the_file_type(book: Path, tmp_path: Path) -> None:
+    with pytest.raises(WorkbookError, match="cannot write a .xlsx workbook as .xlsm"):
+        refresh(book, str(LEADS), out=tmp_path / "x.xlsm", progress=False)
+    assert not (tmp_path / "x.xlsm").exists()

@@ -107,6 +107,10 @@ def refresh(book: str | os.PathLike[str], leads: str | pd.DataFrame, *,
     check_unlocked(book)
     if target != book and target.exists():
         check_unlocked(target)
+    if book.suffix.lower() != target.suffix.lower():
+        raise WorkbookError(
+            f"cannot write a {book.suffix} workbook as {target.suffix}", where=str(target),
+            suggestion=f"name the output ...{book.suffix} (an .xlsm keeps its macros)")
 
     # 1. Sources, all checked before anything is written.
     if isinstance(leads, pd.DataFrame):
