@@ -454,3 +454,27 @@ def test_users_own_lead_columns_are_kept(template: Path, tmp_path: Path) -> None
              for r in range(2, 12)}
     assert notes["L00002"] == "call back in May" and notes["L00005"] == 42
     assert sum(v is not None for v in notes.values()) == 2
+
+
+def test_campaign_and_profile_tables_grow_and_shrink(template: Path, tmp_path: Path) -> None:
+    camps = tmp_path / "c.csv"
+    camps.write_text("\n".join((EXAMPLES / "campaigns.csv").read_text().splitlines()[:3]) + "\n")
+    profs = tmp_path / "p.csv"
+    lines = (EXAMPLES / "profiles.csv").read_text().splitlines()
+    profs.write_text("\n".join(lines + [lines[1].replace("Perfect prospect", "Twin")]) + "\n")
+    out = tmp_path / "gs.xlsx"
+    refresh(template, str(EXAMPLES / "leads.csv"), campaigns=str(camps), profiles=str(profs),
+            out=out, progress=False)
+    wb = load_workbook(out)
+    assert wb.defined_names["ProfileTargets"].attr_text == "Profiles!$B$5:$K$9"
+    assert wb["Profiles"]["A9"].value == "Twin"
+    m = wb["CampaignMatrix"]
+    assert [m.cell(4, c).value for c in range(3, 9)] == [
+        "Perfect prospect", "Enterprise champion", "Complex project", "Curious small firm",
+        "Twin", "Best matching profile"]
+    assert m["A7"].value is None  # only two campaign rows (5, 6)
+    with zipfile.ZipFile(out) as z:
+        charts = "".join(z.read(n).decode() for n in z.namelist()
+                         if n.startswith("xl/charts/chart"))
+    assert len(re.findall(r"<(?:c:)?radarChart>", charts)) == 2
+    assert len(re.findall(r"<(?:c:)?pieChart>", charts)) == 2
