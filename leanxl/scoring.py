@@ -526,10 +526,11 @@ def fit(
     n = codes.shape[1]
     out = np.empty(n)
     kernels = _kernels()
+    view = codes.view(np.uint8)  # negative codes read as >= 128: one unsigned range check
     if n >= PARALLEL_MIN_ROWS:
-        n_nan = kernels.fit_parallel(codes, w, scale, out, _chunks())
+        n_nan = kernels.fit_parallel(view, w, scale, out, _chunks())
     else:
-        n_nan = kernels.fit_serial(codes, w, scale, out)
+        n_nan = kernels.fit_serial(view, w, scale, out)
     if n_nan > len(errors):
         for i in np.flatnonzero(np.isnan(out)).tolist():
             if i not in errors:
@@ -603,10 +604,11 @@ def match(
     n, p = codes.shape[1], targets.shape[0]
     out = np.empty((p, n))
     kernels = _kernels()
+    view, target_view = codes.view(np.uint8), targets.view(np.uint8)
     if n >= PARALLEL_MIN_ROWS:
-        n_nan = kernels.match_parallel(codes, targets, w, scale, out, _chunks())
+        n_nan = kernels.match_parallel(view, target_view, w, scale, out, _chunks())
     else:
-        n_nan = kernels.match_serial(codes, targets, w, scale, out)
+        n_nan = kernels.match_serial(view, target_view, w, scale, out)
     errors.update({(None, j): e for j, e in target_errors.items()})
     if n_nan:
         bad_rows = set(_out_of_range(codes, scale).tolist()) - set(errors)
@@ -676,10 +678,11 @@ def best_match(
     best = np.empty(n, dtype=np.int64)
     score = np.empty(n)
     kernels = _kernels()
+    view, target_view = codes.view(np.uint8), targets.view(np.uint8)
     if n >= PARALLEL_MIN_ROWS:
-        n_none = kernels.best_parallel(codes, targets, w, scale, best, score, _chunks())
+        n_none = kernels.best_parallel(view, target_view, w, scale, best, score, _chunks())
     else:
-        n_none = kernels.best_serial(codes, targets, w, scale, best, score)
+        n_none = kernels.best_serial(view, target_view, w, scale, best, score)
     if n_none > len(errors):
         for i in np.flatnonzero(best < 0).tolist():
             if i in errors:

@@ -22,9 +22,10 @@ settings.register_profile("kernels", deadline=None, max_examples=60)
 
 
 def codes_of(rows: Sequence[Sequence[int | None]]) -> np.ndarray:
-    """Rows of scores (None = blank) -> factor-major int8 codes (0 = blank)."""
+    """Rows of scores (None = blank) -> factor-major codes (0 = blank) as the kernels take
+    them: int8 storage viewed as uint8."""
     matrix = np.array([[0 if x is None else x for x in row] for row in rows], dtype=np.int8)
-    return np.ascontiguousarray(matrix.reshape(len(rows), F).T)
+    return np.ascontiguousarray(matrix.reshape(len(rows), F).T).view(np.uint8)
 
 
 def close(value: float, expected: float | None) -> bool:
@@ -60,7 +61,7 @@ def test_fit_kernel_fixed_cases() -> None:
 @given(problems(), st.integers(1, 3))
 def test_fit_kernel_matches_reference(problem: tuple, n_chunks: int) -> None:
     scale, rows, _, weights = problem
-    codes = codes_of(rows) if rows else np.zeros((F, 0), dtype=np.int8)
+    codes = codes_of(rows) if rows else np.zeros((F, 0), dtype=np.uint8)
     w = np.array(weights)
     for parallel in (False, True):
         out = np.full(len(rows), -7.0)
@@ -105,7 +106,7 @@ def test_fit_and_match_kernels_across_block_edges(n: int) -> None:
 @given(problems(), st.integers(1, 3))
 def test_match_kernel_matches_reference(problem: tuple, n_chunks: int) -> None:
     scale, rows, targets, weights = problem
-    codes = codes_of(rows) if rows else np.zeros((F, 0), dtype=np.int8)
+    codes = codes_of(rows) if rows else np.zeros((F, 0), dtype=np.uint8)
     target_codes = np.ascontiguousarray(codes_of(targets).T)
     w = np.array(weights)
     for parallel in (False, True):
@@ -121,7 +122,7 @@ def test_match_kernel_matches_reference(problem: tuple, n_chunks: int) -> None:
 
 def test_match_kernel_bad_lead_is_nan_for_every_target() -> None:
     rows = [[1] * F, [9] + [1] * 9]
-    targets = np.ones((3, F), dtype=np.int8)
+    targets = np.ones((3, F), dtype=np.uint8)
     out = np.empty((3, 2))
     assert k.match_serial(codes_of(rows), targets, np.ones(F), 5, out) == 3
     assert out[:, 0].tolist() == [100.0] * 3
@@ -135,7 +136,7 @@ def test_best_kernel_is_first_argmax(problem: tuple, int_weights: list[int]) -> 
     # Integer weights keep both sides' arithmetic exact, so ties are real ties.
     scale, rows, targets, _ = problem
     weights = [float(x) for x in int_weights]
-    codes = codes_of(rows) if rows else np.zeros((F, 0), dtype=np.int8)
+    codes = codes_of(rows) if rows else np.zeros((F, 0), dtype=np.uint8)
     target_codes = np.ascontiguousarray(codes_of(targets).T)
     best = np.empty(len(rows), dtype=np.int64)
     score = np.empty(len(rows))
@@ -154,7 +155,7 @@ def test_best_kernel_is_first_argmax(problem: tuple, int_weights: list[int]) -> 
 
 def test_best_kernel_tie_goes_to_first() -> None:
     # Lead 3s everywhere: targets of all 2s and all 4s both match 75 %.
-    targets = np.array([[4] * F, [2] * F, [3] * F], dtype=np.int8)
+    targets = np.array([[4] * F, [2] * F, [3] * F], dtype=np.uint8)
     best = np.empty(1, dtype=np.int64)
     score = np.empty(1)
     k.best_serial(codes_of([[3] * F]), targets[:2].copy(), np.ones(F), 5, best, score)

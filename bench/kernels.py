@@ -1,0 +1,209 @@
+"""Benchmark the scoring kernels (issue 2): fit and match vs numpy and vs memory bandwidth.
+
+    .venv/bin/python bench/kernels.py            # N = 1e5, 1e6, 1e7 (needs ~2 GB of RAM)
+    .venv/bin/python bench/kernels.py --quick    # N = 1e5, 1e6 only
+
+Every figure is measured in this run (the machine is shared and noisy): best of a few
+repeats.  The memory-read bound is the factor matrix's bytes divided by the read bandwidth
+measured just before, with a numba loop that only sums the same int8 data, on one thread and
+on all threads.  Also measured: import + first call with a warm cache in a fresh process, and
+the one-off compile time (fresh process, empty ``NUMBA_CACHE_DIR``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numba
+import numpy as np
+from numba import prange
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from leanxl import scoring  # noqa: E402
+from leanxl.kernels import scoring as kernels  # noqa: E402
+
+F = 10
+P = 10
+S = 5
+
+
+@numba.njit(cache=False, nogil=True)
+def _read_serial(data):  # pragma: no cover - jitted
+    total = 0
+    for i in range(data.shape[0]):
+        total += data[i]
+    return total
+
+
+@numba.njit(cache=False, nogil=True, parallel=True)
+def _read_parallel(data):  # pragma: no cover - jitted
+    total = 0
+    for i in prange(data.shape[0]):
+        total += data[i]
+    return total
+
+
+def best_of(func: Callable[[], object], repeats: int) -> float:
+    """Fastest of ``repeats`` timed calls (after one untimed call), in seconds."""
+    func()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        func()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def numpy_fit(matrix: np.ndarray, weights: np.ndarray, chunk: int = 1 << 20) -> np.ndarray:
+    """Baseline: the fit formula vectorised in numpy over (N, 10) int8 rows, in chunks."""
+    out = np.empty(matrix.shape[0])
+    for lo in range(0, matrix.shape[0], chunk):
+        block = matrix[lo:lo + chunk]
+        given = block > 0
+        top = ((block - 1) * given) @ weights
+        bottom = given @ weights * (S - 1)
+        out[lo:lo + chunk] = 100 * (1 - top / bottom)
+    return out
+
+
+def numpy_match(matrix: np.ndarray, profiles: np.ndarray, weights: np.ndarray,
+                chunk: int = 1 << 18) -> np.ndarray:
+    """Baseline: the match formula vectorised in numpy (N x P x F broadcast), in chunks."""
+    out = np.empty((matrix.shape[0], profiles.shape[0]))
+    both_target = profiles > 0
+    for lo in range(0, matrix.shape[0], chunk):
+        block = matrix[lo:lo + chunk].astype(np.int16)
+        given = (block > 0)[:, None, :] & both_target[None, :, :]
+        diff = np.abs(block[:, None, :] - profiles[None, :, :]) * given
+        out[lo:lo + chunk] = 100 * (1 - (diff @ weights) / ((given @ weights) * (S - 1)))
+    return out
+
+
+def startup_times(repeats: int = 3) -> tuple[float, float]:
+    """Import leanxl + first fit call in a fresh process (warm cache): (in-process, wall)."""
+    code = (
+        "import time; t = time.perf_counter(); import leanxl; "
+        "leanxl.fit([[1] * 10]); print(time.perf_counter() - t)"
+    )
+    subprocess.run([sys.executable, "-m", "leanxl", "warmup"], cwd=ROOT, check=True,
+                   capture_output=True)
+    inside, wall = [], []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True,
+                              capture_output=True, text=True)
+        wall.append(time.perf_counter() - start)
+        inside.append(float(proc.stdout.strip()))
+    return min(inside), min(wall)
+
+
+def compile_time() -> float:
+    """``leanxl warmup`` (compile every kernel) in a fresh process with an empty cache dir."""
+    code = ("import time; t = time.perf_counter(); from leanxl.kernels.warmup import warmup; "
+            "warmup(); print(time.perf_counter() - t)")
+    with tempfile.TemporaryDirectory() as cache:
+        env = dict(os.environ, NUMBA_CACHE_DIR=cache)
+        proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True,
+                              capture_output=True, text=True)
+    return float(proc.stdout.strip())
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="skip N = 1e7")
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    sizes = [10**5, 10**6] if args.quick else [10**5, 10**6, 10**7]
+    rng = np.random.default_rng(0)
+    weights = rng.uniform(0.5, 2.0, size=F)
+    profiles = rng.integers(1, S + 1, size=(P, F)).astype(np.int8)
+    threads = numba.get_num_threads()
+    print(f"numba {numba.__version__}, numpy {np.__version__}, {os.cpu_count()} CPUs, "
+          f"{threads} numba threads; best of {args.repeats}; shared machine")
+    print()
+    header = (f"{'N':>9} {'kernel':<6} {'leanxl ms':>10} {'numpy ms':>9} {'bound ms':>9} "
+              f"{'vs numpy':>9} {'vs bound':>9}")
+    print(header)
+    results = {}
+    for n in sizes:
+        # Leads as the API keeps them: (N, 10) int8 view of a factor-major (10, N) array;
+        # about 2 % blanks like a real CRM export.
+        codes = rng.integers(1, S + 1, size=(F, n), dtype=np.int8)
+        codes[rng.random((F, n)) < 0.02] = 0
+        matrix = codes.T
+        row_major = np.ascontiguousarray(matrix)
+        flat = codes.reshape(-1)
+        read1 = best_of(lambda: _read_serial(flat), args.repeats)
+        read2 = best_of(lambda: _read_parallel(flat), args.repeats)
+        bound = min(read1, read2)
+        gbps = flat.nbytes / bound / 1e9
+
+        fit_out = np.empty(n)
+        chunks = 4 * threads
+        if n >= scoring.PARALLEL_MIN_ROWS:
+            def fit_kernel() -> object:
+                return kernels.fit_parallel(codes, weights, S, fit_out, chunks)
+        else:
+            def fit_kernel() -> object:
+                return kernels.fit_serial(codes, weights, S, fit_out)
+        t_fit_kernel = best_of(fit_kernel, args.repeats)
+        t_fit_serial = best_of(lambda: kernels.fit_serial(codes, weights, S, fit_out),
+                               args.repeats)
+        t_fit_api = best_of(lambda: scoring.fit(matrix, weights), args.repeats)
+        t_fit_numpy = best_of(lambda: numpy_fit(row_major, weights), max(1, args.repeats // 2))
+        np.testing.assert_allclose(scoring.fit(matrix, weights), numpy_fit(row_major, weights),
+                                   rtol=1e-12)
+
+        match_out = np.empty((P, n))
+        if n >= scoring.PARALLEL_MIN_ROWS:
+            def match_kernel() -> object:
+                return kernels.match_parallel(codes, profiles, weights, S, match_out, chunks)
+        else:
+            def match_kernel() -> object:
+                return kernels.match_serial(codes, profiles, weights, S, match_out)
+        t_match_kernel = best_of(match_kernel, args.repeats)
+        t_match_serial = best_of(
+            lambda: kernels.match_serial(codes, profiles, weights, S, match_out), args.repeats)
+        t_match_api = best_of(lambda: scoring.match(matrix, profiles, weights), args.repeats)
+        t_match_numpy = best_of(lambda: numpy_match(row_major, profiles, weights), 1)
+        np.testing.assert_allclose(scoring.match(matrix, profiles, weights),
+                                   numpy_match(row_major, profiles, weights), rtol=1e-12)
+
+        for name, kernel_t, api_t, numpy_t, serial_t in (
+            ("fit", t_fit_kernel, t_fit_api, t_fit_numpy, t_fit_serial),
+            ("match", t_match_kernel, t_match_api, t_match_numpy, t_match_serial),
+        ):
+            print(f"{n:>9.0e} {name:<6} {kernel_t * 1e3:>10.2f} {numpy_t * 1e3:>9.2f} "
+                  f"{bound * 1e3:>9.2f} {numpy_t / kernel_t:>8.1f}x {kernel_t / bound:>8.2f}x"
+                  f"   (serial kernel {serial_t * 1e3:.2f} ms, API incl. alloc "
+                  f"{api_t * 1e3:.2f} ms)")
+        print(f"{'':>9} read bandwidth {gbps:.1f} GB/s (1 thread "
+              f"{flat.nbytes / read1 / 1e9:.1f}, {threads} threads "
+              f"{flat.nbytes / read2 / 1e9:.1f}); match / fit = "
+              f"{t_match_kernel / t_fit_kernel:.2f}x")
+        results[n] = (t_fit_kernel, t_match_kernel, bound)
+        del codes, matrix, row_major, flat, fit_out, match_out
+
+    print()
+    inside, wall = startup_times()
+    print(f"import leanxl + first fit call, warm cache, fresh process: {inside:.3f} s "
+          f"(whole process {wall:.3f} s; target <= 0.6 s)")
+    print(f"one-off compile of every kernel (empty NUMBA_CACHE_DIR): {compile_time():.2f} s")
+    if 10**7 in results:
+        fit_t, match_t, bound = results[10**7]
+        print(f"targets at N = 1e7: fit / bound = {fit_t / bound:.2f}x (target <= 2), "
+              f"match / fit = {match_t / fit_t:.2f}x (target <= 3)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
