@@ -5,9 +5,12 @@
 
 Every figure is measured in this run (the machine is shared and noisy): best of a few
 repeats.  The memory-read bound is the factor matrix's bytes divided by the read bandwidth
-measured just before, with a numba loop that only sums the same int8 data, on one thread and
-on all threads.  Also measured: import + first call with a warm cache in a fresh process, and
-the one-off compile time (fresh process, empty ``NUMBA_CACHE_DIR``).
+measured just before, with a numba loop that only sums the same int8 data, on one thread
+and on all threads (best of both).  "vs r+w" also counts writing the float64 results at the
+write bandwidth measured the same way.  Note: this CPU's 480 MB L3 holds even the 10^7-lead
+matrix (100 MB), so "memory" here is largely L3.  Also measured: import + first call with a
+warm cache in a fresh process, and the one-off compile time (fresh process, empty
+``NUMBA_CACHE_DIR``).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import numba
@@ -50,6 +54,18 @@ def _read_parallel(data):  # pragma: no cover - jitted
     for i in prange(data.shape[0]):
         total += data[i]
     return total
+
+
+@numba.njit(cache=False, nogil=True)
+def _write_serial(out):  # pragma: no cover - jitted
+    for i in range(out.shape[0]):
+        out[i] = 1.0
+
+
+@numba.njit(cache=False, nogil=True, parallel=True)
+def _write_parallel(out):  # pragma: no cover - jitted
+    for i in prange(out.shape[0]):
+        out[i] = 1.0
 
 
 def best_of(func: Callable[[], object], repeats: int) -> float:
@@ -117,6 +133,64 @@ def compile_time() -> float:
     return float(proc.stdout.strip())
 
 
+def bench_size(n: int, rng: np.random.Generator, weights: np.ndarray, profiles: np.ndarray,
+               repeats: int) -> tuple[float, float, float]:
+    """Time fit and match at N leads; print a row each; return (fit, match, bound) seconds."""
+    threads = numba.get_num_threads()
+    # Leads as the API keeps them: (N, 10) int8 view of a factor-major (10, N) array, with
+    # about 2 % blanks like a real CRM export.  Kernels read it as uint8.
+    codes = rng.integers(1, S + 1, size=(F, n), dtype=np.int8)
+    codes[rng.random((F, n)) < 0.02] = 0
+    view = codes.view(np.uint8)
+    targets = profiles.view(np.uint8)
+    matrix = codes.T
+    row_major = np.ascontiguousarray(matrix)
+    flat = view.reshape(-1)
+    read1 = best_of(partial(_read_serial, flat), repeats)
+    read2 = best_of(partial(_read_parallel, flat), repeats)
+    bound = min(read1, read2)
+    gbps = flat.nbytes / bound / 1e9
+    # Fit also writes 8 bytes per lead (match 8 per lead and profile): time writing them too.
+    fit_out = np.empty(n)
+    write = min(best_of(partial(_write_serial, fit_out), repeats),
+                best_of(partial(_write_parallel, fit_out), repeats))
+    parallel = n >= scoring.PARALLEL_MIN_ROWS
+    chunks = 4 * threads
+
+    serial_fit = partial(kernels.fit_serial, view, weights, S, fit_out)
+    t_fit_serial = best_of(serial_fit, repeats)
+    t_fit = best_of(partial(kernels.fit_parallel, view, weights, S, fit_out, chunks), repeats) \
+        if parallel else t_fit_serial
+    t_fit_api = best_of(partial(scoring.fit, matrix, weights), repeats)
+    t_fit_numpy = best_of(partial(numpy_fit, row_major, weights), max(1, repeats // 2))
+    np.testing.assert_allclose(scoring.fit(matrix, weights), numpy_fit(row_major, weights),
+                               rtol=1e-12)
+
+    match_out = np.empty((P, n))
+    serial_match = partial(kernels.match_serial, view, targets, weights, S, match_out)
+    t_match_serial = best_of(serial_match, repeats)
+    t_match = best_of(partial(kernels.match_parallel, view, targets, weights, S, match_out,
+                              chunks), repeats) if parallel else t_match_serial
+    t_match_api = best_of(partial(scoring.match, matrix, profiles, weights), repeats)
+    t_match_numpy = best_of(partial(numpy_match, row_major, profiles, weights), 1)
+    np.testing.assert_allclose(scoring.match(matrix, profiles, weights),
+                               numpy_match(row_major, profiles, weights), rtol=1e-12)
+
+    for name, kernel_t, api_t, numpy_t, serial_t, out_bound in (
+        ("fit", t_fit, t_fit_api, t_fit_numpy, t_fit_serial, bound + write),
+        ("match", t_match, t_match_api, t_match_numpy, t_match_serial, bound + P * write),
+    ):
+        print(f"{n:>9.0e} {name:<6} {kernel_t * 1e3:>10.2f} {numpy_t * 1e3:>9.2f} "
+              f"{bound * 1e3:>9.2f} {numpy_t / kernel_t:>8.1f}x {kernel_t / bound:>8.2f}x"
+              f" {kernel_t / out_bound:>8.2f}x   (serial kernel {serial_t * 1e3:.2f} ms, "
+              f"API incl. alloc {api_t * 1e3:.2f} ms)")
+    print(f"{'':>9} read bandwidth {gbps:.1f} GB/s (1 thread {flat.nbytes / read1 / 1e9:.1f}, "
+          f"{threads} threads {flat.nbytes / read2 / 1e9:.1f}); write {n * 8 / write / 1e9:.1f} "
+          f"GB/s; match / fit = "
+          f"{t_match / t_fit:.2f}x; kernels {'parallel' if parallel else 'serial'}")
+    return t_fit, t_match, bound
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="skip N = 1e7")
@@ -126,73 +200,13 @@ def main() -> int:
     rng = np.random.default_rng(0)
     weights = rng.uniform(0.5, 2.0, size=F)
     profiles = rng.integers(1, S + 1, size=(P, F)).astype(np.int8)
-    threads = numba.get_num_threads()
     print(f"numba {numba.__version__}, numpy {np.__version__}, {os.cpu_count()} CPUs, "
-          f"{threads} numba threads; best of {args.repeats}; shared machine")
+          f"{numba.get_num_threads()} numba threads; best of {args.repeats}; shared machine")
     print()
     header = (f"{'N':>9} {'kernel':<6} {'leanxl ms':>10} {'numpy ms':>9} {'bound ms':>9} "
-              f"{'vs numpy':>9} {'vs bound':>9}")
+              f"{'vs numpy':>9} {'vs bound':>9} {'vs r+w':>9}")
     print(header)
-    results = {}
-    for n in sizes:
-        # Leads as the API keeps them: (N, 10) int8 view of a factor-major (10, N) array;
-        # about 2 % blanks like a real CRM export.
-        codes = rng.integers(1, S + 1, size=(F, n), dtype=np.int8)
-        codes[rng.random((F, n)) < 0.02] = 0
-        matrix = codes.T
-        row_major = np.ascontiguousarray(matrix)
-        flat = codes.reshape(-1)
-        read1 = best_of(lambda: _read_serial(flat), args.repeats)
-        read2 = best_of(lambda: _read_parallel(flat), args.repeats)
-        bound = min(read1, read2)
-        gbps = flat.nbytes / bound / 1e9
-
-        fit_out = np.empty(n)
-        chunks = 4 * threads
-        if n >= scoring.PARALLEL_MIN_ROWS:
-            def fit_kernel() -> object:
-                return kernels.fit_parallel(codes, weights, S, fit_out, chunks)
-        else:
-            def fit_kernel() -> object:
-                return kernels.fit_serial(codes, weights, S, fit_out)
-        t_fit_kernel = best_of(fit_kernel, args.repeats)
-        t_fit_serial = best_of(lambda: kernels.fit_serial(codes, weights, S, fit_out),
-                               args.repeats)
-        t_fit_api = best_of(lambda: scoring.fit(matrix, weights), args.repeats)
-        t_fit_numpy = best_of(lambda: numpy_fit(row_major, weights), max(1, args.repeats // 2))
-        np.testing.assert_allclose(scoring.fit(matrix, weights), numpy_fit(row_major, weights),
-                                   rtol=1e-12)
-
-        match_out = np.empty((P, n))
-        if n >= scoring.PARALLEL_MIN_ROWS:
-            def match_kernel() -> object:
-                return kernels.match_parallel(codes, profiles, weights, S, match_out, chunks)
-        else:
-            def match_kernel() -> object:
-                return kernels.match_serial(codes, profiles, weights, S, match_out)
-        t_match_kernel = best_of(match_kernel, args.repeats)
-        t_match_serial = best_of(
-            lambda: kernels.match_serial(codes, profiles, weights, S, match_out), args.repeats)
-        t_match_api = best_of(lambda: scoring.match(matrix, profiles, weights), args.repeats)
-        t_match_numpy = best_of(lambda: numpy_match(row_major, profiles, weights), 1)
-        np.testing.assert_allclose(scoring.match(matrix, profiles, weights),
-                                   numpy_match(row_major, profiles, weights), rtol=1e-12)
-
-        for name, kernel_t, api_t, numpy_t, serial_t in (
-            ("fit", t_fit_kernel, t_fit_api, t_fit_numpy, t_fit_serial),
-            ("match", t_match_kernel, t_match_api, t_match_numpy, t_match_serial),
-        ):
-            print(f"{n:>9.0e} {name:<6} {kernel_t * 1e3:>10.2f} {numpy_t * 1e3:>9.2f} "
-                  f"{bound * 1e3:>9.2f} {numpy_t / kernel_t:>8.1f}x {kernel_t / bound:>8.2f}x"
-                  f"   (serial kernel {serial_t * 1e3:.2f} ms, API incl. alloc "
-                  f"{api_t * 1e3:.2f} ms)")
-        print(f"{'':>9} read bandwidth {gbps:.1f} GB/s (1 thread "
-              f"{flat.nbytes / read1 / 1e9:.1f}, {threads} threads "
-              f"{flat.nbytes / read2 / 1e9:.1f}); match / fit = "
-              f"{t_match_kernel / t_fit_kernel:.2f}x")
-        results[n] = (t_fit_kernel, t_match_kernel, bound)
-        del codes, matrix, row_major, flat, fit_out, match_out
-
+    results = {n: bench_size(n, rng, weights, profiles, args.repeats) for n in sizes}
     print()
     inside, wall = startup_times()
     print(f"import leanxl + first fit call, warm cache, fresh process: {inside:.3f} s "

@@ -74,6 +74,26 @@ def test_fit_kernel_matches_reference(problem: tuple, n_chunks: int) -> None:
         assert n_nan == sum(e is None for e in expected)
 
 
+@settings(settings.get_profile("kernels"))
+@given(problems(), st.lists(st.integers(0, 60), min_size=F, max_size=F))
+def test_integer_weight_kernels_match_reference(problem: tuple, int_weights: list[int]) -> None:
+    # Whole-number weights are summed in uint16 (the API's fast path): same results.
+    scale, rows, targets, _ = problem
+    weights = [float(x) for x in int_weights]
+    codes = codes_of(rows) if rows else np.zeros((F, 0), dtype=np.uint8)
+    target_codes = np.ascontiguousarray(codes_of(targets).T)
+    w = np.array(int_weights, dtype=np.uint16)
+    fit_out = np.empty(len(rows))
+    k.fit_parallel(codes, w, scale, fit_out, 2)
+    assert all(close(v, ref_fit(r, weights, scale))
+               for v, r in zip(fit_out.tolist(), rows, strict=True))
+    match_out = np.empty((len(targets), len(rows)))
+    k.match_serial(codes, target_codes, w, scale, match_out)
+    for i, row in enumerate(rows):
+        for j, target in enumerate(targets):
+            assert close(match_out[j, i], ref_match(row, target, weights, scale))
+
+
 def test_fit_kernel_out_of_range_codes_give_nan() -> None:
     rows = [[1] * F, [6] + [1] * 9, [1] * 9 + [-3], [2] * F]
     out = np.empty(4)
@@ -143,10 +163,12 @@ def test_best_kernel_is_first_argmax(problem: tuple, int_weights: list[int]) -> 
     n_none = k.best_serial(codes, target_codes, np.array(weights), scale, best, score)
     best_p = np.empty(len(rows), dtype=np.int64)
     score_p = np.empty(len(rows))
-    k.best_parallel(codes, target_codes, np.array(weights), scale, best_p, score_p, 2)
+    k.best_parallel(codes, target_codes, np.array(int_weights, dtype=np.uint16), scale,
+                    best_p, score_p, 2)
     expected = [ref_best(r, targets, weights, scale) for r in rows]
     assert best.tolist() == [-1 if e is None else e for e in expected]
-    assert best_p.tolist() == best.tolist()
+    assert best_p.tolist() == best.tolist()  # uint16 sums pick the same profiles
+    np.testing.assert_array_equal(score_p, score)
     assert n_none == sum(e is None for e in expected)
     for i, e in enumerate(expected):
         wanted = None if e is None else ref_match(rows[i], targets[e], weights, scale)

@@ -162,6 +162,18 @@ def test_weights_shapes_and_dict() -> None:
     assert leanxl.fit(row, [None] + [1] * 9).tolist() == [pytest.approx(90.0)]
 
 
+@pytest.mark.parametrize("weights", [[3] * F, [16383] * 5 + [0] * 5, [16384] * 5 + [0] * 5,
+                                     [100000] * F, [0.5] * F])
+def test_weight_sizes_exact_both_sum_paths(weights: list[float]) -> None:
+    # Whole-number weights whose sums fit 16 bits are summed as integers, others as floats:
+    # both must give the reference's values.
+    rows: list[list[int | None]] = [[1, 2, 3, 4, 5, 5, 4, 3, 2, 1], [5, None, 1, *[2] * 7]]
+    profile: list[int | None] = [2, 2, None, 2, 2, 2, 2, 2, 2, 2]
+    assert nan_equal(leanxl.fit(rows, weights), [ref_fit(r, weights, 5) for r in rows])
+    assert nan_equal(leanxl.match(rows, [profile], weights)[:, 0],
+                     [ref_match(r, profile, weights, 5) for r in rows])
+
+
 @pytest.mark.parametrize("scale", [1, 0, -5, 2.5, "5", True, None, 128])
 def test_bad_scale_max_raises(scale: object) -> None:
     with pytest.raises(ArgumentError) as info:
