@@ -60,9 +60,10 @@ __all__ = [
 ]
 
 N_FACTORS = len(FACTOR_KEYS)
-#: Above this many leads the ``parallel=True`` kernels are used (a parallel launch costs
-#: ~7 µs and on two shared cores only pays off on large arrays; see bench/kernels.py).
-PARALLEL_MIN_ROWS = 100_000
+#: From this many leads on, the ``parallel=True`` kernels are used.  A parallel launch costs
+#: ~7 µs, and on two cores shared with other work a thread that is descheduled holds up the
+#: whole call: measured (bench/kernels.py) it only pays off reliably on large arrays.
+PARALLEL_MIN_ROWS = 1_000_000
 #: int8 storage caps the scale (and keeps ``|a - b|`` exact in small integers).
 MAX_SCALE = 127
 
@@ -307,8 +308,10 @@ def _encode_columns(
     for i in np.flatnonzero(first_bad >= 0).tolist():
         f = int(first_bad[i])
         codes[:, i] = 0
-        error = _score_cell(_python_value(values_by_factor[f][i]), FACTOR_KEYS[f], scale_max)
-        assert isinstance(error, CellError), "encoder and _score_cell disagree"
+        value = _python_value(values_by_factor[f][i])
+        error = _score_cell(value, FACTOR_KEYS[f], scale_max)
+        if not isinstance(error, CellError):  # the vectorised check is stricter: say so
+            error = CellError(VALUE, f"{FACTOR_KEYS[f]} = {value!r} is not a score 1..{scale_max}")
         errors[i] = error
     return codes, errors
 

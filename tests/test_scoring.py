@@ -19,9 +19,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import leanxl
+from leanxl import scoring
 from leanxl.domain import FACTOR_KEYS, MIX_LABELS, SEGMENTS
 from leanxl.errors import ArgumentError, CellError
-from leanxl.scoring import PARALLEL_MIN_ROWS, best_match, error_for
+from leanxl.scoring import best_match, error_for
 from tests.scoring_reference import ref_best, ref_fit, ref_match, ref_mix, ref_segment
 
 F = 10
@@ -489,12 +490,26 @@ def test_mix_arrays_and_lengths() -> None:
 
 
 # ================================================================================ large inputs
-def test_parallel_path_matches_numpy_formula() -> None:
-    # Above PARALLEL_MIN_ROWS the parallel kernels run; check them against numpy's formula.
-    n = PARALLEL_MIN_ROWS + 1234
+@pytest.mark.parametrize("weights_kind", ["float", "whole"])
+def test_parallel_path_matches_numpy_formula(
+    monkeypatch: pytest.MonkeyPatch, weights_kind: str
+) -> None:
+    # From PARALLEL_MIN_ROWS on the parallel kernels run (lowered here to keep the test
+    # small); check them against numpy's formula.
+    monkeypatch.setattr(scoring, "PARALLEL_MIN_ROWS", 1000)
+    from leanxl.kernels import scoring as kernels
+
+    calls: list[str] = []
+    for name in ("fit_parallel", "match_parallel", "best_parallel"):
+        original = getattr(kernels, name)
+        monkeypatch.setattr(kernels, name, lambda *a, _f=original, _n=name: (
+            calls.append(_n), _f(*a))[1])
+    n = 50_000 + 17
     rng = np.random.default_rng(2)
     scores = rng.integers(0, 6, size=(n, F)).astype(np.int8)  # 0 = blank (int8 storage)
     weights = rng.uniform(0, 2, size=F)
+    if weights_kind == "whole":
+        weights = np.round(weights * 3)
     given = scores > 0
     top = ((scores - 1) * weights * given).sum(axis=1)
     bottom = (weights * given).sum(axis=1) * 4
@@ -506,6 +521,7 @@ def test_parallel_path_matches_numpy_formula() -> None:
     np.testing.assert_allclose(leanxl.match(scores, profiles, weights), expected, rtol=1e-12)
     index, _ = best_match(scores, profiles, weights)
     np.testing.assert_array_equal(index, expected.argmax(axis=1))
+    assert calls == ["fit_parallel", "match_parallel", "best_parallel"]
 
 
 # ================================================================================ pure Python
