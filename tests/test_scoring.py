@@ -500,10 +500,18 @@ def test_parallel_path_matches_numpy_formula(
     from leanxl.kernels import scoring as kernels
 
     calls: list[str] = []
-    for name in ("fit_parallel", "match_parallel", "best_parallel"):
+
+    def spy(name: str) -> object:
         original = getattr(kernels, name)
-        monkeypatch.setattr(kernels, name, lambda *a, _f=original, _n=name: (
-            calls.append(_n), _f(*a))[1])
+
+        def run(*args: object) -> object:
+            calls.append(name)
+            return original(*args)
+
+        return run
+
+    for name in ("fit_parallel", "match_parallel", "best_parallel"):
+        monkeypatch.setattr(kernels, name, spy(name))
     n = 50_000 + 17
     rng = np.random.default_rng(2)
     scores = rng.integers(0, 6, size=(n, F)).astype(np.int8)  # 0 = blank (int8 storage)
