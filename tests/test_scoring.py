@@ -553,3 +553,48 @@ def test_scoring_does_not_import_pandas() -> None:
                           text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "False"
+
+
+# ================================================================================ fuzz
+raw_cell = st.one_of(
+    st.none(), st.just(""), st.integers(-3, 8), st.integers(-(10**30), 10**30),
+    st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=4), st.booleans(),
+)
+
+
+def cell_score(cell: object) -> int | None | str:
+    """Independent reading of one raw cell: a score, None (blank) or an error code."""
+    if cell is None or cell == "" or (isinstance(cell, float) and math.isnan(cell)):
+        return None
+    if isinstance(cell, str):
+        return "#VALUE!" if cell.strip() else None
+    if isinstance(cell, bool):
+        return "#VALUE!"
+    if isinstance(cell, float) and math.isfinite(cell) and cell != int(cell):
+        return "#VALUE!"
+    if isinstance(cell, int | float) and 1 <= cell <= 5:
+        return int(cell)
+    return "#NUM!"
+
+
+@settings(settings.get_profile("scoring"))
+@given(st.lists(st.lists(raw_cell, min_size=F, max_size=F), max_size=8))
+def test_fuzz_raw_cells_never_crash(rows: list[list[object]]) -> None:
+    values, errors = leanxl.fit(rows, return_errors=True)
+    for i, row in enumerate(rows):
+        read = [cell_score(c) for c in row]
+        codes = [r for r in read if isinstance(r, str)]
+        if codes:
+            assert math.isnan(values[i]) and errors[i].code == codes[0]
+            continue
+        expected = ref_fit([r if isinstance(r, int) else None for r in read], [1] * F, 5)
+        if expected is None:
+            assert math.isnan(values[i]) and errors[i].code == "#DIV/0!"
+        else:
+            assert values[i] == pytest.approx(expected) and i not in errors
+    labels, mix_errors = leanxl.mix([r[0] for r in rows], [r[1] for r in rows],
+                                    [r[2] for r in rows], return_errors=True)
+    assert all((label is None) == (i in mix_errors) for i, label in enumerate(labels))
+    segments, seg_errors = leanxl.segment([r[3] for r in rows], [r[4] for r in rows], 2, 3,
+                                          return_errors=True)
+    assert all((s is None) == (i in seg_errors) for i, s in enumerate(segments))
