@@ -142,7 +142,7 @@ def bench_size(n: int, rng: np.random.Generator, weights: np.ndarray, profiles: 
     codes = rng.integers(1, S + 1, size=(F, n), dtype=np.int8)
     codes[rng.random((F, n)) < 0.02] = 0
     view = codes.view(np.uint8)
-    targets = profiles.view(np.uint8)
+    targets = np.ascontiguousarray(profiles).view(np.uint8)
     matrix = codes.T
     row_major = np.ascontiguousarray(matrix)
     flat = view.reshape(-1)
@@ -154,40 +154,48 @@ def bench_size(n: int, rng: np.random.Generator, weights: np.ndarray, profiles: 
     fit_out = np.empty(n)
     write = min(best_of(partial(_write_serial, fit_out), repeats),
                 best_of(partial(_write_parallel, fit_out), repeats))
-    parallel = n >= scoring.PARALLEL_MIN_ROWS
+    parallel = scoring._parallel(n)  # what the API would pick
+    parallel_match = scoring._parallel(n, P)
     chunks = 4 * threads
-
-    serial_fit = partial(kernels.fit_serial, view, weights, S, fit_out)
-    t_fit_serial = best_of(serial_fit, repeats)
-    t_fit = best_of(partial(kernels.fit_parallel, view, weights, S, fit_out, chunks), repeats) \
-        if parallel else t_fit_serial
-    t_fit_api = best_of(partial(scoring.fit, matrix, weights), repeats)
-    t_fit_numpy = best_of(partial(numpy_fit, row_major, weights), max(1, repeats // 2))
-    np.testing.assert_allclose(scoring.fit(matrix, weights), numpy_fit(row_major, weights),
-                               rtol=1e-12)
-
     match_out = np.empty((P, n))
-    serial_match = partial(kernels.match_serial, view, targets, weights, S, match_out)
-    t_match_serial = best_of(serial_match, repeats)
-    t_match = best_of(partial(kernels.match_parallel, view, targets, weights, S, match_out,
-                              chunks), repeats) if parallel else t_match_serial
-    t_match_api = best_of(partial(scoring.match, matrix, profiles, weights), repeats)
-    t_match_numpy = best_of(partial(numpy_match, row_major, profiles, weights), 1)
-    np.testing.assert_allclose(scoring.match(matrix, profiles, weights),
-                               numpy_match(row_major, profiles, weights), rtol=1e-12)
+    rows = []
+    timings = {}
+    # Default weights (None: all 1, summed exactly as uint16) and fractional weights (float64).
+    for label, api_weights in (("", None), (" w.f64", weights)):
+        kw = scoring._kernel_weights(np.ones(F) if api_weights is None else api_weights, S)
+        t_fit_serial = best_of(partial(kernels.fit_serial, view, kw, S, fit_out), repeats)
+        t_fit = best_of(partial(kernels.fit_parallel, view, kw, S, fit_out, chunks),
+                        repeats) if parallel else t_fit_serial
+        t_fit_api = best_of(partial(scoring.fit, matrix, api_weights), repeats)
+        np_weights = np.ones(F) if api_weights is None else api_weights
+        t_fit_numpy = best_of(partial(numpy_fit, row_major, np_weights), max(1, repeats // 2))
+        np.testing.assert_allclose(scoring.fit(matrix, api_weights),
+                                   numpy_fit(row_major, np_weights), rtol=1e-12)
 
-    for name, kernel_t, api_t, numpy_t, serial_t, out_bound in (
-        ("fit", t_fit, t_fit_api, t_fit_numpy, t_fit_serial, bound + write),
-        ("match", t_match, t_match_api, t_match_numpy, t_match_serial, bound + P * write),
-    ):
-        print(f"{n:>9.0e} {name:<6} {kernel_t * 1e3:>10.2f} {numpy_t * 1e3:>9.2f} "
+        t_match_serial = best_of(
+            partial(kernels.match_serial, view, targets, kw, S, match_out), repeats)
+        t_match = best_of(partial(kernels.match_parallel, view, targets, kw, S, match_out,
+                                  chunks), repeats) if parallel_match else t_match_serial
+        t_match_api = best_of(partial(scoring.match, matrix, profiles, api_weights), repeats)
+        t_match_numpy = best_of(partial(numpy_match, row_major, profiles, np_weights), 1)
+        np.testing.assert_allclose(scoring.match(matrix, profiles, api_weights),
+                                   numpy_match(row_major, profiles, np_weights), rtol=1e-12)
+        rows.append(("fit" + label, t_fit, t_fit_api, t_fit_numpy, t_fit_serial, bound + write))
+        rows.append(("match" + label, t_match, t_match_api, t_match_numpy, t_match_serial,
+                     bound + P * write))
+        timings[label] = (t_fit, t_match)
+
+    for name, kernel_t, api_t, numpy_t, serial_t, out_bound in rows:
+        print(f"{n:>9.0e} {name:<12} {kernel_t * 1e3:>10.2f} {numpy_t * 1e3:>9.2f} "
               f"{bound * 1e3:>9.2f} {numpy_t / kernel_t:>8.1f}x {kernel_t / bound:>8.2f}x"
               f" {kernel_t / out_bound:>8.2f}x   (serial kernel {serial_t * 1e3:.2f} ms, "
               f"API incl. alloc {api_t * 1e3:.2f} ms)")
+    t_fit, t_match = timings[""]
     print(f"{'':>9} read bandwidth {gbps:.1f} GB/s (1 thread {flat.nbytes / read1 / 1e9:.1f}, "
           f"{threads} threads {flat.nbytes / read2 / 1e9:.1f}); write {n * 8 / write / 1e9:.1f} "
-          f"GB/s; match / fit = "
-          f"{t_match / t_fit:.2f}x; kernels {'parallel' if parallel else 'serial'}")
+          f"GB/s; match / fit = {t_match / t_fit:.2f}x; fit "
+          f"{'parallel' if parallel else 'serial'}, match "
+          f"{'parallel' if parallel_match else 'serial'}")
     return t_fit, t_match, bound
 
 
@@ -203,7 +211,7 @@ def main() -> int:
     print(f"numba {numba.__version__}, numpy {np.__version__}, {os.cpu_count()} CPUs, "
           f"{numba.get_num_threads()} numba threads; best of {args.repeats}; shared machine")
     print()
-    header = (f"{'N':>9} {'kernel':<6} {'leanxl ms':>10} {'numpy ms':>9} {'bound ms':>9} "
+    header = (f"{'N':>9} {'kernel':<12} {'leanxl ms':>10} {'numpy ms':>9} {'bound ms':>9} "
               f"{'vs numpy':>9} {'vs bound':>9} {'vs r+w':>9}")
     print(header)
     results = {n: bench_size(n, rng, weights, profiles, args.repeats) for n in sizes}

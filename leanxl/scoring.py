@@ -49,6 +49,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "PARALLEL_MIN_ROWS",
+    "PARALLEL_MIN_WORK",
     "best_match",
     "best_profile",
     "error_for",
@@ -60,10 +61,14 @@ __all__ = [
 ]
 
 N_FACTORS = len(FACTOR_KEYS)
-#: From this many leads on, the ``parallel=True`` kernels are used.  A parallel launch costs
-#: ~7 µs, and on two cores shared with other work a thread that is descheduled holds up the
-#: whole call: measured (bench/kernels.py) it only pays off reliably on large arrays.
-PARALLEL_MIN_ROWS = 1_000_000
+#: The ``parallel=True`` kernels run when the work (leads, or lead x profile pairs for match
+#: and best profile) reaches this, and never below 10^4 leads (a parallel launch costs ~7 µs).
+#: Measured on 2 vCPUs shared with other work (bench/kernels.py): when the other core is
+#: busy, a descheduled thread holds up the whole call — fit on 10^6 leads went from 1.4 ms
+#: serial to 8 ms parallel — while on an idle machine two threads save at most half.  So
+#: only calls of tens of milliseconds go parallel.
+PARALLEL_MIN_WORK = 5_000_000
+PARALLEL_MIN_ROWS = 10_000
 #: int8 storage caps the scale (and keeps ``|a - b|`` exact in small integers).
 MAX_SCALE = 127
 
@@ -429,6 +434,10 @@ def _kernel_weights(weights: np.ndarray, scale_max: int) -> np.ndarray:
     return weights
 
 
+def _parallel(n_rows: int, n_targets: int = 1) -> bool:
+    return n_rows >= PARALLEL_MIN_ROWS and n_rows * max(n_targets, 1) >= PARALLEL_MIN_WORK
+
+
 def _chunks() -> int:
     import numba
 
@@ -543,7 +552,7 @@ def fit(
     kernels = _kernels()
     view = codes.view(np.uint8)  # negative codes read as >= 128: one unsigned range check
     kw = _kernel_weights(w, scale)
-    if n >= PARALLEL_MIN_ROWS:
+    if _parallel(n):
         n_nan = kernels.fit_parallel(view, kw, scale, out, _chunks())
     else:
         n_nan = kernels.fit_serial(view, kw, scale, out)
@@ -622,7 +631,7 @@ def match(
     kernels = _kernels()
     view, target_view = codes.view(np.uint8), targets.view(np.uint8)
     kw = _kernel_weights(w, scale)
-    if n >= PARALLEL_MIN_ROWS:
+    if _parallel(n, p):
         n_nan = kernels.match_parallel(view, target_view, kw, scale, out, _chunks())
     else:
         n_nan = kernels.match_serial(view, target_view, kw, scale, out)
@@ -697,7 +706,7 @@ def best_match(
     kernels = _kernels()
     view, target_view = codes.view(np.uint8), targets.view(np.uint8)
     kw = _kernel_weights(w, scale)
-    if n >= PARALLEL_MIN_ROWS:
+    if _parallel(n, targets.shape[0]):
         n_none = kernels.best_parallel(view, target_view, kw, scale, best, score, _chunks())
     else:
         n_none = kernels.best_serial(view, target_view, kw, scale, best, score)

@@ -494,9 +494,9 @@ def test_mix_arrays_and_lengths() -> None:
 def test_parallel_path_matches_numpy_formula(
     monkeypatch: pytest.MonkeyPatch, weights_kind: str
 ) -> None:
-    # From PARALLEL_MIN_ROWS on the parallel kernels run (lowered here to keep the test
-    # small); check them against numpy's formula.
-    monkeypatch.setattr(scoring, "PARALLEL_MIN_ROWS", 1000)
+    # Large calls run the parallel kernels (threshold lowered here to keep the test small);
+    # check them against numpy's formula.
+    monkeypatch.setattr(scoring, "PARALLEL_MIN_WORK", 1000)
     from leanxl.kernels import scoring as kernels
 
     calls: list[str] = []
