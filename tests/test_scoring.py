@@ -598,3 +598,16 @@ def test_fuzz_raw_cells_never_crash(rows: list[list[object]]) -> None:
     segments, seg_errors = leanxl.segment([r[3] for r in rows], [r[4] for r in rows], 2, 3,
                                           return_errors=True)
     assert all((s is None) == (i in seg_errors) for i, s in enumerate(segments))
+
+
+def test_docstring_examples() -> None:
+    import doctest
+
+    result = doctest.testmod(scoring, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted >= 2 and result.failed == 0
+
+
+def test_readme_example() -> None:
+    values, errors = leanxl.fit([[7, 1, 1, 1, 1, 1, 1, 1, 1, 1]], return_errors=True)
+    assert math.isnan(values[0])
+    assert errors == {0: CellError("#NUM!", "buyer_maturity = 7 is outside 1..5")}
