@@ -246,19 +246,24 @@ def _encode_numeric(
     if values.dtype.kind == "b":
         codes_row[:] = 0
         return np.arange(values.shape[0])
-    if values.dtype.kind in "iu":
+    if values.dtype.kind in "iu" and values.dtype != np.int64:
+        # Small integer columns (int8 frames): numpy's min/max check is already cheap.
         low, high = (values.min(), values.max()) if values.size else (1, 1)
-        if low >= 1 and high <= scale_max:  # the usual case: one pass, no masks
+        if low >= 1 and high <= scale_max:
             codes_row[:] = values
             return np.empty(0, dtype=np.intp)
         ok = (values >= 1) & (values <= scale_max)
         codes_row[:] = np.where(ok, values, 0)
         return np.flatnonzero(~ok)
-    # float: NaN = blank; non-integers and out-of-range values are bad
-    given = ~np.isnan(values)
-    ok = given & (values >= 1) & (values <= scale_max) & (values == np.floor(values))
-    codes_row[:] = np.where(ok, values, 0)
-    return np.flatnonzero(given & ~ok)
+    # int64 (CSV integers) and floats (CSV columns with blanks): one kernel pass.
+    if values.dtype.kind == "f" and values.dtype != np.float64:
+        values = values.astype(np.float64)
+    n_bad = _kernels().encode_scores(np.ascontiguousarray(values), scale_max, codes_row)
+    if not n_bad:
+        return np.empty(0, dtype=np.intp)
+    bad = np.flatnonzero(codes_row < 0)
+    codes_row[bad] = 0
+    return bad
 
 
 def _column_values(column: Any) -> np.ndarray:
@@ -352,9 +357,8 @@ def _codes(
             if not codes.flags.writeable:  # a read-only array would compile a second kernel
                 codes = codes.copy()
             return codes, {}
-        return _encode_columns(
-            [matrix[:, f] for f in range(N_FACTORS)], matrix.shape[0], scale_max, storage_int8
-        )
+        by_factor = np.ascontiguousarray(matrix.T)  # one transpose, then contiguous columns
+        return _encode_columns(list(by_factor), matrix.shape[0], scale_max, storage_int8)
     rows = _rows(data, where)
     cells = np.empty((len(rows), N_FACTORS), dtype=object)
     for i, row in enumerate(rows):

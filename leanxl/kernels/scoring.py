@@ -247,6 +247,27 @@ def best_parallel(codes, targets, weights, scale_max, best, score, n_chunks):  #
 
 
 # --------------------------------------------------------------------------------------------
+# conversion
+# --------------------------------------------------------------------------------------------
+@kernel()
+def encode_scores(values, scale_max, out):  # pragma: no cover - jitted
+    """One column of scores (int64 or float64; NaN = blank) into int8 codes in ``out``: 0 for
+    blank, 1..S, or -1 for a bad value (not a whole number, or outside 1..S).  Returns the
+    number of -1s.  One pass instead of numpy's check-mask-cast passes."""
+    n_bad = 0
+    for i in range(values.shape[0]):
+        v = values[i]
+        if v != v:  # NaN: blank
+            out[i] = 0
+        elif v >= 1 and v <= scale_max and v == np.floor(v):
+            out[i] = np.int8(v)
+        else:
+            out[i] = -1
+            n_bad += 1
+    return n_bad
+
+
+# --------------------------------------------------------------------------------------------
 # segment and mix
 # --------------------------------------------------------------------------------------------
 @kernel()
@@ -299,11 +320,14 @@ def warm() -> list[str]:
         match_parallel(codes, targets, weights, 5, match_out, 2)
         best_serial(codes, targets, weights, 5, best, score)
         best_parallel(codes, targets, weights, 5, best, score, 2)
+    row = np.empty(3, dtype=np.int8)
+    encode_scores(np.ones(3, dtype=np.int64), 5, row)
+    encode_scores(np.ones(3, dtype=np.float64), 5, row)
     values = np.ones(3, dtype=np.float64)
     segment_codes(values, values, 1.0, 1.0, np.empty(3, dtype=np.int8))
     flags = np.ones(3, dtype=np.int8)
     mix_codes(flags, flags, flags, np.empty(3, dtype=np.int8))
     return [
         "fit_serial", "fit_parallel", "match_serial", "match_parallel", "best_serial",
-        "best_parallel", "segment_codes", "mix_codes",
+        "best_parallel", "encode_scores", "segment_codes", "mix_codes",
     ]
