@@ -100,7 +100,7 @@ def _key_of(kind: str | None, codes: dict[str, int] | None, value: object) -> fl
     if hasattr(value, "item") and not isinstance(value, str):
         with contextlib.suppress(TypeError, ValueError):
             value = value.item()
-    if value is None or value is getattr(_pd(), "NA", object()) or (
+    if value is None or type(value).__name__ in ("NAType", "NaTType") or (
             isinstance(value, float) and math.isnan(value)):
         return math.nan
     if kind == NUM:
@@ -115,7 +115,7 @@ def _key_of(kind: str | None, codes: dict[str, int] | None, value: object) -> fl
         if value.strip() == "":
             return math.nan
         assert codes is not None
-        return float(codes.get(value, -1))
+        return float(codes.get(value.strip(), -1))  # CRM exports carry stray spaces
     # boolean
     if isinstance(value, bool):
         return 1.0 if value else 0.0
@@ -264,13 +264,10 @@ class CompiledTable:
 
     def find_columns(self, data: Any) -> tuple[list[Sequence[object] | Any], int, Any]:
         """The data column for each input (by normalized name), the row count and index."""
-        pd = _pd()
-        if isinstance(data, pd.DataFrame):
-            names = list(data.columns)
-            getter = data.__getitem__
-            n = len(data)
-            index = data.index
-        elif isinstance(data, Mapping):
+        if isinstance(data, Mapping):  # checked first: the cell-function path needs no pandas
+            # A scalar (or a text) is one lead's value.
+            data = {k: [v] if isinstance(v, str) or not hasattr(v, "__len__") else v
+                    for k, v in data.items()}
             names = list(data.keys())
             getter = data.__getitem__
             lengths = {len(v) for v in data.values()}
@@ -280,6 +277,11 @@ class CompiledTable:
                                     "every column")
             n = lengths.pop() if lengths else 0
             index = None
+        elif isinstance(data, _pd().DataFrame):
+            names = list(data.columns)
+            getter = data.__getitem__
+            n = len(data)
+            index = data.index
         else:
             raise ArgumentError(f"cannot read leads from a {type(data).__name__}", where="data",
                                 suggestion="pass a DataFrame or a dict of column -> values")

@@ -60,7 +60,10 @@ if TYPE_CHECKING:
 _FACTOR_NAMES = {normalize_name(k) for k in FACTOR_KEYS}
 _HEADER_RE = re.compile(r"^(IN|OUT|NOTE|ANNOTATION)\b\s*(.*)$", re.IGNORECASE | re.DOTALL)
 _TITLE_RE = re.compile(r"^DECISION\b\s*(.*)$", re.IGNORECASE | re.DOTALL)
-_EXAMPLES_RE = re.compile(r"^EXAMPLES\b\s*(.*)$", re.IGNORECASE | re.DOTALL)
+# On a sheet, only upper-case DECISION / EXAMPLES followed by a name start a block, so a note
+# such as "Decision makers" is not mistaken for a table.
+_SHEET_TITLE_RE = re.compile(r"^DECISION\s+\S")
+_EXAMPLES_RE = re.compile(r"^EXAMPLES\s+(\S.*)$", re.DOTALL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -622,7 +625,7 @@ def scan_sheet(ws: Any) -> SheetBlocks:
         if not isinstance(value, str):
             continue
         where = _sheet_where(title, r, c)
-        if _TITLE_RE.match(value.strip()):
+        if _SHEET_TITLE_RE.match(value.strip()):
             table, errs = build_table(_block(grid, r, c), where)
             errors.extend(errs)
             if table is not None:
