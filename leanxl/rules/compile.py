@@ -436,11 +436,12 @@ class CompiledTable:
                 src[i] = c
             offset = 0
         else:
-            src, offset, decisions = self._kernel_codes(cols, n, data)
+            src, offset, decisions, used = self._kernel_codes(cols, n, data)
+            return self._frame(src, offset, decisions, outs, index, used)
         return self._frame(src, offset, decisions, outs, index)
 
     def _kernel_codes(self, cols: list[Any], n: int,
-                      data: Any) -> tuple[np.ndarray, int, list[Decision]]:
+                      data: Any) -> tuple[np.ndarray, int, list[Decision], np.ndarray | None]:
         """Per lead, an index into the returned decisions (``src + offset``)."""
         from leanxl.kernels import rules as kr
 
@@ -450,9 +451,11 @@ class CompiledTable:
         policy = self.table.policy
         if policy in (HitPolicy.FIRST, HitPolicy.PRIORITY):
             src = np.empty(n, np.int32)
-            kr.first_match(keys, table, src)
+            used: np.ndarray | None = np.zeros(self.n_words * 64 + 1, np.bool_)
+            kr.first_match(keys, table, src, used)
             offset = 1  # -1 (no match) -> decision 0
             decisions = [self.resolve(0)] + [self.resolve(1 << b) for b in range(self.n_rules)]
+            used = used[: len(decisions)]  # type: ignore[index]
         else:
             words = np.empty((n, self.n_words), np.uint64)
             kr.match_masks(keys, table, words)
@@ -467,12 +470,14 @@ class CompiledTable:
             decisions = [self.resolve(s) for s in sets]
             src = np.asarray(codes, np.int64)
             offset = 0
+            used = np.ones(len(decisions), np.bool_)  # factorize returns only what occurs
         if bad is not None:
             base = len(decisions)
             decisions += [_error(r, len(self.table.outputs)) for r in reasons]
             sel = bad >= 0
             src[sel] = base + bad[sel] - offset
-        return src, offset, decisions
+            used = None  # some results may now be gone: recount
+        return src, offset, decisions, used
 
     def _all_int8(self, data: Any, cols: list[Any]) -> bool:
         pd = _pd()
@@ -491,7 +496,7 @@ class CompiledTable:
         return block, None, []
 
     def _frame(self, src: np.ndarray, offset: int, decisions: list[Decision],
-               outs: list[int], index: Any) -> pd.DataFrame:
+               outs: list[int], index: Any, used: np.ndarray | None = None) -> pd.DataFrame:
         """Outputs and ``rules`` as categorical columns (lists: object columns)."""
         pd = _pd()
         n = len(src)
@@ -527,7 +532,7 @@ class CompiledTable:
         if n >= SMALL_N:
             from leanxl.kernels.rules import result_codes
 
-            codes = result_codes(src, offset, len(decisions), build)
+            codes = result_codes(src, offset, len(decisions), build, used)
         else:
             used = np.zeros(len(decisions), np.bool_)
             used[src + offset] = True
@@ -554,7 +559,7 @@ def _categorical(codes: np.ndarray, categories: list[object], index: Any) -> Any
     try:
         dtype = pd.CategoricalDtype(pd.Index(arr, dtype=object, tupleize_cols=False))
         return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype, validate=False),
-                         index=index)
+                         index=index, copy=False)
     except (ValueError, TypeError):  # categories equal as Python values (1 and True)
         full = np.empty(len(categories) + 1, object)
         full[:-1] = arr
