@@ -225,3 +225,22 @@ def test_more_than_64_rules_use_several_words(path):
     frame = collect.evaluate({"score": scores})
     assert frame["o"].tolist()[2] == ["r65", "all"]
     assert frame["rules"].tolist()[3] == (100, 101)
+
+
+def test_compiled_form_is_shared_by_content_and_thread_safe():
+    from concurrent.futures import ThreadPoolExecutor
+
+    cells = [["DECISION T", "FIRST"], ["IN score", "OUT o"], ["<=2", "lo"], ["-", "hi"]]
+    a = load(cells)
+    b = load([["DECISION T", "F"], ["IN  score ", "OUT o"], ["<=2", "lo"], ["-", "hi"]])
+    assert a is not b and a.compiled is b.compiled  # same content, one compiled form
+    rng = np.random.default_rng(5)
+    batches = [rng.integers(0, 5, 2000) for _ in range(8)]
+
+    def run(batch):
+        return load(cells).evaluate({"score": batch})["o"].tolist()
+
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(run, batches))
+    for batch, got in zip(batches, results, strict=True):
+        assert got == ["lo" if s <= 2 else "hi" for s in batch]
