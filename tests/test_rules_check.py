@@ -149,7 +149,7 @@ def test_cli_check_reports_everything(tmp_path, capsys):
 
 def test_cli_check_clean_table_passes(tmp_path, capsys):
     assert main(["check", "examples/rules.csv"]) == 0
-    assert "Qualify (FIRST, 7 rules, 0 examples): ok" in capsys.readouterr().out
+    assert "Qualify (FIRST, 7 rules, 6 examples): ok" in capsys.readouterr().out
 
 
 def test_cli_check_missing_file(tmp_path, capsys):
@@ -253,3 +253,12 @@ def test_check_agrees_with_brute_force(t):
         firsts = {min(m) for m in matches if m}
         never |= {r.number for r in t.rules} - firsts
     assert {f.rules[0] for f in by_kind["unreachable"]} == never
+
+
+def test_csv_with_examples_reports_failures(tmp_path, capsys):
+    path = tmp_path / "t.csv"
+    path.write_text("DECISION Q,FIRST\nIN interest,OUT s\n<=2,hot\n-,cold\n\n"
+                    "EXAMPLES Q\ninterest,OUT s\n1,hot\n4,hot\n")
+    assert main(["check", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "'t.csv'!A9: error [Q] example: expected s = hot, the table gives cold" in out

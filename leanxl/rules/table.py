@@ -605,6 +605,24 @@ def _block(grid: Mapping[tuple[int, int], object], top: int, left: int) -> list[
     return rows
 
 
+class GridSheet:
+    """A worksheet-like view of a 2-D list (a CSV file), so it can hold several blocks."""
+
+    class _Cell:
+        __slots__ = ("value", "row", "column")
+
+        def __init__(self, value: object, row: int, column: int):
+            self.value, self.row, self.column = value, row, column
+
+    def __init__(self, title: str, rows: Sequence[Sequence[object]]):
+        self.title = title
+        self._rows = rows
+
+    def iter_rows(self) -> Iterable[list[GridSheet._Cell]]:
+        for r, row in enumerate(self._rows, start=1):
+            yield [GridSheet._Cell(v, r, c) for c, v in enumerate(row, start=1)]
+
+
 @dataclass
 class SheetBlocks:
     """What one worksheet holds: tables, their errors, and example blocks."""
