@@ -9,8 +9,9 @@ points (code 0..m-1; any other text is code -1, below all of them); boolean colu
 
 Evaluation paths (the same bit sets throughout):
 
-* :meth:`CompiledTable.evaluate_rows` — plain Python on Python-int bit sets, for a few leads
-  (cell functions: ``LEANXL_DECIDE`` on one row costs microseconds, no numba, no pandas);
+* :meth:`CompiledTable.evaluate_rows` — lists in, lists out, for cell functions: below 256
+  leads plain Python on Python-int bit sets (``LEANXL_DECIDE`` on one row costs ~25 µs, no
+  numba, no pandas); from 256 leads (a host stacking many cells) the kernels below;
 * :meth:`CompiledTable.evaluate` — from 256 leads on, the numba kernels of
   :mod:`leanxl.kernels.rules` (int8 keys with direct tables when every input is a small
   integer column, float64 keys with binary search otherwise).  Each lead's result depends only
@@ -324,6 +325,10 @@ class CompiledTable:
         """Plain lists in, plain lists out; see :meth:`DecisionTable.evaluate_rows`."""
         cols, n, _ = self.find_columns(columns)
         outs = self.table.output_index(output)
+        if n >= SMALL_N:  # many rows (a host stacking cells): the kernels, then lists
+            src, offset, decisions, _ = self._kernel_codes(cols, n, columns)
+            per = [[d.values[k] for k in outs] for d in decisions]
+            return [list(per[i]) for i in (src + offset).tolist()]
         rows: list[list[object]] = []
         for s in self._row_sets(cols, n):
             if isinstance(s, str):

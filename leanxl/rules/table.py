@@ -364,6 +364,9 @@ def build_table(rows: Sequence[Sequence[object]], where: Where = relative_where,
     if not out_cols and not errs.errors:
         errs.add(1, width - 1 if width else 0, "the table has no OUT column",
                  "add a header such as `OUT status`")
+    if not in_cols and not errs.errors:
+        errs.add(1, 0, "the table has no IN column",
+                 "add a header such as `IN buyer_maturity` left of the outputs")
 
     # Rule rows until the first empty row.
     rule_rows: list[int] = []
@@ -495,7 +498,10 @@ def _as_rows(source: object) -> list[list[object]]:
         with path.open(newline="", encoding="utf-8-sig") as fh:
             return [[v if v != "" else None for v in row] for row in csv.reader(fh)]
     if hasattr(source, "values") and hasattr(source, "columns"):  # a DataFrame of cells
-        return [list(source.columns)] + [list(r) for r in source.values.tolist()]
+        body = [list(r) for r in source.values.tolist()]
+        if type(source.columns).__name__ == "RangeIndex":  # read with header=None
+            return body
+        return [list(source.columns), *body]
     if not isinstance(source, Sequence) or not all(
             isinstance(r, Sequence) and not isinstance(r, str) for r in source):
         raise TableError("a decision table is a 2-D list of cells (rows of values)",
@@ -547,7 +553,8 @@ def load(source: object, *, name: str | None = None) -> DecisionTable:
         The first mistake, with its cell (``R3C2``, 1-based within ``source``) and a
         suggestion; the message says how many more there are.
     """
-    rows = source if isinstance(source, list | tuple) else _as_rows(source)
+    rows = source if isinstance(source, list | tuple) and all(
+        isinstance(r, list | tuple) for r in source) else _as_rows(source)
     plain = (str, float, int, bool, type(None))
     try:
         frozen = tuple(tuple(v if type(v) in plain else _freeze(v) for v in row)
