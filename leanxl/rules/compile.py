@@ -530,8 +530,6 @@ class CompiledTable:
                     row[i] = c
                 cats.append(cat)
                 rows.append(row)
-            if listy:  # list columns are taken from the decisions by index
-                rows.append(np.arange(len(decisions)))
             table = np.array(rows)
             top = int(table.max(initial=0))
             dtype = np.int8 if top < 127 else np.int16 if top < 32767 else np.int32
@@ -552,7 +550,9 @@ class CompiledTable:
                 arr = np.empty(len(decisions), object)
                 for i, d in enumerate(decisions):
                     arr[i] = d.values[k]
-                data[name] = pd.Series(arr[codes[-1]], dtype=object, index=index)
+                # list columns are taken from the decisions by result index
+                data[name] = pd.Series(arr[src + offset if offset else src], dtype=object,
+                                       index=index, copy=False)
             else:
                 data[name] = _categorical(codes[j], cats[j], index)
         data["rules"] = _categorical(codes[len(cats) - 1], cats[-1], index)
