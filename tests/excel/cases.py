@@ -110,7 +110,7 @@ P1 = [1, 2, 1, 2, 1, 2, 1, 2, 1, 2]
 P2 = [4, 4, 4, 4, 4, 4, 4, 4, 4, 4]
 CAMPAIGN = [1, None, None, 2, None, None, None, 3, None, None]
 
-QUALIFY = [
+QUALIFY: list[list[Any]] = [
     ["DECISION Qualify", "FIRST", None, None, None, None],
     ["IN buyer_maturity", "IN buyer_influence", "IN price_sensitivity", "OUT status",
      "OUT route", "NOTE"],

@@ -186,5 +186,5 @@ def test_a_bug_is_logged_and_shown_as_one_error_cell(caplog: pytest.LogCaptureFi
     assert server == [["#VALUE!"]]
     assert any("LEANXL_BROKEN failed" in r.message and r.exc_info for r in caplog.records)
     # rendering pads ragged rows (list results of different lengths) with blanks
-    rows = [[1.0, 2.0], [CellError("#N/A", "none")]]
+    rows: list[list[Any]] = [[1.0, 2.0], [CellError("#N/A", "none")]]
     assert convert.render(rows, convert.classic_cell) == [[1.0, 2.0], ["#N/A none", None]]
