@@ -184,3 +184,37 @@ def test_fast_path_agrees_with_cell_checks(rows: list[list[Any]]) -> None:
     assert len(got) == len(want)
     for g, w in zip(got, want, strict=True):
         assert g == w or (isinstance(w, float) and g == pytest.approx(w)), (rows, got, want)
+
+
+def test_decide_from_many_threads() -> None:
+    """Concurrent cells on two tables: every answer right, each table compiled once."""
+    if not merged("rules"):
+        pytest.skip("leanxl.rules is not merged yet")
+    functions.TABLES.clear()
+    headers = [["buyer_maturity", "buyer_influence", "price_sensitivity"]]
+    flipped = [list(r) for r in QUALIFY]
+    flipped[2][3], flipped[3][3] = "Nurture", "Qualified"  # swap the two decisions
+    # hand-read from the tables: [1,1,1] fires rule 1, [3,5,2] rule 2, [5,5,5] rule 3
+    want = {0: ["Qualified", "Nurture", "Disqualified"],
+            1: ["Nurture", "Qualified", "Disqualified"]}
+    inputs = [[1, 1, 1], [3, 5, 2], [5, 5, 5]]
+    failures: list[Any] = []
+    barrier = threading.Barrier(6)
+
+    def work(k: int) -> None:
+        barrier.wait()
+        for j in range(40):
+            t = (k + j) % 2
+            table = [list(r) for r in (QUALIFY if t == 0 else flipped)]
+            i = j % 3
+            got = functions.call("DECIDE", table, [inputs[i]], headers, "status")
+            if got != [[want[t][i]]]:
+                failures.append((t, i, got))
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []
+    assert functions.TABLES.misses == 2 and functions.TABLES.hits == 6 * 40 - 2
