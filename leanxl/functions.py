@@ -561,6 +561,45 @@ def _columns(names: list[Any], rows: Rows) -> dict[str, list[Any]]:
             for k, name in enumerate(names) if name is not None}
 
 
+_KERNEL_ROWS = 256  # from here on the table's numba kernel beats its plain-Python row path
+
+
+def _kernel_column(values: list[Any]) -> Any:
+    """A column of plain numbers as a numpy array (int8 when it fits); anything else as-is.
+
+    Blank, text or TRUE/FALSE cells keep the list, so the rules engine judges them itself.
+    """
+    import numpy as np
+
+    if not set(map(type, values)) <= _NUMBER_SET:
+        return values
+    array = np.array(values, dtype=np.float64)
+    if np.isnan(array).any():
+        return values
+    if (array == np.round(array)).all() and array.min() >= -128 and array.max() <= 127:
+        return array.astype(np.int8)
+    return array
+
+
+_NUMBER_SET = frozenset({int, float})
+
+
+def _decide_many(table: Any, columns: dict[str, list[Any]], output: str | None) -> list[Any]:
+    """Many leads through the table's vectorised path; same per-lead slots as evaluate_rows."""
+    kernel_columns = {k: _kernel_column(v) for k, v in columns.items()}
+    for values in kernel_columns.values():
+        if isinstance(values, list):
+            types = set(map(type, values))
+            if bool in types and types & _NUMBER_SET:
+                # the vectorised path groups equal values, and True == 1: keep it exact
+                return table.evaluate_rows(columns, output)
+    frame = table.evaluate(kernel_columns, output)
+    slots = [frame[c].tolist() for c in frame.columns if c != "rules"]
+    # categorical outputs give NaN for a blank output cell: blank it, like evaluate_rows
+    return [[None if isinstance(v, float) and v != v else v for v in lead]
+            for lead in zip(*slots, strict=True)]
+
+
 def _spill_block(decisions: list[list[Any]]) -> Rows:
     """``evaluate_rows`` output (per lead: one slot per output) → rows, lists spilled right.
 
@@ -604,9 +643,11 @@ def decide(table: Any, inputs: Any, headers: Any, output_name: Any = None) -> Ro
         compiled = _table(table)
         names, rows = _inputs(inputs, headers)
         output = _scalar(output_name, "output_name") if output_name is not None else None
-        decisions = compiled.evaluate_rows(_columns(names, rows),
-                                           None if output is None else str(output))
-        return _spill_block(decisions)
+        columns = _columns(names, rows)
+        out_name = None if output is None else str(output)
+        if len(rows) < _KERNEL_ROWS:
+            return _spill_block(compiled.evaluate_rows(columns, out_name))
+        return _spill_block(_decide_many(compiled, columns, out_name))
 
     return _guard(_n_rows(inputs), body)
 

@@ -218,3 +218,34 @@ def test_decide_from_many_threads() -> None:
         t.join()
     assert failures == []
     assert functions.TABLES.misses == 2 and functions.TABLES.hits == 6 * 40 - 2
+
+
+_POOLS = {
+    "whole numbers": [1, 2, 3, 4, 5],
+    "messy": [1, 2, 3, 4, 5, None, "x", True, False, 2.5, "3", 0, 7, 1.0],
+    "messy, no TRUE/FALSE": [1, 2, 3, 4, 5, None, "x", 2.5, "3", 0, 7, 1.0],
+}
+
+
+@pytest.mark.parametrize("pool", list(_POOLS))
+@pytest.mark.parametrize("table_name", ["QUALIFY", "COLLECT", "UNIQUE_OVERLAP"])
+def test_big_decide_matches_row_by_row(pool: str, table_name: str) -> None:
+    """>= 256 rows go through the vectorised path: each row as when decided alone."""
+    if not merged("rules"):
+        pytest.skip("leanxl.rules is not merged yet")
+    import random
+
+    from tests.excel import cases
+
+    table = getattr(cases, table_name)
+    headers = [[h.removeprefix("IN ") for h in table[1] if str(h).startswith("IN ")]]
+    rng = random.Random(f"{pool}-{table_name}")
+    rows = [[rng.choice(_POOLS[pool]) for _ in headers[0]] for _ in range(300)]
+    whole = functions.call("DECIDE", table, rows, headers)
+    assert len(whole) == len(rows)
+    for r, row in enumerate(rows):
+        [alone] = functions.call("DECIDE", table, [row], headers)
+        if isinstance(alone[0], CellError):  # an error fills the row's spill
+            assert whole[r] == [alone[0]] * len(whole[r]), (row, whole[r], alone)
+        else:
+            assert whole[r] == alone + [None] * (len(whole[r]) - len(alone)), (row, alone)
