@@ -8,6 +8,9 @@ per input row (a spilled column, or a spilled block for list results).  A bad ro
 :class:`~leanxl.errors.CellError` instead of a value; functions never raise for bad *values*.
 A malformed *argument* (wrong width, unknown output, broken decision table) gives every row
 the same ``#VALUE!`` with the reason, so the shape contract "N rows in, N rows out" holds.
+A completely blank input row (spare rows at the end of a range) gives a blank result row in
+FIT, MATCH, BESTPROFILE, SEGMENT, MIX and KPITREND (and KPISTATUS with a blank actual);
+DECIDE still decides it, since a table may have a rule for blank inputs.
 
 Parameters marked ``rowwise`` carry one lead per row: a host may stack the rows of many cells
 that share a formula shape into one call and split the result again (what ``recalc`` does).
@@ -343,6 +346,18 @@ def _column(values: Any, errors: dict[Any, CellError]) -> Rows:
     return out
 
 
+def _blank_out(out: Rows, rows: Sequence[Sequence[Any]], errors: dict[Any, CellError]) -> Rows:
+    """A fully blank input row (a spare row at the end of a range) gives a blank result row.
+
+    Only rows that failed can be blank (nothing to score), so only those are looked at.
+    """
+    for key in errors:
+        i = key[0] if isinstance(key, tuple) else key
+        if i is not None and all(_blank(c) for c in rows[i]):
+            out[i] = [None] * len(out[i])
+    return out
+
+
 def _broadcast(columns: Sequence[list[Any]], names: Sequence[str]) -> tuple[int, list[list[Any]]]:
     """Columns of equal height; single cells broadcast; shorter ones padded with errors."""
     n = max(len(col) for col in columns)
@@ -397,7 +412,7 @@ def fit(factors: Any, weights: Any = None, scale_max: Any = DEFAULT_SCALE_MAX) -
         values, errors = _scoring().fit(
             _fast_codes(rows, scale), _weights(weights), scale, return_errors=True
         )
-        return _column(values, errors)
+        return _blank_out(_column(values, errors), rows, errors)
 
     return _guard(_n_rows(factors), body)
 
@@ -429,7 +444,7 @@ def match(a: Any, b: Any, weights: Any = None, scale_max: Any = DEFAULT_SCALE_MA
                     row[key[1]] = err
             else:  # that pair has no factor given in both
                 grid[key[0]][key[1]] = err
-        return grid
+        return _blank_out(grid, rows_a, errors)
 
     return _guard(_n_rows(a), body, width=1)
 
@@ -461,7 +476,7 @@ def best_profile(
             _fast_codes(leads, scale), _fast_codes(profs, scale), name_list, _weights(weights),
             scale, return_errors=True,
         )
-        return _column(values, errors)
+        return _blank_out(_column(values, errors), leads, errors)
 
     return _guard(_n_rows(lead), body)
 
@@ -526,7 +541,7 @@ def _rowwise_kernel(kernel: str, n: int, cols: list[list[Any]], *extra: Any) -> 
     out = _column(values, errors)
     for i, err in pre.items():
         out[i][0] = err
-    return out
+    return _blank_out(out, list(zip(*cols, strict=True)), errors)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -721,7 +736,8 @@ def kpi_trend(values_row: Any, direction: Any = "up",
     def body() -> Rows:
         drc = _scalar(direction, "direction")
         tol = _scalar(tolerance, "tolerance")
-        return [[kpi.kpi_trend(row, drc, tol)] for row in as_rows(values_row)]
+        return [[None if all(_blank(c) for c in row) else kpi.kpi_trend(row, drc, tol)]
+                for row in as_rows(values_row)]
 
     return _guard(_n_rows(values_row), body)
 

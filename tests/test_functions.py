@@ -171,7 +171,8 @@ def _expected_fit(rows: list[list[Any]]) -> list[Any]:
     from leanxl import scoring
 
     values, errors = scoring.fit(rows, return_errors=True)  # lists: the per-cell checked path
-    return [errors[i].code if i in errors else v for i, v in enumerate(values.tolist())]
+    return [None if all(c is None for c in rows[i])  # a spare blank row stays blank in a cell
+            else errors[i].code if i in errors else v for i, v in enumerate(values.tolist())]
 
 
 @settings(max_examples=60, deadline=None)
