@@ -40,7 +40,7 @@ from typing import Any
 
 from leanxl import kpi
 from leanxl.domain import DEFAULT_SCALE_MAX, N_FACTORS
-from leanxl.errors import NUM, VALUE, CellError, LeanxlError
+from leanxl.errors import NUM, VALUE, ArgumentError, CellError, LeanxlError
 
 Cell = float | int | str | bool | None
 Rows = list[list[Any]]
@@ -107,7 +107,15 @@ def register(
 def call(name: str, *args: Any) -> Rows:
     """Call a registry function by ``FIT``, ``LEANXL_FIT`` or ``LEANXL.FIT`` (any case)."""
     key = name.upper().removeprefix("LEANXL_").removeprefix("LEANXL.")
-    return REGISTRY[key].impl(*args)
+    fn = REGISTRY.get(key)
+    if fn is None:
+        import difflib
+
+        close = difflib.get_close_matches(key, list(REGISTRY), n=1)
+        raise ArgumentError(f"no spreadsheet function {name!r}", where=name,
+                            suggestion=f"did you mean LEANXL_{close[0]}?" if close else
+                            f"known: {', '.join(sorted(REGISTRY))}")
+    return fn.impl(*args)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -21,6 +21,13 @@ def test_call_accepts_every_spelling() -> None:
         assert functions.call(name, 95, 100) == expected
 
 
+def test_call_unknown_name_says_what_exists() -> None:
+    from leanxl.errors import ArgumentError
+
+    with pytest.raises(ArgumentError, match="did you mean LEANXL_KPITREND"):
+        functions.call("LEANXL_KPITREN", [[1, 2]])
+
+
 @pytest.mark.parametrize(
     ("raw", "rows"),
     [
