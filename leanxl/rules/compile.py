@@ -296,7 +296,7 @@ class CompiledTable:
 
     # ------------------------------------------------------------------ input columns
 
-    def find_columns(self, data: Any) -> tuple[list[Sequence[object] | Any], int, Any]:
+    def find_columns(self, data: Any) -> tuple[Any, int, Any]:
         """The data column for each input (by normalized name), the row count and index."""
         if isinstance(data, Mapping):  # checked first: the cell-function path needs no pandas
             # A scalar (or a text) is one lead's value.
