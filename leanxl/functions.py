@@ -160,7 +160,7 @@ class ContentCache:
             variants = self._data.get(key)
             if variants is not None:
                 # Cheap path: a table without 0/1/TRUE/FALSE cells has one unambiguous variant.
-                sig = None if list(variants) == [None] else self._types(key)
+                sig = None if len(variants) == 1 and None in variants else self._types(key)
                 if sig in variants:
                     self._data.move_to_end(key)
                     self.hits += 1
