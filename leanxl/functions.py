@@ -160,7 +160,7 @@ class ContentCache:
             variants = self._data.get(key)
             if variants is not None:
                 # Cheap path: a table without 0/1/TRUE/FALSE cells has one unambiguous variant.
-                sig = None if list(variants) == [None] else self._types(key)
+                sig = None if len(variants) == 1 and None in variants else self._types(key)
                 if sig in variants:
                     self._data.move_to_end(key)
                     self.hits += 1
@@ -338,10 +338,16 @@ def _n_rows(value: Any) -> int:
     return len(as_rows(value))
 
 
+_PLAIN_CELLS = frozenset({str, int, bool, type(None), CellError})
+
+
 def _clean(value: Any) -> Any:
     """Kernel output → host cell: numpy scalars to Python, NaN to an error."""
-    if isinstance(value, float) and value != value:
-        return CellError(NUM, "no value (all factors blank?)")
+    cls = value.__class__
+    if cls in _PLAIN_CELLS:  # the common case, checked first: this runs once per cell
+        return value
+    if cls is float:
+        return CellError(NUM, "no value (all factors blank?)") if value != value else value
     if hasattr(value, "item"):
         return _clean(value.item())
     return value
@@ -631,6 +637,8 @@ def _spill_block(decisions: list[list[Any]]) -> Rows:
     """
     if not decisions:
         return []
+    if len(decisions[0]) == 1 and not any(isinstance(d[0], list | tuple) for d in decisions):
+        return [[_clean(d[0])] for d in decisions]  # one output, one value per lead
     n_slots = len(decisions[0])
     widths = [max((len(d[k]) for d in decisions if isinstance(d[k], list | tuple)), default=1)
               for k in range(n_slots)]
