@@ -40,6 +40,77 @@ def _run_warmup(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_check(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("check", help="check the decision tables of a workbook: syntax, "
+                       "overlaps, conflicts, gaps, unreachable rules, examples")
+    p.add_argument("book", help="an .xlsx/.xlsm workbook (every DECISION block) or a .csv table")
+    p.add_argument("--strict", action="store_true",
+                   help="also fail on warnings (gaps, unreachable rules)")
+    p.add_argument("--max", type=int, default=10, metavar="N",
+                   help="findings listed per kind and table (default 10; 0 = all)")
+    p.set_defaults(handler=_run_check)
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    from leanxl.rules.check import ERROR
+    from leanxl.sheets.decision_tables import read_tables
+
+    found = read_tables(args.book)
+    failed = bool(found.errors)
+    for err in found.errors:
+        print(f"{err.where}: error: {err.message}"
+              + (f" ({err.suggestion})" if err.suggestion else ""))
+    for table in found.tables:
+        findings = table.check()
+        errors = [f for f in findings if f.severity == ERROR]
+        failed = failed or bool(errors) or (args.strict and bool(findings))
+        status = "ok" if not findings else f"{len(errors)} errors, " \
+            f"{len(findings) - len(errors)} warnings"
+        print(f"{table.where}: table {table.name} ({table.hit_policy}, {len(table.rules)} rules, "
+              f"{len(table.examples)} examples): {status}")
+        shown: dict[str, int] = {}
+        for f in findings:
+            shown[f.kind] = shown.get(f.kind, 0) + 1
+            if not args.max or shown[f.kind] <= args.max:
+                print(f"  {f}")
+        for kind, count in shown.items():
+            if args.max and count > args.max:
+                print(f"  ... and {count - args.max} more {kind} findings (--max 0 lists all)")
+    if not found.tables and not found.errors:
+        print(f"{args.book}: no DECISION block found")
+    return 1 if failed else 0
+
+
+def _add_audit(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("audit", help="count leads whose recorded decision differs from the "
+                       "rules, per rule")
+    p.add_argument("book", help="workbook (.xlsx/.xlsm) holding the table, or a .csv table")
+    p.add_argument("--leads", required=True, help="leads: .csv, .xlsx or .parquet")
+    p.add_argument("--recorded", required=True, help="column of the recorded decision")
+    p.add_argument("--table", help="table name (needed when the book has several)")
+    p.add_argument("--output", help="output to compare (default: the table's first)")
+    p.add_argument("--show", type=int, default=10, help="deviating leads to list (default 10)")
+    p.set_defaults(handler=_run_audit)
+
+
+def _run_audit(args: argparse.Namespace) -> int:
+    from leanxl.rules.audit import audit
+    from leanxl.sheets.decision_tables import pick_table, read_leads, read_tables
+
+    found = read_tables(args.book)
+    table = pick_table(found.tables, found.errors, args.table, args.book)
+    leads = read_leads(args.leads)
+    report = audit(table, leads, args.recorded, output=args.output)
+    print(report)
+    if args.show and report.n_deviations:
+        print(f"first {min(args.show, report.n_deviations)} deviating leads:")
+        shown = report.deviations.head(args.show)
+        first = leads.columns[0]  # usually the lead id: show it next to the row number
+        shown.insert(1, first, leads.loc[shown["index"], first].to_numpy())
+        print(shown.to_string(index=False))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="leanxl", description="Lean sales rules engine for spreadsheets"
@@ -47,6 +118,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     _add_demo(sub)
     _add_warmup(sub)
+    _add_check(sub)
+    _add_audit(sub)
     return parser
 
 

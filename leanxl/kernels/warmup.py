@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 
-KERNEL_MODULES: tuple[str, ...] = ("leanxl.kernels.scoring",)
+KERNEL_MODULES: tuple[str, ...] = ("leanxl.kernels.scoring", "leanxl.kernels.rules")
 
 
 def warmup() -> list[str]:

@@ -1,0 +1,359 @@
+"""Write cached values of formula cells straight into an .xlsx/.xlsm package.
+
+openpyxl writes a formula *or* a value, never both; Excel, LibreOffice, pandas and every
+viewer show a formula cell's cached ``<v>``.  So leanxl writes the workbook with openpyxl (or
+leaves the user's file as it is) and then sets the cached values here, in the sheet XML,
+touching nothing else: every other part of the package (VBA, charts, styles, drawings) is
+copied byte for byte.
+
+Spills (one formula returning many values) are stored the way Excel stores a dynamic array:
+the anchor cell holds ``<f t="array" ref="B2:B9">`` with ``cm="1"`` pointing at the
+``XLDAPR`` cell metadata, and every cell of the range holds its cached value.
+
+No openpyxl here: this is plain zip + text, so it is fast on 100k-row sheets.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import tempfile
+import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from leanxl.errors import ERROR_CODES, CellError, WorkbookError
+
+__all__ = ["write_cached_values", "column_index", "column_letter", "split_coordinate"]
+
+_MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_METADATA_REL = _REL_NS + "/sheetMetadata"
+_METADATA_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheetMetadata+xml"
+# Excel's own metadata part for dynamic arrays; cell metadata index 1 = "is a dynamic array".
+_METADATA_XML = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    f'<metadata xmlns="{_MAIN_NS}" '
+    'xmlns:xda="http://schemas.microsoft.com/office/spreadsheetml/2017/dynamicarray">'
+    '<metadataTypes count="1"><metadataType name="XLDAPR" minSupportedVersion="120000" '
+    'copy="1" pasteAll="1" pasteValues="1" merge="1" splitFirst="1" rowColShift="1" '
+    'clearFormats="1" clearComments="1" assign="1" coerce="1" cellMeta="1"/></metadataTypes>'
+    '<futureMetadata name="XLDAPR" count="1"><bk><extLst>'
+    '<ext uri="{bdbb8cdc-fa1e-496e-a857-3c3f30c029c3}">'
+    '<xda:dynamicArrayProperties fDynamic="1" fCollapsed="0"/></ext></extLst></bk>'
+    '</futureMetadata><cellMetadata count="1"><bk><rc t="1" v="0"/></bk></cellMetadata>'
+    "</metadata>"
+)
+
+_COORD = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
+_ROW = re.compile(rb"<row\b[^>]*?(?:/>|>.*?</row>)", re.S)
+_ROW_NUMBER = re.compile(rb'\br="(\d+)"')
+_CELL = re.compile(rb"<c\b[^>]*?(?:/>|>.*?</c>)", re.S)
+_CELL_REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
+_START_TAG = re.compile(rb"^<c\b([^>]*?)(/?)>")
+_FORMULA = re.compile(rb"<f\b[^>]*?(?:/>|>.*?</f>)", re.S)
+_ATTR = re.compile(rb'\s([\w:]+)="([^"]*)"')
+_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def column_index(letters: str) -> int:
+    """``"A"`` → 1, ``"AB"`` → 28."""
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def column_letter(index: int) -> str:
+    """1 → ``"A"``, 28 → ``"AB"``."""
+    letters = ""
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def split_coordinate(coordinate: str) -> tuple[int, int]:
+    """``"B12"`` (or ``"$B$12"``) → ``(12, 2)`` as (row, column)."""
+    m = _COORD.match(coordinate)
+    if not m:
+        raise WorkbookError(f"not a cell address: {coordinate!r}", suggestion="use A1 style")
+    return int(m.group(2)), column_index(m.group(1))
+
+
+@dataclass(frozen=True, slots=True)
+class _Target:
+    value: Any
+    spill_ref: str | None  # set on the anchor of a spill
+
+
+def _escape(text: str) -> str:
+    text = _ILLEGAL_XML.sub("", text)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _value_xml(value: Any) -> tuple[bytes | None, bytes]:
+    """The ``t`` attribute (None = number) and the ``<v>`` element for a cached value."""
+    if isinstance(value, CellError):
+        return b"e", b"<v>" + value.code.encode() + b"</v>"
+    if isinstance(value, str) and value in ERROR_CODES:
+        return b"e", b"<v>" + value.encode() + b"</v>"
+    if value is None:
+        return b"str", b"<v></v>"
+    if isinstance(value, bool) or type(value).__name__ == "bool_":
+        return b"b", b"<v>1</v>" if value else b"<v>0</v>"
+    if isinstance(value, str):
+        return b"str", b"<v>" + _escape(value).encode("utf-8") + b"</v>"
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return b"str", b"<v>" + _escape(str(value)).encode("utf-8") + b"</v>"
+    if not math.isfinite(number):
+        return b"e", b"<v>#NUM!</v>"
+    text = repr(int(number)) if number.is_integer() and abs(number) < 1e15 else repr(number)
+    return None, b"<v>" + text.encode() + b"</v>"
+
+
+def _cell_xml(existing: bytes | None, ref: bytes, target: _Target) -> bytes:
+    """Rebuild one ``<c>``: keep its attributes and formula, replace the cached value."""
+    attrs: list[tuple[bytes, bytes]] = []
+    formula = b""
+    if existing is not None:
+        m = _START_TAG.match(existing)
+        if m:
+            attrs = [(k, v) for k, v in _ATTR.findall(b" " + m.group(1))]
+        fm = _FORMULA.search(existing)
+        if fm:
+            formula = fm.group(0)
+    attrs = [(k, v) for k, v in attrs if k not in (b"r", b"t", b"cm", b"vm")]
+    t, v = _value_xml(target.value)
+    if target.spill_ref is not None and formula:
+        body = _FORMULA_BODY.match(formula)
+        text = body.group(1) if body else b""
+        formula = b'<f t="array" ref="' + target.spill_ref.encode() + b'">' + text + b"</f>"
+    head = b'<c r="' + ref + b'"'
+    for k, val in attrs:
+        head += b" " + k + b'="' + val + b'"'
+    if t is not None:
+        head += b' t="' + t + b'"'
+    if target.spill_ref is not None and formula:
+        head += b' cm="1"'
+    return head + b">" + formula + v + b"</c>"
+
+
+_FORMULA_BODY = re.compile(rb"<f\b[^>]*?>(.*?)</f>", re.S)
+
+
+def _patch_row(row_xml: bytes, row_number: int, targets: dict[int, _Target]) -> bytes:
+    """Rewrite the targeted cells of one ``<row>``, inserting cells that do not exist yet."""
+    if row_xml.endswith(b"/>"):
+        open_tag, cells_xml, close = row_xml[:-2] + b">", b"", b"</row>"
+    else:
+        end = row_xml.index(b">") + 1
+        open_tag, cells_xml, close = row_xml[:end], row_xml[end:-6], b"</row>"
+    out: list[bytes] = []
+    pending = sorted(targets)
+    i = 0
+    pos = 0
+    for m in _CELL.finditer(cells_xml):
+        out.append(cells_xml[pos:m.start()])
+        pos = m.end()
+        cell = m.group(0)
+        rm = _CELL_REF.search(cell[: cell.index(b">") + 1])
+        col = column_index(rm.group(1).decode()) if rm else None
+        while i < len(pending) and col is not None and pending[i] < col:
+            ref = (column_letter(pending[i]) + str(row_number)).encode()
+            out.append(_cell_xml(None, ref, targets[pending[i]]))
+            i += 1
+        if col is not None and i < len(pending) and pending[i] == col:
+            out.append(_cell_xml(cell, rm.group(1) + rm.group(2), targets[col]))  # type: ignore[union-attr]
+            i += 1
+        else:
+            out.append(cell)
+    out.append(cells_xml[pos:])
+    for col in pending[i:]:
+        ref = (column_letter(col) + str(row_number)).encode()
+        out.append(_cell_xml(None, ref, targets[col]))
+    return open_tag + b"".join(out) + close
+
+
+def _patch_sheet(xml: bytes, targets: dict[int, dict[int, _Target]]) -> bytes:
+    start = xml.find(b"<sheetData")
+    if start < 0:
+        raise WorkbookError("worksheet XML has no <sheetData>")
+    open_end = xml.index(b">", start) + 1
+    if xml[open_end - 2 : open_end] == b"/>":  # <sheetData/>: empty sheet
+        head, body, tail = xml[:start] + b"<sheetData>", b"", b"</sheetData>" + xml[open_end:]
+    else:
+        close = xml.index(b"</sheetData>", open_end)
+        head, body, tail = xml[:open_end], xml[open_end:close], xml[close:]
+    rows = sorted(targets)
+    out: list[bytes] = []
+    pos = 0
+    i = 0
+    for m in _ROW.finditer(body):
+        row_xml = m.group(0)
+        rn = _ROW_NUMBER.search(row_xml[: row_xml.index(b">") + 1])
+        number = int(rn.group(1)) if rn else -1
+        while i < len(rows) and rows[i] < number:
+            out.append(body[pos:m.start()])
+            pos = m.start()
+            out.append(_patch_row(f'<row r="{rows[i]}"/>'.encode(), rows[i], targets[rows[i]]))
+            i += 1
+        if i < len(rows) and rows[i] == number:
+            out.append(body[pos:m.start()])
+            out.append(_patch_row(row_xml, number, targets[number]))
+            pos = m.end()
+            i += 1
+    out.append(body[pos:])
+    for number in rows[i:]:
+        out.append(_patch_row(f'<row r="{number}"/>'.encode(), number, targets[number]))
+    return head + b"".join(out) + tail
+
+
+def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet title → part name inside the package."""
+    workbook = archive.read("xl/workbook.xml").decode("utf-8")
+    rels = archive.read("xl/_rels/workbook.xml.rels").decode("utf-8")
+    targets = {}
+    for rel in re.finditer(r"<Relationship\b[^>]*>", rels):
+        tag = rel.group(0)
+        rid = re.search(r'\bId="([^"]+)"', tag)
+        target = re.search(r'\bTarget="([^"]+)"', tag)
+        if rid and target:
+            path = target.group(1)
+            path = path.lstrip("/") if path.startswith("/") else str(PurePosixPath("xl") / path)
+            targets[rid.group(1)] = path
+    parts = {}
+    for sheet in re.finditer(r"<(?:\w+:)?sheet\b[^>]*>", workbook):
+        tag = sheet.group(0)
+        name = re.search(r'\bname="([^"]*)"', tag)
+        rid = re.search(r'\br:id="([^"]+)"|\b\w+:id="([^"]+)"', tag)
+        if name and rid:
+            key = rid.group(1) or rid.group(2)
+            title = (
+                name.group(1).replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
+                .replace("&quot;", '"').replace("&apos;", "'")
+            )
+            if key in targets:
+                parts[title] = targets[key]
+    return parts
+
+
+def _ensure_metadata(files: dict[str, bytes], names: list[str]) -> None:
+    """Add Excel's dynamic-array metadata part (and its relationship) if it is missing."""
+    if "xl/metadata.xml" in names:
+        return
+    files["xl/metadata.xml"] = _METADATA_XML.encode()
+    rels = files["xl/_rels/workbook.xml.rels"].decode("utf-8")
+    ids = {int(n) for n in re.findall(r'Id="rId(\d+)"', rels)}
+    new_id = f"rId{max(ids, default=0) + 1}"
+    rels = rels.replace(
+        "</Relationships>",
+        f'<Relationship Id="{new_id}" Type="{_METADATA_REL}" Target="metadata.xml"/>'
+        "</Relationships>",
+    )
+    files["xl/_rels/workbook.xml.rels"] = rels.encode("utf-8")
+    types = files["[Content_Types].xml"].decode("utf-8")
+    types = types.replace(
+        "</Types>",
+        f'<Override PartName="/xl/metadata.xml" ContentType="{_METADATA_CT}"/></Types>',
+    )
+    files["[Content_Types].xml"] = types.encode("utf-8")
+
+
+def _range_cells(anchor: str, ref: str) -> list[tuple[int, int]]:
+    first, _, last = ref.partition(":")
+    r1, c1 = split_coordinate(first)
+    r2, c2 = split_coordinate(last or first)
+    if (r1, c1) != split_coordinate(anchor):
+        raise WorkbookError(f"spill range {ref} does not start at its anchor {anchor}")
+    return [(r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)]
+
+
+def write_cached_values(
+    src: str | os.PathLike[str],
+    dst: str | os.PathLike[str],
+    values: Mapping[str, Mapping[str, Any]],
+    spills: Mapping[str, Mapping[str, str]] | None = None,
+    *,
+    keep_full_calc_on_load: bool = False,
+) -> None:
+    """Copy the package ``src`` to ``dst`` with fresh cached values in the given cells.
+
+    Parameters
+    ----------
+    src, dst:
+        The workbook to read and the one to write (may be the same path). ``dst`` is written
+        atomically: a temporary file beside it, then a rename.
+    values:
+        ``{sheet title: {"B2": value}}``. A value is a number, str, bool, ``None`` (an empty
+        string result), or a :class:`~leanxl.errors.CellError` (stored as an error cell). Cells
+        that hold a formula keep it; cells that do not exist are created.
+    spills:
+        ``{sheet title: {"B2": "B2:C9"}}``: the formula at the anchor is stored as a dynamic
+        array over that range. Every cell of the range should have a value in ``values``.
+    keep_full_calc_on_load:
+        openpyxl marks every workbook "recalculate fully on load", which makes Excel without
+        the add-in replace every cached leanxl value by ``#NAME?``. By default that flag is
+        removed so the cached values are what the user sees.
+    """
+    src, dst = Path(src), Path(dst)
+    spills = spills or {}
+    try:
+        archive = zipfile.ZipFile(src)
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise WorkbookError(f"cannot open {src} as a workbook: {exc}", where=str(src)) from exc
+    with archive:
+        names = archive.namelist()
+        parts = _sheet_parts(archive)
+        unknown = [s for s in list(values) + list(spills) if s not in parts]
+        if unknown:
+            raise WorkbookError(
+                f"no sheet named {unknown[0]!r}", where=str(src),
+                suggestion=f"sheets are {', '.join(parts)}",
+            )
+        files: dict[str, bytes] = {}
+        for title in set(values) | set(spills):
+            targets: dict[int, dict[int, _Target]] = {}
+            sheet_spills = spills.get(title, {})
+            for coordinate, value in values.get(title, {}).items():
+                row, col = split_coordinate(coordinate)
+                targets.setdefault(row, {})[col] = _Target(value, None)
+            for anchor, ref in sheet_spills.items():
+                _range_cells(anchor, ref)  # validates the shape
+                row, col = split_coordinate(anchor)
+                old = targets.get(row, {}).get(col)
+                targets.setdefault(row, {})[col] = _Target(old.value if old else None, ref)
+            if targets:
+                part = parts[title]
+                files[part] = _patch_sheet(archive.read(part), targets)
+        if any(spills.values()):
+            for name in ("xl/_rels/workbook.xml.rels", "[Content_Types].xml"):
+                files.setdefault(name, archive.read(name))
+            _ensure_metadata(files, names)
+        if not keep_full_calc_on_load:
+            workbook = files.get("xl/workbook.xml", archive.read("xl/workbook.xml"))
+            cleaned = re.sub(rb'\s+fullCalcOnLoad="(?:1|true)"', b"", workbook)
+            if cleaned != workbook:
+                files["xl/workbook.xml"] = cleaned
+
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=".leanxl-", suffix=dst.suffix, dir=dst.parent)
+        os.close(fd)
+        try:
+            with zipfile.ZipFile(tmp_name, "w", zipfile.ZIP_DEFLATED) as out:
+                for info in archive.infolist():
+                    data = files.pop(info.filename, None)
+                    if data is None:
+                        data = archive.read(info)
+                    out.writestr(info, data, compress_type=info.compress_type)
+                for name, data in files.items():  # new parts (metadata.xml)
+                    out.writestr(name, data)
+            os.replace(tmp_name, dst)
+        except BaseException:
+            Path(tmp_name).unlink(missing_ok=True)
+            raise

@@ -1,0 +1,90 @@
+"""xlwings settings: the template workbook's ``xlwings.conf`` sheet, the xlwings Server project.
+
+No xlwings import here: the template writer and the server set-up use this without Excel or
+an xlwings licence key.
+
+The xlwings add-in reads a sheet named ``xlwings.conf``: keys in column A (from A1 down, no
+gaps, case-insensitive), values in column B.  A key present on the sheet overrides the
+add-in's ribbon and ``~/.xlwings/xlwings.conf`` — even with an empty value — so only keys
+with a value every user shares are listed: the interpreter path differs per machine and is
+left to the ribbon (or add ``Interpreter_Win`` / ``Interpreter_Mac`` rows yourself).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+CONF_SHEET = "xlwings.conf"
+UDF_MODULE = "leanxl.excel.udfs"
+
+XLWINGS_CONF: dict[str, str] = {
+    "UDF Modules": UDF_MODULE,
+}
+
+
+def conf_rows() -> list[tuple[str, str]]:
+    """The ``xlwings.conf`` sheet's rows: ``(key, value)`` for A1:B<n>, in order."""
+    return list(XLWINGS_CONF.items())
+
+
+#: Excel shows the server's functions as ``<namespace>.<NAME>``; the add-in manifest carries it.
+SERVER_NAMESPACE = "LEANXL"
+_IMPORT_LINE = "from leanxl.excel.server import *  # noqa: F401,F403 - the LEANXL.* functions\n"
+_DOTENV = f"""\
+# xlwings Server settings for the LEANXL functions (written by leanxl).
+# Required. "noncommercial" is accepted for noncommercial use only;
+# commercial use needs a paid xlwings PRO licence key.
+# XLWINGS_LICENSE_KEY="noncommercial"
+# "prod": Excel shows LEANXL.FIT (other environments add a suffix: LEANXL_DEV.FIT).
+XLWINGS_ENVIRONMENT="prod"
+XLWINGS_FUNCTIONS_NAMESPACE="{SERVER_NAMESPACE}"
+"""
+_NAMESPACE_LINE = re.compile(r"^#?\s*XLWINGS_FUNCTIONS_NAMESPACE=.*$", re.M)
+
+
+def write_server_project(directory: str | os.PathLike[str]) -> Path:
+    """Make an xlwings Server project folder serve the LEANXL functions.
+
+    Works on an empty folder or on one made by ``xlwings-server init``: adds the import of
+    :mod:`leanxl.excel.server` to ``custom_functions/__init__.py`` (keeping what is there),
+    creates ``custom_scripts/__init__.py`` if missing (``xlwings-server run`` wants both), and
+    sets ``XLWINGS_FUNCTIONS_NAMESPACE="LEANXL"`` in ``.env`` (a new ``.env`` also gets
+    ``XLWINGS_ENVIRONMENT="prod"`` and a commented licence line).  Running it twice changes
+    nothing.
+
+    Parameters
+    ----------
+    directory:
+        The project folder (``XLWINGS_PROJECT_DIR``); created if needed.
+
+    Returns
+    -------
+    Path
+        The project folder.
+    """
+    root = Path(directory)
+    functions_init = root / "custom_functions" / "__init__.py"
+    scripts_init = root / "custom_scripts" / "__init__.py"
+    for init in (functions_init, scripts_init):
+        init.parent.mkdir(parents=True, exist_ok=True)
+    text = functions_init.read_text(encoding="utf-8") if functions_init.exists() else ""
+    if "leanxl.excel.server" not in text:
+        if text and not text.endswith("\n"):
+            text += "\n"
+        functions_init.write_text(text + _IMPORT_LINE, encoding="utf-8")
+    if not scripts_init.exists():
+        scripts_init.write_text('"""Custom scripts (LEANXL needs none)."""\n', encoding="utf-8")
+    dotenv = root / ".env"
+    if not dotenv.exists():
+        dotenv.write_text(_DOTENV, encoding="utf-8")
+    else:
+        env = dotenv.read_text(encoding="utf-8")
+        line = f'XLWINGS_FUNCTIONS_NAMESPACE="{SERVER_NAMESPACE}"'
+        if _NAMESPACE_LINE.search(env):
+            env = _NAMESPACE_LINE.sub(line, env, count=1)
+        else:
+            env = env + ("" if env.endswith("\n") else "\n") + line + "\n"
+        dotenv.write_text(env, encoding="utf-8")
+    return root

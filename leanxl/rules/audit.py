@@ -1,0 +1,131 @@
+"""Deviation audit: where did people record a decision other than the rules' (the seed's
+"NEVER deviate")?"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from leanxl.domain import normalize_name
+from leanxl.errors import ArgumentError, CellError
+from leanxl.rules.cells import format_value, parse_output
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from leanxl.rules.table import DecisionTable
+
+
+@dataclass
+class AuditReport:
+    """Deviations of recorded decisions from a table, per rule.
+
+    Attributes
+    ----------
+    per_rule:
+        One row per rule that decided some lead (``rule`` 0 = no rule matched / error):
+        ``rule``, ``note``, ``expected``, ``leads``, ``deviations``, ``share`` (0..1).
+    deviations:
+        The deviating leads: the data's index, ``rule``, ``expected``, ``recorded``.
+    """
+
+    table: str
+    output: str
+    total: int
+    per_rule: pd.DataFrame
+    deviations: pd.DataFrame
+
+    @property
+    def n_deviations(self) -> int:
+        return len(self.deviations)
+
+    def __str__(self) -> str:
+        share = self.n_deviations / self.total if self.total else 0.0
+        lines = [f"{self.table}: {self.n_deviations} of {self.total} leads "
+                 f"({share:.1%}) recorded a {self.output} other than the rules'"]
+        for r in self.per_rule.itertuples(index=False):
+            if r.deviations == 0:
+                continue
+            label = f"rule {r.rule}" if r.rule else "no rule"
+            note = f" ({r.note})" if r.note else ""
+            lines.append(f"  {label}{note} -> {r.expected}: {r.deviations} of {r.leads} "
+                         f"leads deviated ({r.share:.1%})")
+        return "\n".join(lines)
+
+
+def _norm(v: object) -> object:
+    if hasattr(v, "item") and not isinstance(v, str):
+        with contextlib.suppress(TypeError, ValueError):
+            v = v.item()
+    if v is None or (isinstance(v, float) and v != v):
+        return None
+    if isinstance(v, str):
+        return parse_output(v)
+    if isinstance(v, int) and not isinstance(v, bool):
+        return float(v)
+    return v
+
+
+def audit(table: DecisionTable, data: Any, recorded: str | Sequence[object], *,
+          output: str | None = None) -> AuditReport:
+    """Compare recorded decisions with the table's.
+
+    Parameters
+    ----------
+    table:
+        A single-hit or aggregated table (list results cannot be compared to one cell).
+    data:
+        Leads: DataFrame or mapping of column -> values.
+    recorded:
+        The column of ``data`` holding what was recorded, or the values themselves.
+    output:
+        Which output to compare (default: the first).
+    """
+    import pandas as pd
+
+    if table.list_result:
+        raise ArgumentError(f"table {table.name} returns lists ({table.hit_policy}); an audit "
+                            "compares one decision per lead", where=table.where,
+                            suggestion="audit a FIRST, UNIQUE, PRIORITY or ANY table")
+    frame = data if isinstance(data, pd.DataFrame) else pd.DataFrame(dict(data))
+    if isinstance(recorded, str):
+        by_key = {normalize_name(c): c for c in frame.columns}
+        if normalize_name(recorded) not in by_key:
+            raise ArgumentError(f"no column '{recorded}' in the leads", where="recorded",
+                                suggestion=f"columns: {', '.join(map(str, frame.columns))}")
+        rec = frame[by_key[normalize_name(recorded)]].tolist()
+    else:
+        rec = list(recorded)
+        if len(rec) != len(frame):
+            raise ArgumentError(f"{len(rec)} recorded values for {len(frame)} leads",
+                                where="recorded", suggestion="give one per lead")
+    k = table.output_index(output)[0] if output else 0
+    out_name = table.outputs[k].name
+    result = table.evaluate(frame, out_name)
+    expected = result[out_name].tolist()
+    fired = result["rules"].tolist()
+    rows = []
+    counts: dict[int, list[int]] = {}
+    expected_of: dict[int, str] = {}
+    for i, (e, r, rule_nums) in enumerate(zip(expected, rec, fired, strict=True)):
+        rule = rule_nums[0] if rule_nums and not isinstance(e, CellError) else 0
+        c = counts.setdefault(rule, [0, 0])
+        c[0] += 1
+        shown = str(e) if isinstance(e, CellError) else format_value(e) if e is not None \
+            and e == e else "(blank)"
+        expected_of.setdefault(rule, shown if rule else "#N/A")
+        e_norm = None if isinstance(e, CellError) else _norm(e)
+        r_norm = _norm(r)
+        same = (e_norm == r_norm) if not isinstance(e_norm, str) else (
+            isinstance(r_norm, str) and e_norm.strip().casefold() == r_norm.strip().casefold())
+        if not same:
+            c[1] += 1
+            rows.append((frame.index[i], rule, shown, r))
+    per_rule = pd.DataFrame(
+        [(rule, table.rules[rule - 1].note if rule else "", expected_of[rule], n, d,
+          d / n if n else 0.0) for rule, (n, d) in sorted(counts.items())],
+        columns=["rule", "note", "expected", "leads", "deviations", "share"])
+    dev = pd.DataFrame(rows, columns=["index", "rule", "expected", "recorded"])
+    return AuditReport(table.name, out_name, len(frame), per_rule, dev)

@@ -1,0 +1,276 @@
+"""Prove a decision table sound: overlaps, conflicts, gaps, unreachable rules, examples.
+
+Each input column gets a finite domain of representative values: the declared ``{...}``
+list of its header, 1..5 for a lead factor, ``true``/``false`` for booleans, the texts of the
+tests plus "any other text", and for other numbers every boundary point plus one value
+between each pair and one outside each end (every test is constant between boundaries, so
+this domain is exhaustive: a property that holds on it holds for every number).  A rule is
+then a box: per column, the set of domain values its test accepts.  Gaps and unreachable
+rules come from subtracting boxes (exact, no sampling); each finding carries a concrete lead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from leanxl.domain import normalize_name
+from leanxl.errors import CellError
+from leanxl.rules.cells import BOOL, NUM, TEXT, Interval, format_value, parse_output, same_value
+from leanxl.rules.policies import HitPolicy
+from leanxl.rules.table import DecisionTable
+
+OTHER_TEXT = "(any other text)"
+MAX_GAPS = 5
+MAX_STEPS = 200_000  # box splits before a check gives up (huge tables)
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem of a table, with a lead that shows it."""
+
+    kind: str  # overlap | conflict | gap | unreachable | example | incomplete
+    severity: str  # error | warning
+    table: str
+    message: str
+    rules: tuple[int, ...] = ()
+    example: dict[str, object] = field(default_factory=dict)
+    where: str = ""
+
+    def __str__(self) -> str:
+        text = f"{self.where + ': ' if self.where else ''}{self.severity} [{self.table}] " \
+               f"{self.kind}: {self.message}"
+        if self.example:
+            text += " — e.g. " + ", ".join(f"{k}={format_value(v)}"
+                                           for k, v in self.example.items())
+        return text
+
+
+def column_domain(table: DecisionTable, j: int,
+                  override: Mapping[str, Sequence[object]] | None = None) -> list[object]:
+    """Representative values of input ``j`` (see module docstring)."""
+    col = table.inputs[j]
+    if override:
+        for k, values in override.items():
+            if normalize_name(k) == col.key:
+                return list(values)
+    if col.allowed:
+        return list(col.allowed)
+    if col.is_factor:
+        return list(range(1, 6))
+    if col.kind == BOOL:
+        return [True, False]
+    if col.kind == TEXT:
+        texts = sorted({a for r in table.rules for a in r.tests[j].atoms if isinstance(a, str)})
+        return [*texts, OTHER_TEXT]
+    if col.kind == NUM:
+        pts: set[float] = set()
+        for r in table.rules:
+            for a in r.tests[j].atoms:
+                if isinstance(a, Interval):
+                    pts.update(x for x in (a.lo, a.hi) if abs(x) != float("inf"))
+        points = sorted(pts)
+        if not points:
+            return [0]
+        reps: list[object] = [_num(points[0] - 1)]
+        for lo, hi in zip(points, points[1:], strict=False):
+            reps.append(_num(lo))
+            integral = lo.is_integer() and hi.is_integer() and hi - lo >= 2
+            reps.append(_num(lo + 1 if integral else (lo + hi) / 2))
+        reps += [_num(points[-1]), _num(points[-1] + 1)]
+        return reps
+    return ["(any)"]
+
+
+def _num(x: float) -> object:
+    return int(x) if float(x).is_integer() else x
+
+
+Box = tuple[int, ...]  # per column: bit set over that column's domain values
+
+
+def _boxes(table: DecisionTable, domains: list[list[object]]) -> list[Box]:
+    boxes = []
+    for rule in table.rules:
+        box = []
+        for j, test in enumerate(rule.tests):
+            s = 0
+            for k, v in enumerate(domains[j]):
+                if test.matches(v):
+                    s |= 1 << k
+            box.append(s)
+        boxes.append(tuple(box))
+    return boxes
+
+
+def _point(box: Box, domains: list[list[object]]) -> list[int]:
+    return [(s & -s).bit_length() - 1 for s in box]
+
+
+def _uncovered(box: Box, rules: list[Box], limit: int) -> tuple[list[Box], bool]:
+    """Parts of ``box`` no box of ``rules`` covers (up to ``limit``); False if gave up."""
+    out: list[Box] = []
+    stack: list[tuple[Box, int]] = [(box, 0)]
+    steps = 0
+    while stack and len(out) < limit:
+        steps += 1
+        if steps > MAX_STEPS:
+            return out, False
+        b, start = stack.pop()
+        hit = -1
+        for idx in range(start, len(rules)):
+            r = rules[idx]
+            if all(x & y for x, y in zip(b, r, strict=True)):
+                hit = idx
+                break
+        if hit < 0:
+            out.append(b)
+            continue
+        r = rules[hit]
+        pre = list(b)
+        for c in range(len(b)):
+            rest = b[c] & ~r[c]
+            if rest:
+                stack.append((tuple(pre[:c]) + (rest,) + b[c + 1:], hit + 1))
+            pre[c] = b[c] & r[c]
+    return out, True
+
+
+def check_table(table: DecisionTable,
+                domain: Mapping[str, Sequence[object]] | None = None) -> list[Finding]:
+    """All findings of one table (see :meth:`DecisionTable.check`)."""
+    domains = [column_domain(table, j, domain) for j in range(len(table.inputs))]
+    boxes = _boxes(table, domains)
+    names = [c.name for c in table.inputs]
+    findings: list[Finding] = []
+
+    def example(idx: list[int]) -> dict[str, object]:
+        return {names[j]: domains[j][k] for j, k in enumerate(idx)}
+
+    rules = table.rules
+    empty = {i for i, b in enumerate(boxes) if any(s == 0 for s in b)}
+    for i in sorted(empty):
+        j = next(j for j, s in enumerate(boxes[i]) if s == 0)
+        findings.append(Finding(
+            "unreachable", WARNING, table.name,
+            f"rule {rules[i].number} can never match: no {names[j]} value passes "
+            f"`{rules[i].tests[j].text}`", (rules[i].number,), {}, rules[i].where))
+
+    if table.policy in (HitPolicy.UNIQUE, HitPolicy.ANY):
+        for i in range(len(rules)):
+            for k in range(i + 1, len(rules)):
+                both = tuple(x & y for x, y in zip(boxes[i], boxes[k], strict=True))
+                if any(s == 0 for s in both):
+                    continue
+                pair = (rules[i].number, rules[k].number)
+                if table.policy is HitPolicy.UNIQUE:
+                    findings.append(Finding(
+                        "overlap", ERROR, table.name,
+                        f"rules {pair[0]} and {pair[1]} both match (UNIQUE allows one; use "
+                        "FIRST or PRIORITY, or narrow a rule)", pair,
+                        example(_point(both, domains)), rules[k].where))
+                elif not all(same_value(a, b) for a, b in zip(rules[i].outputs,
+                                                               rules[k].outputs, strict=True)):
+                    findings.append(Finding(
+                        "conflict", ERROR, table.name,
+                        f"rules {pair[0]} and {pair[1]} both match with different outputs "
+                        "(ANY needs them equal)", pair, example(_point(both, domains)),
+                        rules[k].where))
+
+    if table.policy is HitPolicy.FIRST:
+        for i in range(1, len(rules)):
+            if i in empty:
+                continue
+            left, done = _uncovered(boxes[i], boxes[:i], 1)
+            if done and not left:
+                idx = _point(boxes[i], domains)
+                lead = example(idx)
+                taker = next(rules[k].number for k in range(i) if all(
+                    boxes[k][j] >> idx[j] & 1 for j in range(len(idx))))
+                findings.append(Finding(
+                    "unreachable", WARNING, table.name,
+                    f"rule {rules[i].number} can never fire under FIRST: earlier rules take "
+                    f"every lead it matches (this one goes to rule {taker})",
+                    (rules[i].number, taker), lead, rules[i].where))
+
+    full = tuple((1 << len(d)) - 1 for d in domains)
+    gaps, done = _uncovered(full, [b for b in boxes], MAX_GAPS)
+    for g in gaps:
+        findings.append(Finding(
+            "gap", WARNING, table.name, "no rule matches this lead (it gets #N/A)"
+            if table.aggregator is None or table.aggregator.value != "#" else
+            "no rule matches this lead (count 0)", (), example(_point(g, domains)), table.where))
+    if not done:
+        findings.append(Finding("incomplete", WARNING, table.name,
+                                "the table is too large to search for every gap",
+                                (), {}, table.where))
+    findings += run_examples(table)
+    return findings
+
+
+def _expected(value: object, list_result: bool) -> object:
+    if isinstance(value, str) and value.strip().startswith("#"):
+        return CellError(value.strip().upper(), "")
+    if list_result and isinstance(value, str):
+        from leanxl.rules.cells import _split_list
+
+        return [parse_output(v) for v in _split_list(value)]
+    return parse_output(value)
+
+
+def _same(expected: object, actual: object) -> bool:
+    if isinstance(expected, CellError):
+        return isinstance(actual, CellError) and actual.code == expected.code
+    if isinstance(expected, list):
+        return isinstance(actual, list) and len(expected) == len(actual) and all(
+            _same(e, a) for e, a in zip(expected, actual, strict=True))
+    if isinstance(actual, CellError):
+        return False
+    if isinstance(expected, str) and isinstance(actual, str):
+        return expected.strip() == actual.strip()
+    return same_value(expected, actual)
+
+
+def run_examples(table: DecisionTable) -> list[Finding]:
+    """Evaluate every EXAMPLES row of the table; a finding per mismatch.
+
+    A blank expected cell means "not checked"; ``#N/A`` / ``#VALUE!`` expect that error;
+    for list policies the expected cell lists the values, comma-separated.
+    """
+    findings: list[Finding] = []
+    out_keys = {c.key: i for i, c in enumerate(table.outputs)}
+    for ex in table.examples:
+        # Example cells typed as text ('1 in Excel, any CSV cell) read like output literals.
+        given = {normalize_name(k): parse_output(v) if isinstance(v, str) else v
+                 for k, v in ex.inputs.items()}
+        columns = {c.name: [given.get(c.key)] for c in table.inputs}
+        unknown = [k for k in ex.inputs if normalize_name(k) not in {c.key for c in
+                                                                     table.inputs}]
+        actual = table.evaluate_rows(columns)[0]
+        for name, raw in ex.expected.items():
+            if raw is None or (isinstance(raw, str) and raw.strip() == ""):
+                continue
+            k = out_keys.get(normalize_name(name))
+            if k is None:
+                findings.append(Finding("example", ERROR, table.name,
+                                        f"example names unknown output '{name}'", (), {},
+                                        ex.where))
+                continue
+            want = _expected(raw, table.list_result)
+            got = actual[k]
+            if not _same(want, got):
+                shown = (str(got) if isinstance(got, CellError) else
+                         ", ".join(format_value(v) for v in got) if isinstance(got, list) else
+                         "(blank)" if got is None else format_value(got))
+                findings.append(Finding(
+                    "example", ERROR, table.name,
+                    f"expected {name} = {format_value(raw)}, the table gives {shown}",
+                    (), {c.name: given.get(c.key) for c in table.inputs}, ex.where))
+        if unknown:
+            findings.append(Finding("example", WARNING, table.name,
+                                    f"example columns {unknown} are not inputs of the table",
+                                    (), {}, ex.where))
+    return findings

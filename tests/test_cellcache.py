@@ -1,0 +1,128 @@
+"""cellcache: formula cells get cached values in the package XML, everything else untouched."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from leanxl.cellcache import column_index, column_letter, split_coordinate, write_cached_values
+from leanxl.errors import CellError, WorkbookError
+
+
+def _book(path: Path) -> Path:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Leads"
+    ws["A1"], ws["B1"], ws["C1"] = "lead", "fit", "note"
+    ws["A2"], ws["B2"] = 1, "=LEANXL_FIT(D2:M2)"
+    ws["A3"], ws["B3"] = 2, "=LEANXL_FIT(D3:M3)"
+    ws["C3"] = "keep me"
+    ws["A5"] = "=_xludf.LEANXL_DECIDE(Rules!A1:C4,D5:M5,D1:M1)"
+    other = wb.create_sheet("User & Co")
+    other["A1"] = "=SUM(1,2)"
+    other["B7"] = "untouched"
+    wb.save(path)
+    return path
+
+
+def test_coordinates_round_trip() -> None:
+    assert column_index("A") == 1 and column_index("Z") == 26 and column_index("AB") == 28
+    assert column_letter(28) == "AB" and column_letter(16384) == "XFD"
+    assert split_coordinate("$C$12") == (12, 3)
+    with pytest.raises(WorkbookError):
+        split_coordinate("12C")
+
+
+def test_values_are_cached_and_formulas_kept(tmp_path: Path) -> None:
+    src = _book(tmp_path / "in.xlsx")
+    out = tmp_path / "out.xlsx"
+    write_cached_values(src, out, {
+        "Leads": {"B2": 87.5, "B3": CellError("#NUM!", "factor 9 outside 1..5"), "A5": "Qualified"},
+        "User & Co": {"A1": 3},
+    })
+    values = openpyxl.load_workbook(out, data_only=True)
+    formulas = openpyxl.load_workbook(out)
+    assert values["Leads"]["B2"].value == 87.5
+    assert values["Leads"]["B3"].value == "#NUM!"
+    assert values["Leads"]["A5"].value == "Qualified"
+    assert values["User & Co"]["A1"].value == 3
+    assert formulas["Leads"]["B2"].value == "=LEANXL_FIT(D2:M2)"
+    assert formulas["Leads"]["A5"].value == "=_xludf.LEANXL_DECIDE(Rules!A1:C4,D5:M5,D1:M1)"
+    assert formulas["Leads"]["C3"].value == "keep me"
+    assert formulas["User & Co"]["B7"].value == "untouched"
+    # openpyxl's "recalculate everything on load" would make Excel drop the cached values.
+    assert b"fullCalcOnLoad" not in zipfile.ZipFile(out).read("xl/workbook.xml")
+    assert src.read_bytes() != out.read_bytes()
+
+
+def test_other_parts_byte_identical(tmp_path: Path) -> None:
+    src = _book(tmp_path / "in.xlsx")
+    # A stand-in for a VBA project: any extra part must come through unchanged.
+    with zipfile.ZipFile(src, "a") as z:
+        z.writestr("xl/vbaProject.bin", bytes(range(256)) * 10)
+    out = tmp_path / "out.xlsx"
+    write_cached_values(src, out, {"Leads": {"B2": 1.0}})
+    a, b = zipfile.ZipFile(src), zipfile.ZipFile(out)
+    assert a.namelist() == b.namelist()
+    changed = {n for n in a.namelist() if a.read(n) != b.read(n)}
+    assert changed == {"xl/worksheets/sheet1.xml", "xl/workbook.xml"}
+
+
+def test_spill_is_stored_as_dynamic_array(tmp_path: Path) -> None:
+    src = _book(tmp_path / "in.xlsx")
+    out = tmp_path / "out.xlsx"
+    write_cached_values(
+        src, out,
+        {"Leads": {"B2": 10, "B3": 20, "B4": 30, "C2": True, "C3": None, "C4": False}},
+        spills={"Leads": {"B2": "B2:C4"}},
+    )
+    package = zipfile.ZipFile(out)
+    sheet = package.read("xl/worksheets/sheet1.xml").decode()
+    assert '<c r="B2" t="array"' not in sheet  # t is the value type, ref goes on <f>
+    assert '<f t="array" ref="B2:C4">LEANXL_FIT(D2:M2)</f>' in sheet
+    assert 'cm="1"' in sheet
+    assert "xl/metadata.xml" in package.namelist()
+    assert "sheetMetadata" in package.read("xl/_rels/workbook.xml.rels").decode()
+    assert "/xl/metadata.xml" in package.read("[Content_Types].xml").decode()
+    values = openpyxl.load_workbook(out, data_only=True)["Leads"]
+    assert [[c.value for c in row] for row in values["B2:C4"]] == [
+        [10, True], [20, None], [30, False]]
+    # Row 4 did not exist before: it is created between rows 3 and 5, cells in column order.
+    assert sheet.index('<row r="3"') < sheet.index('<row r="4"') < sheet.index('<row r="5"')
+    assert sheet.index('<c r="B4"') < sheet.index('<c r="C4"')
+
+
+def test_unknown_sheet_and_bad_file_leave_nothing(tmp_path: Path) -> None:
+    src = _book(tmp_path / "in.xlsx")
+    before = src.read_bytes()
+    with pytest.raises(WorkbookError, match="no sheet named 'Nope'"):
+        write_cached_values(src, src, {"Nope": {"A1": 1}})
+    assert src.read_bytes() == before
+    bad = tmp_path / "bad.xlsx"
+    bad.write_text("not a zip")
+    with pytest.raises(WorkbookError, match="cannot open"):
+        write_cached_values(bad, tmp_path / "x.xlsx", {})
+    assert not (tmp_path / "x.xlsx").exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".leanxl-")] == []
+
+
+@pytest.mark.libreoffice
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
+def test_libreoffice_shows_cached_values(tmp_path: Path) -> None:
+    src = _book(tmp_path / "in.xlsx")
+    out = tmp_path / "out.xlsx"
+    write_cached_values(src, out, {"Leads": {"B2": 87.5, "B3": 12, "A5": "Qualified"}})
+    subprocess.run(
+        ["soffice", f"-env:UserInstallation=file://{tmp_path}/profile", "--headless",
+         "--convert-to", "csv", "--outdir", str(tmp_path), str(out)],
+        check=True, capture_output=True, timeout=120,
+    )
+    lines = (tmp_path / "out.csv").read_text().splitlines()
+    assert lines[1].split(",")[:2] == ["1", "87.5"]
+    assert lines[2].split(",")[:3] == ["2", "12", "keep me"]
+    assert lines[4].split(",")[0] == "Qualified"

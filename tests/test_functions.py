@@ -1,0 +1,259 @@
+"""The registry's own contracts: names, shapes, row stacking, and the content cache."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from leanxl import functions
+from leanxl.errors import CellError, TableError
+from tests.excel.cases import CASES, OMIT, QUALIFY, merged
+
+
+def test_call_accepts_every_spelling() -> None:
+    expected = [["At risk"]]
+    for name in ("KPISTATUS", "kpistatus", "LEANXL_KPISTATUS", "LEANXL.KPISTATUS"):
+        assert functions.call(name, 95, 100) == expected
+
+
+def test_call_unknown_name_says_what_exists() -> None:
+    from leanxl.errors import ArgumentError
+
+    with pytest.raises(ArgumentError, match="did you mean LEANXL_KPITREND"):
+        functions.call("LEANXL_KPITREN", [[1, 2]])
+
+
+@pytest.mark.parametrize(
+    ("raw", "rows"),
+    [
+        (5, [[5]]),
+        (None, [[None]]),
+        ([1, 2], [[1, 2]]),
+        ((1, 2), [[1, 2]]),
+        (((1,), (2,)), [[1], [2]]),
+        ([[1, 2], [3, 4]], [[1, 2], [3, 4]]),
+        ([], [[None]]),
+    ],
+)
+def test_as_rows(raw: Any, rows: Any) -> None:
+    assert functions.as_rows(raw) == rows
+
+
+def _rowwise_cases() -> list[Any]:
+    out = []
+    for case in CASES:
+        fn = functions.REGISTRY[case.func]
+        stack = [i for i, p in enumerate(fn.params) if p.rowwise and i < len(case.args)]
+        args = case.args
+        if not stack or any(a is OMIT for a in args):
+            continue
+        heights = {len(args[i]) for i in stack if isinstance(args[i], list)}
+        if len(heights) == 1 and heights.pop() > 1 and all(
+                isinstance(args[i], list) for i in stack):
+            out.append(pytest.param(case, id=case.id))
+    return out
+
+
+@pytest.mark.parametrize("case", _rowwise_cases())
+def test_rowwise_rows_can_be_stacked(case: Any) -> None:
+    """What recalc relies on: calling on N stacked rows = N one-row calls, concatenated."""
+    if not merged(case.needs):
+        pytest.skip(f"leanxl.{case.needs} is not merged yet")
+    fn = functions.REGISTRY[case.func]
+    rowwise = {i for i, p in enumerate(fn.params) if p.rowwise}
+    whole = functions.call(case.func, *case.args)
+    n = len(case.args[min(rowwise)])
+    pieces = []
+    for r in range(n):
+        args = [a[r:r + 1] if i in rowwise and isinstance(a, list) else a
+                for i, a in enumerate(case.args)]
+        pieces.extend(functions.call(case.func, *args))
+    width = max(len(row) for row in whole)
+    assert whole == [row + [None] * (width - len(row)) for row in pieces] or whole == pieces
+
+
+# --- content cache ---------------------------------------------------------------------------
+
+
+class CountingLoader:
+    def __init__(self, delay: float = 0.0):
+        self.calls: list[Any] = []
+        self.delay = delay
+        self.lock = threading.Lock()
+
+    def __call__(self, cells: Any) -> Any:
+        with self.lock:
+            self.calls.append(cells)
+        time.sleep(self.delay)  # widen the window for races
+        if cells[0][0] == "broken":
+            raise TableError("broken table", where="A1")
+        return ("compiled", repr(cells))
+
+
+def test_cache_parses_same_content_once() -> None:
+    loader = CountingLoader()
+    cache = functions.ContentCache(loader)
+    first = cache.get([["DECISION a", "FIRST"], ["IN x", "OUT y"]])
+    again = cache.get([["DECISION a", "FIRST"], ["IN x", "OUT y"]])  # new lists, same content
+    assert again is first and len(loader.calls) == 1
+    assert (cache.hits, cache.misses) == (1, 1)
+    changed = cache.get([["DECISION a", "FIRST"], ["IN x", "OUT z"]])
+    assert changed != first and len(loader.calls) == 2
+
+
+def test_cache_tells_true_from_one() -> None:
+    loader = CountingLoader()
+    cache = functions.ContentCache(loader)
+    cache.get([[True, 1.0]])
+    cache.get([[1, 1.0]])
+    cache.get([[1.0, True]])
+    assert len(loader.calls) == 3
+
+
+def test_cache_keeps_errors_and_evicts_oldest() -> None:
+    loader = CountingLoader()
+    cache = functions.ContentCache(loader, maxsize=2)
+    err = cache.get([["broken"]])
+    assert isinstance(err, TableError) and cache.get([["broken"]]) is err
+    assert len(loader.calls) == 1
+    cache.get([["a"]])
+    cache.get([["b"]])  # evicts "broken" (least recently used)
+    cache.get([["broken"]])
+    assert len(loader.calls) == 4
+
+
+def test_cache_under_concurrent_calls() -> None:
+    loader = CountingLoader(delay=0.01)
+    cache = functions.ContentCache(loader)
+    tables = [[["DECISION t", "FIRST"], ["IN x", f"OUT y{i}"]] for i in range(3)]
+    results: list[tuple[int, Any]] = []
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(8)
+
+    def work(k: int) -> None:
+        try:
+            barrier.wait()
+            for j in range(60):
+                i = (k + j) % 3
+                # a fresh copy each time, as a host delivers it
+                results.append((i, cache.get([list(r) for r in tables[i]])))
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert len(loader.calls) == 3  # each distinct table parsed exactly once
+    assert len(results) == 8 * 60
+    for i, value in results:
+        assert value == ("compiled", repr(tables[i]))
+    assert cache.hits == 8 * 60 - 3
+
+
+def test_decide_reuses_compiled_table() -> None:
+    if not merged("rules"):
+        pytest.skip("leanxl.rules is not merged yet")
+    functions.TABLES.clear()
+    headers = [["buyer_maturity", "buyer_influence", "price_sensitivity"]]
+    for row in ([1, 1, 1], [3, 5, 2], [5, 5, 5]):
+        table = [list(r) for r in QUALIFY]  # a new list each call, like a recalculating host
+        functions.call("DECIDE", table, [row], headers, "status")
+    assert functions.TABLES.misses == 1 and functions.TABLES.hits == 2
+
+
+# --- the int8 fast path gives what the scoring API's full cell check gives -------------------
+
+_CELLS = [None, 0, 1, 2, 3, 4, 5, 6, 1.0, 5.0, 2.5, -1, "x", "3", True, False, float("nan")]
+
+
+def _expected_fit(rows: list[list[Any]]) -> list[Any]:
+    from leanxl import scoring
+
+    values, errors = scoring.fit(rows, return_errors=True)  # lists: the per-cell checked path
+    return [None if all(c is None for c in rows[i])  # a spare blank row stays blank in a cell
+            else errors[i].code if i in errors else v for i, v in enumerate(values.tolist())]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_CELLS), min_size=10, max_size=10),
+                min_size=1, max_size=24))
+def test_fast_path_agrees_with_cell_checks(rows: list[list[Any]]) -> None:
+    got = [c.code if isinstance(c, CellError) else c
+           for [c] in functions.call("FIT", rows)]
+    want = _expected_fit(rows)
+    assert len(got) == len(want)
+    for g, w in zip(got, want, strict=True):
+        assert g == w or (isinstance(w, float) and g == pytest.approx(w)), (rows, got, want)
+
+
+def test_decide_from_many_threads() -> None:
+    """Concurrent cells on two tables: every answer right, each table compiled once."""
+    if not merged("rules"):
+        pytest.skip("leanxl.rules is not merged yet")
+    functions.TABLES.clear()
+    headers = [["buyer_maturity", "buyer_influence", "price_sensitivity"]]
+    flipped = [list(r) for r in QUALIFY]
+    flipped[2][3], flipped[3][3] = "Nurture", "Qualified"  # swap the two decisions
+    # hand-read from the tables: [1,1,1] fires rule 1, [3,5,2] rule 2, [5,5,5] rule 3
+    want = {0: ["Qualified", "Nurture", "Disqualified"],
+            1: ["Nurture", "Qualified", "Disqualified"]}
+    inputs = [[1, 1, 1], [3, 5, 2], [5, 5, 5]]
+    failures: list[Any] = []
+    barrier = threading.Barrier(6)
+
+    def work(k: int) -> None:
+        barrier.wait()
+        for j in range(40):
+            t = (k + j) % 2
+            table = [list(r) for r in (QUALIFY if t == 0 else flipped)]
+            i = j % 3
+            got = functions.call("DECIDE", table, [inputs[i]], headers, "status")
+            if got != [[want[t][i]]]:
+                failures.append((t, i, got))
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []
+    assert functions.TABLES.misses == 2 and functions.TABLES.hits == 6 * 40 - 2
+
+
+_POOLS = {
+    "whole numbers": [1, 2, 3, 4, 5],
+    "messy": [1, 2, 3, 4, 5, None, "x", True, False, 2.5, "3", 0, 7, 1.0],
+    "messy, no TRUE/FALSE": [1, 2, 3, 4, 5, None, "x", 2.5, "3", 0, 7, 1.0],
+}
+
+
+@pytest.mark.parametrize("pool", list(_POOLS))
+@pytest.mark.parametrize("table_name", ["QUALIFY", "COLLECT", "UNIQUE_OVERLAP"])
+def test_big_decide_matches_row_by_row(pool: str, table_name: str) -> None:
+    """>= 256 rows go through the vectorised path: each row as when decided alone."""
+    if not merged("rules"):
+        pytest.skip("leanxl.rules is not merged yet")
+    import random
+
+    from tests.excel import cases
+
+    table = getattr(cases, table_name)
+    headers = [[h.removeprefix("IN ") for h in table[1] if str(h).startswith("IN ")]]
+    rng = random.Random(f"{pool}-{table_name}")
+    rows = [[rng.choice(_POOLS[pool]) for _ in headers[0]] for _ in range(300)]
+    whole = functions.call("DECIDE", table, rows, headers)
+    assert len(whole) == len(rows)
+    for r, row in enumerate(rows):
+        [alone] = functions.call("DECIDE", table, [row], headers)
+        if isinstance(alone[0], CellError):  # an error fills the row's spill
+            assert whole[r] == [alone[0]] * len(whole[r]), (row, whole[r], alone)
+        else:
+            assert whole[r] == alone + [None] * (len(whole[r]) - len(alone)), (row, alone)
