@@ -431,7 +431,16 @@ class CompiledTable:
                 keys[f] = a
             else:
                 # Anything else (object, text, mixed): map each distinct value once.
-                codes, uniques = pd.factorize(a, use_na_sentinel=True)
+                # factorize treats True as 1 and False as 0 (equal hashes), so booleans are
+                # taken out first and keyed one by one: they are not numbers, 0 is not False.
+                isbool = None
+                source = a
+                if a.dtype == object:
+                    isbool = np.fromiter((isinstance(v, bool | np.bool_) for v in a), bool, n)
+                    if isbool.any():
+                        source = a.copy()
+                        source[isbool] = None
+                codes, uniques = pd.factorize(source, use_na_sentinel=True)
                 mapped = np.empty(len(uniques) + 1, np.float64)
                 mapped[-1] = np.nan  # code -1 (blank) indexes the last slot
                 name = self.table.inputs[f].name
@@ -447,13 +456,14 @@ class CompiledTable:
                 for u, reason in bad_u.items():
                     for i in np.flatnonzero(codes == u):
                         _mark(bad, reasons, reason_ids, int(i), reason)
-                if a.dtype == object and ci.kind != BOOL:
-                    # factorize merges True with 1 (equal hashes); booleans are not numbers
-                    isbool = np.fromiter((isinstance(v, bool | np.bool_) for v in a), bool, n)
+                if isbool is not None:
                     for i in np.flatnonzero(isbool):
-                        keys[f, i] = np.nan
-                        _mark(bad, reasons, reason_ids, int(i),
-                              f"{name}: {_key_of(ci.kind, ci.codes, a[i])}")
+                        key = _key_of(ci.kind, ci.codes, a[i])
+                        if isinstance(key, str):
+                            keys[f, i] = np.nan
+                            _mark(bad, reasons, reason_ids, int(i), f"{name}: {key}")
+                        else:
+                            keys[f, i] = key
         return keys, (bad if reasons else None), reasons
 
     def evaluate(self, data: Any, output: str | None = None) -> pd.DataFrame:
