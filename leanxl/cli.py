@@ -75,6 +75,8 @@ def _add_check(sub: argparse._SubParsersAction) -> None:
     p.add_argument("book", help="an .xlsx/.xlsm workbook (every DECISION block) or a .csv table")
     p.add_argument("--strict", action="store_true",
                    help="also fail on warnings (gaps, unreachable rules)")
+    p.add_argument("--max", type=int, default=10, metavar="N",
+                   help="findings listed per kind and table (default 10; 0 = all)")
     p.set_defaults(handler=_run_check)
 
 
@@ -95,8 +97,14 @@ def _run_check(args: argparse.Namespace) -> int:
             f"{len(findings) - len(errors)} warnings"
         print(f"{table.where}: table {table.name} ({table.hit_policy}, {len(table.rules)} rules, "
               f"{len(table.examples)} examples): {status}")
+        shown: dict[str, int] = {}
         for f in findings:
-            print(f"  {f}")
+            shown[f.kind] = shown.get(f.kind, 0) + 1
+            if not args.max or shown[f.kind] <= args.max:
+                print(f"  {f}")
+        for kind, count in shown.items():
+            if args.max and count > args.max:
+                print(f"  ... and {count - args.max} more {kind} findings (--max 0 lists all)")
     if not found.tables and not found.errors:
         print(f"{args.book}: no DECISION block found")
     return 1 if failed else 0

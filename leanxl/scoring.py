@@ -9,8 +9,8 @@ A bad *value* never raises: that row gets NaN (numbers) or None (labels), and, w
 Inputs for factor scores (``factors``, ``a``, ``b``, ``leads``, ``profiles``):
 
 * a numpy array, ``N x 10`` or one row of 10.  Floats: NaN = blank.  Other integer dtypes hold
-  scores (so 0 is out of range).  ``int8`` arrays are taken as leanxl's own storage (what
-  :func:`factor_matrix` returns): ``0`` = blank, ``1..S`` = score.
+  scores (so 0 is out of range).  ``int8`` data (arrays, or int8 frame columns) is taken as
+  leanxl's own storage (what :func:`factor_matrix` returns): ``0`` = blank, ``1..S`` = score.
 * a pandas DataFrame: the ten factor columns are found by key, ignoring case, spaces, ``_``
   and ``-`` (``"Buyer maturity"`` finds ``buyer_maturity``); other columns are ignored.
   Missing values (NaN, ``pd.NA``) are blank.
@@ -49,6 +49,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "PARALLEL_MIN_ROWS",
+    "PARALLEL_MIN_WORK",
     "best_match",
     "best_profile",
     "error_for",
@@ -60,9 +61,14 @@ __all__ = [
 ]
 
 N_FACTORS = len(FACTOR_KEYS)
-#: Above this many leads the ``parallel=True`` kernels are used (a parallel launch costs
-#: ~7 µs and on two shared cores only pays off on large arrays; see bench/kernels.py).
-PARALLEL_MIN_ROWS = 100_000
+#: The ``parallel=True`` kernels run when the work (leads, or lead x profile pairs for match
+#: and best profile) reaches this, and never below 10^4 leads (a parallel launch costs ~7 µs).
+#: Measured on 2 vCPUs shared with other work (bench/kernels.py): when the other core is
+#: busy, a descheduled thread holds up the whole call — fit on 10^6 leads went from 1.4 ms
+#: serial to 8 ms parallel — while on an idle machine two threads save at most half.  So
+#: only calls of tens of milliseconds go parallel.
+PARALLEL_MIN_WORK = 5_000_000
+PARALLEL_MIN_ROWS = 10_000
 #: int8 storage caps the scale (and keeps ``|a - b|`` exact in small integers).
 MAX_SCALE = 127
 
@@ -240,19 +246,24 @@ def _encode_numeric(
     if values.dtype.kind == "b":
         codes_row[:] = 0
         return np.arange(values.shape[0])
-    if values.dtype.kind in "iu":
+    if values.dtype.kind in "iu" and values.dtype != np.int64:
+        # Small integer columns (int8 frames): numpy's min/max check is already cheap.
         low, high = (values.min(), values.max()) if values.size else (1, 1)
-        if low >= 1 and high <= scale_max:  # the usual case: one pass, no masks
+        if low >= 1 and high <= scale_max:
             codes_row[:] = values
             return np.empty(0, dtype=np.intp)
         ok = (values >= 1) & (values <= scale_max)
         codes_row[:] = np.where(ok, values, 0)
         return np.flatnonzero(~ok)
-    # float: NaN = blank; non-integers and out-of-range values are bad
-    given = ~np.isnan(values)
-    ok = given & (values >= 1) & (values <= scale_max) & (values == np.floor(values))
-    codes_row[:] = np.where(ok, values, 0)
-    return np.flatnonzero(given & ~ok)
+    # int64 (CSV integers) and floats (CSV columns with blanks): one kernel pass.
+    if values.dtype.kind == "f" and values.dtype != np.float64:
+        values = values.astype(np.float64)
+    n_bad = _kernels().encode_scores(np.ascontiguousarray(values), scale_max, codes_row)
+    if not n_bad:
+        return np.empty(0, dtype=np.intp)
+    bad = np.flatnonzero(codes_row < 0)
+    codes_row[bad] = 0
+    return bad
 
 
 def _column_values(column: Any) -> np.ndarray:
@@ -283,10 +294,14 @@ def _encode_columns(
     for f, column in enumerate(columns):
         values = _column_values(column)
         values_by_factor.append(values)
-        if storage_int8 and values.dtype == np.int8:
-            codes[f] = values  # leanxl storage: 0 = blank; range checked by the kernel
-            continue
-        if values.dtype.kind in "biuf":
+        if values.dtype == np.int8:
+            # leanxl's own storage: 0 = blank.  The kernels check the range themselves, so
+            # only factor_matrix (validate here) scans for codes outside 0..S.
+            codes[f] = values
+            if storage_int8:
+                continue
+            bad = np.flatnonzero((values < 0) | (values > scale_max))
+        elif values.dtype.kind in "biuf":
             bad = _encode_numeric(values, scale_max, codes[f])
         else:
             bad_list: list[int] = []
@@ -307,8 +322,10 @@ def _encode_columns(
     for i in np.flatnonzero(first_bad >= 0).tolist():
         f = int(first_bad[i])
         codes[:, i] = 0
-        error = _score_cell(_python_value(values_by_factor[f][i]), FACTOR_KEYS[f], scale_max)
-        assert isinstance(error, CellError), "encoder and _score_cell disagree"
+        value = _python_value(values_by_factor[f][i])
+        error = _score_cell(value, FACTOR_KEYS[f], scale_max)
+        if not isinstance(error, CellError):  # the vectorised check is stricter: say so
+            error = CellError(VALUE, f"{FACTOR_KEYS[f]} = {value!r} is not a score 1..{scale_max}")
         errors[i] = error
     return codes, errors
 
@@ -344,9 +361,8 @@ def _codes(
             if not codes.flags.writeable:  # a read-only array would compile a second kernel
                 codes = codes.copy()
             return codes, {}
-        return _encode_columns(
-            [matrix[:, f] for f in range(N_FACTORS)], matrix.shape[0], scale_max, storage_int8
-        )
+        by_factor = np.ascontiguousarray(matrix.T)  # one transpose, then contiguous columns
+        return _encode_columns(list(by_factor), matrix.shape[0], scale_max, storage_int8)
     rows = _rows(data, where)
     cells = np.empty((len(rows), N_FACTORS), dtype=object)
     for i, row in enumerate(rows):
@@ -400,9 +416,10 @@ def factor_matrix(data: Any, scale_max: int = DEFAULT_SCALE_MAX) -> tuple[np.nda
     Returns
     -------
     matrix:
-        ``(N, 10)`` int8, ``0`` = blank.  Fortran-ordered: ``matrix.T`` is the factor-major
-        C-contiguous array the kernels read, so passing ``matrix`` back to :func:`fit` or
-        :func:`match` costs no copy.  Rows listed in ``errors`` are all 0.
+        ``(N, 10)`` int8, ``0`` = blank (int8 input is storage already: its 0s stay blank).
+        Fortran-ordered: ``matrix.T`` is the factor-major C-contiguous array the kernels
+        read, so passing ``matrix`` back to :func:`fit` or :func:`match` costs no copy.
+        Rows listed in ``errors`` are all 0.
     errors:
         ``{row index: CellError}`` for rows with a bad value (the first bad factor is named).
     """
@@ -414,6 +431,22 @@ def factor_matrix(data: Any, scale_max: int = DEFAULT_SCALE_MAX) -> tuple[np.nda
 # ============================================================================================
 # Kernel dispatch and NaN diagnosis
 # ============================================================================================
+#: Largest Σw(S-1) for the exact uint16 sums (else the kernels sum in float64).
+_UINT16_MAX = 65535
+
+
+def _kernel_weights(weights: np.ndarray, scale_max: int) -> np.ndarray:
+    """Weights in the dtype the kernels should sum in: uint16 when every weight is a whole
+    number and the largest possible sum fits (exact and ~2.5x faster), else float64."""
+    if (weights == np.floor(weights)).all() and weights.sum() * (scale_max - 1) <= _UINT16_MAX:
+        return weights.astype(np.uint16)
+    return weights
+
+
+def _parallel(n_rows: int, n_targets: int = 1) -> bool:
+    return n_rows >= PARALLEL_MIN_ROWS and n_rows * max(n_targets, 1) >= PARALLEL_MIN_WORK
+
+
 def _chunks() -> int:
     import numba
 
@@ -526,10 +559,12 @@ def fit(
     n = codes.shape[1]
     out = np.empty(n)
     kernels = _kernels()
-    if n >= PARALLEL_MIN_ROWS:
-        n_nan = kernels.fit_parallel(codes, w, scale, out, _chunks())
+    view = codes.view(np.uint8)  # negative codes read as >= 128: one unsigned range check
+    kw = _kernel_weights(w, scale)
+    if _parallel(n):
+        n_nan = kernels.fit_parallel(view, kw, scale, out, _chunks())
     else:
-        n_nan = kernels.fit_serial(codes, w, scale, out)
+        n_nan = kernels.fit_serial(view, kw, scale, out)
     if n_nan > len(errors):
         for i in np.flatnonzero(np.isnan(out)).tolist():
             if i not in errors:
@@ -603,10 +638,12 @@ def match(
     n, p = codes.shape[1], targets.shape[0]
     out = np.empty((p, n))
     kernels = _kernels()
-    if n >= PARALLEL_MIN_ROWS:
-        n_nan = kernels.match_parallel(codes, targets, w, scale, out, _chunks())
+    view, target_view = codes.view(np.uint8), targets.view(np.uint8)
+    kw = _kernel_weights(w, scale)
+    if _parallel(n, p):
+        n_nan = kernels.match_parallel(view, target_view, kw, scale, out, _chunks())
     else:
-        n_nan = kernels.match_serial(codes, targets, w, scale, out)
+        n_nan = kernels.match_serial(view, target_view, kw, scale, out)
     errors.update({(None, j): e for j, e in target_errors.items()})
     if n_nan:
         bad_rows = set(_out_of_range(codes, scale).tolist()) - set(errors)
@@ -676,10 +713,12 @@ def best_match(
     best = np.empty(n, dtype=np.int64)
     score = np.empty(n)
     kernels = _kernels()
-    if n >= PARALLEL_MIN_ROWS:
-        n_none = kernels.best_parallel(codes, targets, w, scale, best, score, _chunks())
+    view, target_view = codes.view(np.uint8), targets.view(np.uint8)
+    kw = _kernel_weights(w, scale)
+    if _parallel(n, targets.shape[0]):
+        n_none = kernels.best_parallel(view, target_view, kw, scale, best, score, _chunks())
     else:
-        n_none = kernels.best_serial(codes, targets, w, scale, best, score)
+        n_none = kernels.best_serial(view, target_view, kw, scale, best, score)
     if n_none > len(errors):
         for i in np.flatnonzero(best < 0).tolist():
             if i in errors:
