@@ -42,7 +42,8 @@ def rule_table() -> tuple[list[str], list[str], list[list[str]]]:
     with open(EXAMPLES / "rules.csv", newline="", encoding="utf-8") as fh:
         rows = list(csv.reader(fh))
     heads = rows[1]
-    return heads, [h for h in heads if h.startswith("OUT")], rows[2:]
+    end = next((i for i, r in enumerate(rows) if not any(c.strip() for c in r)), len(rows))
+    return heads, [h for h in heads if h.startswith("OUT")], rows[2:end]
 
 
 def _test(cell: str, value: Any) -> bool:

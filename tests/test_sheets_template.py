@@ -45,9 +45,9 @@ def test_sheets_names_and_settings(fresh: Path) -> None:
     with open(EXAMPLES / "rules.csv", newline="") as fh:
         rows = list(csv.reader(fh))
     rules = wb["Rules"]
-    for i, row in enumerate(rows):
+    for i, row in enumerate(rows):  # the table, a blank row, and its EXAMPLES block
         for j, v in enumerate(row):
-            assert (rules.cell(4 + i, 1 + j).value or "") == v
+            assert str(rules.cell(4 + i, 1 + j).value or "") == v
 
 
 def test_empty_template_shows_zeros_not_errors(fresh: Path) -> None:

@@ -222,11 +222,13 @@ def _decide(frame: pd.DataFrame, layout: Layout, computed: dict[str, np.ndarray]
             data: Any) -> tuple[np.ndarray, str]:
     """Run the Rules sheet's first decision table over the leads, as the sheet headers name them."""
     from leanxl.rules import load
+    from leanxl.sheets.writers import split_rules
 
     n = len(frame)
-    if not data.rules:
+    block, _examples = split_rules(data.rules)
+    if not block:
         return np.full(n, None, dtype=object), ""
-    table = load(data.rules, name="Rules!A4")
+    table = load(block, name="Rules!A4")
     inputs = {}
     for key, head in zip(layout.keys, layout.headers, strict=True):
         if key == "decision":

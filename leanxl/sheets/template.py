@@ -37,7 +37,7 @@ def sample_data(examples: Path = EXAMPLES) -> BookData:
 
     rules = pd.read_csv(examples / "rules.csv", header=None, dtype=object,
                         keep_default_na=False)
-    block = [[None if v == "" else v for v in row] for row in rules.to_numpy().tolist()]
+    block = [[_cell(v) for v in row] for row in rules.to_numpy().tolist()]
     return BookData(
         settings=Settings(),
         profiles=clean_profiles(csv("profiles.csv"), "examples/profiles.csv"),
@@ -48,6 +48,17 @@ def sample_data(examples: Path = EXAMPLES) -> BookData:
         rules=block,
         xlwings_conf=_xlwings_conf(),
     )
+
+
+def _cell(text: str) -> object:
+    """A CSV cell as a user would have typed it into Excel: numbers become numbers."""
+    if text == "":
+        return None
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    return int(number) if number.is_integer() else number
 
 
 def _xlwings_conf() -> list[tuple[str, str]]:

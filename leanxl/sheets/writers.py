@@ -726,7 +726,7 @@ def write_rules(wb: Workbook, ws: Worksheet, data: BookData, leads: pd.DataFrame
     S.title(ws, "Qualification rules",
             "The correct criteria for qualifying a lead - and never deviate. Edit the rules "
             "below; the Decision column of Leads follows them.")
-    block = data.rules
+    block, below = split_rules(data.rules)
     n_rows = len(block)
     n_cols = max((len(r) for r in block), default=1)
     for i, row in enumerate(block):
@@ -742,9 +742,16 @@ def write_rules(wb: Workbook, ws: Worksheet, data: BookData, leads: pd.DataFrame
                 S.body(cell, editable=True, wrap=True)
     last_row = RULES_TOP + n_rows - 1
     set_name(wb, "QualifyTable", f"Rules!$A${RULES_TOP}:${col_letter(n_cols)}${last_row}")
-    S.note(ws, f"A{last_row + 2}", "Inputs: IN <column of Leads> holds a test ('-' any, <=2, "
-           "[3..4], S1,S2, not(5)); OUT columns hold the result; the first matching row wins "
-           "(FIRST). Rules end at the first empty row.")
+    # What follows the table (its EXAMPLES block, which `leanxl check` runs) stays below it.
+    for i, row in enumerate(below, start=last_row + 1):
+        for j, v in enumerate(row):
+            cell = ws.cell(row=i, column=1 + j)
+            text(cell, v)
+            if isinstance(v, str) and v.strip().upper().startswith("EXAMPLES"):
+                cell.font = S.SUBTITLE_FONT
+    S.note(ws, "A3", "IN <column of Leads> holds a test ('-' any, <=2, [3..4], S1,S2, not(5)); "
+           "OUT columns hold the result; FIRST: the first matching rule wins. The table ends "
+           "at the first empty row; EXAMPLES below are its test cases (leanxl check).")
     # Summary beside the table.
     sc = n_cols + 2
     S.header(ws, HEADER_ROW, sc, ("Decision", "Leads", "Share"))
@@ -790,20 +797,32 @@ def _outputs_in_order(block: list[list[Any]]) -> list[str]:
     return seen
 
 
+def split_rules(rows: list[list[Any]]) -> tuple[list[list[Any]], list[list[Any]]]:
+    """The decision table (until the first empty row) and what follows it (EXAMPLES, ...)."""
+    for i, row in enumerate(rows):
+        if all(_blank(v) for v in row):
+            below = rows[i:]
+            while below and all(_blank(v) for v in below[-1]):
+                below.pop()
+            return rows[:i], below
+    return rows, []
+
+
 def read_rules(ws: Worksheet) -> list[list[Any]]:
-    """The table block at A4: rows until the first empty row, columns of the header row."""
+    """The Rules sheet's block from A4 down: the table, then its EXAMPLES (if any).
+
+    Columns: those of the table's header row (the decision summary sits beyond them).
+    """
     head = [c.value for c in ws[RULES_TOP + 1]]
     width = 0
     for v in head:  # the table ends at the first empty header cell (the summary sits beyond)
         if _blank(v):
             break
         width += 1
-    rows = []
-    for row in ws.iter_rows(min_row=RULES_TOP, max_col=max(width, 2), values_only=True):
-        if all(_blank(v) for v in row):
-            break
-        rows.append(list(row))
-    return rows
+    rows = [list(row) for row in ws.iter_rows(min_row=RULES_TOP, max_row=ws.max_row,
+                                              max_col=max(width, 2), values_only=True)]
+    table, below = split_rules(rows)
+    return table + below
 
 
 # --------------------------------------------------------------------------- KPIs
