@@ -233,7 +233,8 @@ def _decide(frame: pd.DataFrame, layout: Layout, computed: dict[str, np.ndarray]
     for key, head in zip(layout.keys, layout.headers, strict=True):
         if key == "decision":
             break
-        inputs[head] = computed[key] if key in computed else frame[key].to_numpy(object)
+        # Native dtypes (float factor columns) let the rules engine take its vectorised path.
+        inputs[head] = computed[key] if key in computed else frame[key].to_numpy()
     result = table.evaluate(pd.DataFrame(inputs))
     output = next(c for c in result.columns if c != "rules")
     return result[output].to_numpy(object), str(output)
@@ -267,10 +268,28 @@ _EPOCH = np.datetime64("1899-12-30", "ns")
 
 
 def _escape_series(values: pd.Series) -> list[str | None]:
-    s = values.astype("string")
-    s = (s.str.replace(_ILLEGAL.pattern, "", regex=True).str.replace("&", "&amp;", regex=False)
-         .str.replace("<", "&lt;", regex=False).str.replace(">", "&gt;", regex=False))
-    return [None if v is pd.NA else v for v in s.tolist()]
+    """Cell texts, XML-escaped (None for blanks).
+
+    Most CRM text needs no escaping: one search over the joined column decides, so the
+    common case never loops in Python.
+    """
+    arr = values.to_numpy(dtype=object, na_value=None).copy()
+    mask = pd.isna(arr)
+    arr[mask] = None
+    present = arr[~mask]
+    if all(type(v) is str for v in present) and not _NEEDS_ESCAPE.search("".join(present)):
+        return list(arr.tolist())
+    out: list[str | None] = []
+    for v in arr.tolist():
+        if v is None:
+            out.append(None)
+            continue
+        text = v if type(v) is str else str(v)
+        if _NEEDS_ESCAPE.search(text):
+            text = _ILLEGAL.sub("", text).replace("&", "&amp;").replace("<", "&lt;").replace(
+                ">", "&gt;")
+        out.append(text)
+    return out
 
 
 def _value_parts(value: Any) -> tuple[str, str]:
@@ -322,16 +341,18 @@ def _formula_cells(letter: str, s: str, values: Any, rows: range, shared: str,
         return out
     anchor = f'<f t="shared" ref="{letter}2:{letter}{last_row}" si="{si}">{shared}</f>'
     child = f'<f t="shared" si="{si}"/>'
-    out = []
-    for r, v in zip(rows, objs, strict=True):
-        if type(v) is str and v and not _NEEDS_ESCAPE.search(v):
-            out.append(f'<c r="{letter}{r}"{s} t="str">{child}<v>{v}</v></c>')
-        else:
-            t, text = _value_parts(v)
-            out.append(f'<c r="{letter}{r}"{s}{t}>{child}<v>{text}</v></c>')
+    search = _NEEDS_ESCAPE.search
+    out = [f'<c r="{letter}{r}"{s} t="str">{child}<v>{v}</v></c>'
+           if type(v) is str and v and not search(v) else _other_cell(letter, r, s, child, v)
+           for r, v in zip(rows, objs, strict=True)]
     if rows.start == 2 and out:
         out[0] = out[0].replace(child, anchor, 1)
     return out
+
+
+def _other_cell(letter: str, r: int, s: str, child: str, v: Any) -> str:
+    t, text = _value_parts(v)
+    return f'<c r="{letter}{r}"{s}{t}>{child}<v>{text}</v></c>'
 
 
 _NEEDS_ESCAPE = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f]")

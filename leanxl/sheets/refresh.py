@@ -242,7 +242,9 @@ def leads_view(frame: pd.DataFrame, scored: L.Scored) -> pd.DataFrame:
     """The leads with their computed columns, as the summary sheets count them."""
     view = frame.copy()
     for key, values in scored.values.items():
-        view[key] = [None if isinstance(v, CellError) else v for v in values]
+        column = pd.Series(values, dtype=object)
+        errors = column.map(type).eq(CellError).to_numpy()
+        view[key] = column.where(~errors, None).to_numpy() if errors.any() else values
     return view
 
 

@@ -120,9 +120,14 @@ def _numbers(frame: pd.DataFrame, key: str, where: str, what: str) -> pd.Series:
     raw = frame[key]
     if pd.api.types.is_bool_dtype(raw):
         raise SourceError(f"column {key!r} holds true/false, not numbers", where=where)
+    if pd.api.types.is_numeric_dtype(raw):  # already numbers: nothing to check
+        return raw.astype(float)
     num = pd.to_numeric(raw, errors="coerce")
+    missing = num.isna()
+    if not missing.any():
+        return num.astype(float)
     blank = raw.isna() | raw.astype("string").str.strip().eq("").fillna(True)
-    bad = num.isna() & ~blank
+    bad = missing & ~blank
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
         raise SourceError(
