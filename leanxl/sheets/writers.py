@@ -178,7 +178,10 @@ def write_settings(wb: Workbook, ws: Worksheet, data: BookData, cache: Cache) ->
     st = data.settings
     S.title(ws, "Settings", "The knobs every computed sheet uses. Change the yellow cells, then "
             "refresh (or recalculate with the add-in).")
+    for merged in list(ws.merged_cells.ranges):
+        ws.unmerge_cells(str(merged))
     S.header(ws, HEADER_ROW, 1, ("Setting", "Value", "What it means"))
+    ws.merge_cells(start_row=HEADER_ROW, start_column=3, end_row=HEADER_ROW, end_column=1 + N)
     for i, (name, label, attr, fmt, meaning) in enumerate(SETTING_ROWS):
         r = SETTINGS_FIRST + i
         ws.cell(row=r, column=1, value=label or "Period start")
@@ -195,7 +198,8 @@ def write_settings(wb: Workbook, ws: Worksheet, data: BookData, cache: Cache) ->
                 value = dt.date(2025, 12, 1)
             cell.value = value
             S.body(cell, fmt, editable=True)
-        S.body(ws.cell(row=r, column=3, value=meaning), wrap=True)
+        S.body(ws.cell(row=r, column=3, value=meaning))
+        ws.merge_cells(start_row=r, start_column=3, end_row=r, end_column=1 + N)
         set_name(wb, name, f"Settings!$B${r}")
     S.subtitle(ws, f"A{WEIGHTS_ROW - 1}", "Factor weights (1 = normal; 2 = counts double; "
                "0 = ignore)")
@@ -205,9 +209,7 @@ def write_settings(wb: Workbook, ws: Worksheet, data: BookData, cache: Cache) ->
     for j, w in enumerate(st.weights):
         S.body(ws.cell(row=WEIGHTS_ROW + 1, column=2 + j, value=w), "0.0", editable=True)
     set_name(wb, "Weights", f"Settings!$B${WEIGHTS_ROW + 1}:$K${WEIGHTS_ROW + 1}")
-    S.widths(ws, {"A": 24, "B": 14, "C": 70})
-    for j in range(N):
-        ws.column_dimensions[col_letter(4 + j)].width = 13
+    S.widths(ws, [24] + [13] * N)
 
 
 def read_settings(wb: Workbook) -> B.Settings:
@@ -775,7 +777,7 @@ def write_rules(wb: Workbook, ws: Worksheet, data: BookData, leads: pd.DataFrame
     cache.put(ws, f"{col_letter(sc + 1)}{r}", '=COUNTIF(LeadFollows,"No")', dev)
     ws.cell(row=r, column=sc + 1).font = S.TOTAL_FONT
     heads = [str(h or "") for h in (block[1] if len(block) > 1 else [])]
-    S.widths(ws, [13 if h.upper().startswith("IN ") else 16 for h in heads] + [3, 30, 9, 9])
+    S.widths(ws, [16] * len(heads) + [3, 30, 9, 9])
     if heads and heads[-1].strip().upper() == "NOTE":
         ws.column_dimensions[col_letter(len(heads))].width = 36
     return last_row, n_cols
