@@ -9,8 +9,8 @@ A bad *value* never raises: that row gets NaN (numbers) or None (labels), and, w
 Inputs for factor scores (``factors``, ``a``, ``b``, ``leads``, ``profiles``):
 
 * a numpy array, ``N x 10`` or one row of 10.  Floats: NaN = blank.  Other integer dtypes hold
-  scores (so 0 is out of range).  ``int8`` arrays are taken as leanxl's own storage (what
-  :func:`factor_matrix` returns): ``0`` = blank, ``1..S`` = score.
+  scores (so 0 is out of range).  ``int8`` data (arrays, or int8 frame columns) is taken as
+  leanxl's own storage (what :func:`factor_matrix` returns): ``0`` = blank, ``1..S`` = score.
 * a pandas DataFrame: the ten factor columns are found by key, ignoring case, spaces, ``_``
   and ``-`` (``"Buyer maturity"`` finds ``buyer_maturity``); other columns are ignored.
   Missing values (NaN, ``pd.NA``) are blank.
@@ -294,10 +294,14 @@ def _encode_columns(
     for f, column in enumerate(columns):
         values = _column_values(column)
         values_by_factor.append(values)
-        if storage_int8 and values.dtype == np.int8:
-            codes[f] = values  # leanxl storage: 0 = blank; range checked by the kernel
-            continue
-        if values.dtype.kind in "biuf":
+        if values.dtype == np.int8:
+            # leanxl's own storage: 0 = blank.  The kernels check the range themselves, so
+            # only factor_matrix (validate here) scans for codes outside 0..S.
+            codes[f] = values
+            if storage_int8:
+                continue
+            bad = np.flatnonzero((values < 0) | (values > scale_max))
+        elif values.dtype.kind in "biuf":
             bad = _encode_numeric(values, scale_max, codes[f])
         else:
             bad_list: list[int] = []
@@ -412,9 +416,10 @@ def factor_matrix(data: Any, scale_max: int = DEFAULT_SCALE_MAX) -> tuple[np.nda
     Returns
     -------
     matrix:
-        ``(N, 10)`` int8, ``0`` = blank.  Fortran-ordered: ``matrix.T`` is the factor-major
-        C-contiguous array the kernels read, so passing ``matrix`` back to :func:`fit` or
-        :func:`match` costs no copy.  Rows listed in ``errors`` are all 0.
+        ``(N, 10)`` int8, ``0`` = blank (int8 input is storage already: its 0s stay blank).
+        Fortran-ordered: ``matrix.T`` is the factor-major C-contiguous array the kernels
+        read, so passing ``matrix`` back to :func:`fit` or :func:`match` costs no copy.
+        Rows listed in ``errors`` are all 0.
     errors:
         ``{row index: CellError}`` for rows with a bad value (the first bad factor is named).
     """

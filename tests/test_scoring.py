@@ -264,9 +264,17 @@ def test_factor_matrix_storage_and_errors() -> None:
     assert matrix[1].tolist() == [0] * 9 + [5]
     assert matrix[2].tolist() == [0] * F  # bad rows are blanked
     assert errors == {2: CellError("#NUM!", "buyer_maturity = 6 is outside 1..5")}
-    # factor_matrix reads *scores*: even in an int8 array, 0 is out of range there.
-    _, errors = leanxl.factor_matrix(np.zeros((1, F), dtype=np.int8))
-    assert errors[0].code == "#NUM!"
+    # int8 data is leanxl's storage everywhere: 0 is blank, negatives and > S are bad.
+    stored = np.zeros((3, F), dtype=np.int8)
+    stored[1, 3] = -2
+    stored[2, 9] = 6
+    again, errors = leanxl.factor_matrix(stored)
+    assert errors == {1: CellError("#NUM!", "company_size = -2 is outside 1..5"),
+                      2: CellError("#NUM!", "purchase_history = 6 is outside 1..5")}
+    assert again.tolist() == [[0] * F] * 3
+    frame = pd.DataFrame(stored[:1], columns=list(FACTOR_KEYS))
+    frame.iloc[0, 0] = 2
+    assert leanxl.fit(frame).tolist() == [75.0]  # int8 frame: the 0s are blanks
     # Its output goes straight back into fit (int8 storage: 0 = blank).
     assert leanxl.fit(matrix, return_errors=True)[0][:2].tolist() == [100.0, 0.0]
 
