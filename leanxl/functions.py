@@ -613,29 +613,16 @@ def _kernel_column(values: list[Any]) -> Any:
 _NUMBER_SET = frozenset({int, float})
 
 
-_EXACT_CHUNK = 128  # rows per call that stay on the rules engine's plain-Python row path
-
-
 def _decide_rows(table: Any, columns: dict[str, list[Any]], output: str | None) -> list[Any]:
     """Per lead, one slot per output (``evaluate_rows``' shape), fast for many leads.
 
     Many leads go to the table's vectorised path with plain-number columns as int8/float
-    arrays.  That path groups equal values, and ``True == 1``: a column mixing TRUE/FALSE
-    with numbers is decided in chunks small enough for the exact row-by-row path instead.
+    arrays (mixed columns stay lists and the rules engine judges each value itself).
     """
     n = len(next(iter(columns.values()), []))
     if n < _KERNEL_ROWS:
         return list(table.evaluate_rows(columns, output))
     kernel_columns = {k: _kernel_column(v) for k, v in columns.items()}
-    for values in kernel_columns.values():
-        if isinstance(values, list):
-            types = set(map(type, values))
-            if bool in types and types & _NUMBER_SET:
-                out: list[Any] = []
-                for lo in range(0, n, _EXACT_CHUNK):
-                    chunk = {k: v[lo:lo + _EXACT_CHUNK] for k, v in columns.items()}
-                    out.extend(table.evaluate_rows(chunk, output))
-                return out
     return list(table.evaluate_rows(kernel_columns, output))
 
 
