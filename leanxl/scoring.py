@@ -451,6 +451,8 @@ def _rows(data: Any, where: str) -> list[Sequence[Any]]:
 
 
 def _is_row(value: object) -> bool:
+    if type(value) in (list, tuple):  # the usual case, without the ABC check
+        return True
     return isinstance(value, Sequence | np.ndarray) and not isinstance(value, str | bytes)
 
 
@@ -764,6 +766,14 @@ def best_match(
         )
     if targets.shape[0] == 0:
         raise ArgumentError("no profiles given", where="profiles")
+    best, score, errors = _best(leads, targets, w, scale)
+    return (best, score, errors) if return_errors else (best, score)
+
+
+def _best(
+    leads: Any, targets: np.ndarray, w: np.ndarray, scale: int
+) -> tuple[np.ndarray, np.ndarray, Errors]:
+    """best_match on checked targets (P x F int8 C-order, all valid)."""
     codes, errors = _codes(leads, scale, where="leads", storage_int8=True)
     n = codes.shape[1]
     best = np.empty(n, dtype=np.int64)
@@ -783,7 +793,7 @@ def best_match(
             if error.code == DIV0 and "blank" not in error.reason:
                 error = CellError(DIV0, "no profile shares a weighted factor with this lead")
             errors[i] = error
-    return (best, score, errors) if return_errors else (best, score)
+    return best, score, errors
 
 
 @overload
@@ -849,8 +859,9 @@ def best_profile(
             suggestion="give one name per profile row",
         )
     keep = []
+    gives: list[bool] = np.any(targets > 0, axis=1).tolist()
     for j, name in enumerate(name_list):
-        empty = not (targets[j] > 0).any() and j not in target_errors
+        empty = not gives[j] and j not in target_errors
         if empty and _is_blank(name):
             continue  # a spare row in the profiles range
         if empty:
@@ -867,9 +878,8 @@ def best_profile(
     if not keep:
         raise ArgumentError("no profiles given", where="profiles")
     kept_names = [name_list[j] for j in keep]
-    best, _, errors = best_match(
-        leads, targets[keep], weights, scale, return_errors=True
-    )
+    kept = targets if len(keep) == len(targets) else targets[keep]
+    best, _, errors = _best(leads, kept, _weights(weights), scale)
     table = np.array([*kept_names, None], dtype=object)
     result = table[best]
     return (result, errors) if return_errors else result
