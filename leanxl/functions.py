@@ -160,7 +160,7 @@ class ContentCache:
             variants = self._data.get(key)
             if variants is not None:
                 # Cheap path: a table without 0/1/TRUE/FALSE cells has one unambiguous variant.
-                sig = None if list(variants) == [None] else self._types(key)
+                sig = None if len(variants) == 1 and None in variants else self._types(key)
                 if sig in variants:
                     self._data.move_to_end(key)
                     self.hits += 1
@@ -338,10 +338,16 @@ def _n_rows(value: Any) -> int:
     return len(as_rows(value))
 
 
+_PLAIN_CELLS = frozenset({str, int, bool, type(None), CellError})
+
+
 def _clean(value: Any) -> Any:
     """Kernel output → host cell: numpy scalars to Python, NaN to an error."""
-    if isinstance(value, float) and value != value:
-        return CellError(NUM, "no value (all factors blank?)")
+    cls = value.__class__
+    if cls in _PLAIN_CELLS:  # the common case, checked first: this runs once per cell
+        return value
+    if cls is float:
+        return CellError(NUM, "no value (all factors blank?)") if value != value else value
     if hasattr(value, "item"):
         return _clean(value.item())
     return value
@@ -607,20 +613,30 @@ def _kernel_column(values: list[Any]) -> Any:
 _NUMBER_SET = frozenset({int, float})
 
 
-def _decide_many(table: Any, columns: dict[str, list[Any]], output: str | None) -> list[Any]:
-    """Many leads through the table's vectorised path; same per-lead slots as evaluate_rows."""
+_EXACT_CHUNK = 128  # rows per call that stay on the rules engine's plain-Python row path
+
+
+def _decide_rows(table: Any, columns: dict[str, list[Any]], output: str | None) -> list[Any]:
+    """Per lead, one slot per output (``evaluate_rows``' shape), fast for many leads.
+
+    Many leads go to the table's vectorised path with plain-number columns as int8/float
+    arrays.  That path groups equal values, and ``True == 1``: a column mixing TRUE/FALSE
+    with numbers is decided in chunks small enough for the exact row-by-row path instead.
+    """
+    n = len(next(iter(columns.values()), []))
+    if n < _KERNEL_ROWS:
+        return list(table.evaluate_rows(columns, output))
     kernel_columns = {k: _kernel_column(v) for k, v in columns.items()}
     for values in kernel_columns.values():
         if isinstance(values, list):
             types = set(map(type, values))
             if bool in types and types & _NUMBER_SET:
-                # the vectorised path groups equal values, and True == 1: keep it exact
-                return table.evaluate_rows(columns, output)
-    frame = table.evaluate(kernel_columns, output)
-    slots = [frame[c].tolist() for c in frame.columns if c != "rules"]
-    # categorical outputs give NaN for a blank output cell: blank it, like evaluate_rows
-    return [[None if isinstance(v, float) and v != v else v for v in lead]
-            for lead in zip(*slots, strict=True)]
+                out: list[Any] = []
+                for lo in range(0, n, _EXACT_CHUNK):
+                    chunk = {k: v[lo:lo + _EXACT_CHUNK] for k, v in columns.items()}
+                    out.extend(table.evaluate_rows(chunk, output))
+                return out
+    return list(table.evaluate_rows(kernel_columns, output))
 
 
 def _spill_block(decisions: list[list[Any]]) -> Rows:
@@ -631,6 +647,8 @@ def _spill_block(decisions: list[list[Any]]) -> Rows:
     """
     if not decisions:
         return []
+    if len(decisions[0]) == 1 and not any(isinstance(d[0], list | tuple) for d in decisions):
+        return [[_clean(d[0])] for d in decisions]  # one output, one value per lead
     n_slots = len(decisions[0])
     widths = [max((len(d[k]) for d in decisions if isinstance(d[k], list | tuple)), default=1)
               for k in range(n_slots)]
@@ -666,11 +684,8 @@ def decide(table: Any, inputs: Any, headers: Any, output_name: Any = None) -> Ro
         compiled = _table(table)
         names, rows = _inputs(inputs, headers)
         output = _scalar(output_name, "output_name") if output_name is not None else None
-        columns = _columns(names, rows)
         out_name = None if output is None else str(output)
-        if len(rows) < _KERNEL_ROWS:
-            return _spill_block(compiled.evaluate_rows(columns, out_name))
-        return _spill_block(_decide_many(compiled, columns, out_name))
+        return _spill_block(_decide_rows(compiled, _columns(names, rows), out_name))
 
     return _guard(_n_rows(inputs), body)
 

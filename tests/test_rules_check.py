@@ -262,3 +262,22 @@ def test_csv_with_examples_reports_failures(tmp_path, capsys):
     assert main(["check", str(path)]) == 1
     out = capsys.readouterr().out
     assert "'t.csv'!A9: error [Q] example: expected s = hot, the table gives cold" in out
+
+
+def test_explain_errors_and_lists():
+    t = load([["DECISION T", "UNIQUE"], ["IN a", "OUT s"], ["<=2", "x"], ["[2..3]", "y"]])
+    assert "#VALUE! rules 1 and 2 all match" in t.explain({"a": 2})
+    assert "a: `high` is not a number" in t.explain({"a": "high"})
+    r = load([["DECISION T", "RULE ORDER"], ["IN a", "OUT s"], ["<=2", "x"], ["-", "y"]])
+    text = r.explain({"a": 1})
+    assert "s = [x, y]" in text and "rule 1 fired" in text and "rule 2 fired" in text
+
+
+def test_cli_check_caps_findings(tmp_path, capsys):
+    path = tmp_path / "t.csv"
+    rows = "\n".join(f"<={k},r{k}" for k in range(1, 8))
+    path.write_text(f"DECISION Q,UNIQUE\nIN interest,OUT s\n{rows}\n")
+    assert main(["check", str(path), "--max", "3"]) == 1
+    out = capsys.readouterr().out
+    assert out.count("overlap: rules") == 3
+    assert "... and 18 more overlap findings" in out  # 7 nested rules: 21 pairs

@@ -259,3 +259,12 @@ def test_evaluate_rows_many_rows_uses_kernels_with_same_results():
     assert [[code(v) for v in r] for r in rows] == [[code(v) for v in r] for r in small]
     assert code(rows[7][0]) == VALUE and code(rows[2][0]) == VALUE  # 2 matches both rules
     assert t.evaluate_rows({"score": scores, "seg": segs}, output="p")[1] == [1.0]
+
+
+def test_booleans_are_not_numbers_and_zero_is_not_false(path):
+    # Regression: pandas.factorize merges False with 0 and True with 1; a mixed column must
+    # still reject the booleans alone (a number column) and decide the numbers.
+    t = table("FIRST", [["IN score", "OUT grade"], ["<=2", "low"], ["-", "other"]])
+    got, _ = decide(t, [False, 0, True, 1, 5])
+    assert [code(v) for v in got] == [VALUE, "low", VALUE, "low", "other"]
+    assert "`False` is not a number" in got[0].reason

@@ -24,6 +24,7 @@ Compiled tables are cached by the table's content hash; the cache is thread-safe
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import threading
 from collections.abc import Mapping, Sequence
@@ -53,6 +54,36 @@ class Decision:
     def __init__(self, values: tuple[object, ...], rules: tuple[int, ...]):
         self.values = values
         self.rules = rules
+
+
+def _normalize(name: object) -> str:
+    try:
+        return _normalize_cached(name)
+    except TypeError:  # unhashable label
+        return normalize_name(name)
+
+
+_normalize_cached = functools.lru_cache(maxsize=4096)(normalize_name)
+
+
+class _Columns(Sequence[Any]):
+    """The data column of each input, fetched on first use (a frame's int8 block path never
+    needs the Series)."""
+
+    def __init__(self, getter: Any, names: list[Any]):
+        self.getter = getter
+        self.names = names
+        self._cache: dict[int, Any] = {}
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def __getitem__(self, i: int) -> Any:  # type: ignore[override]
+        if i < 0 or i >= len(self.names):
+            raise IndexError(i)
+        if i not in self._cache:
+            self._cache[i] = self.getter(self.names[i])
+        return self._cache[i]
 
 
 class ColumnIndex:
@@ -153,6 +184,8 @@ class CompiledTable:
             order.sort(key=lambda i: self._priority(i))
         self.order = order  # bit position -> rule index
         self.columns = [self._compile_column(j) for j in range(len(table.inputs))]
+        self.keys = [c.key for c in table.inputs]
+        self._dtypes: dict[tuple[object, ...], Any] = {}
         self._resolved: dict[int, Decision] = {}
         self._lock = threading.Lock()
         self._float_arrays: tuple[np.ndarray, ...] | None = None
@@ -263,7 +296,7 @@ class CompiledTable:
 
     # ------------------------------------------------------------------ input columns
 
-    def find_columns(self, data: Any) -> tuple[list[Sequence[object] | Any], int, Any]:
+    def find_columns(self, data: Any) -> tuple[Any, int, Any]:
         """The data column for each input (by normalized name), the row count and index."""
         if isinstance(data, Mapping):  # checked first: the cell-function path needs no pandas
             # A scalar (or a text) is one lead's value.
@@ -286,20 +319,20 @@ class CompiledTable:
         else:
             raise ArgumentError(f"cannot read leads from a {type(data).__name__}", where="data",
                                 suggestion="pass a DataFrame or a dict of column -> values")
-        by_key = {normalize_name(c): c for c in names}
-        cols = []
-        for col in self.table.inputs:
-            if col.key not in by_key:
+        by_key = {_normalize(c): c for c in names}
+        found = []
+        for col, key in zip(self.table.inputs, self.keys, strict=True):
+            if key not in by_key:
                 import difflib
 
-                close = difflib.get_close_matches(col.key, list(by_key), n=1)
+                close = difflib.get_close_matches(key, list(by_key), n=1)
                 hint = f"did you mean {by_key[close[0]]}?" if close else (
                     "add the column to the leads, or rename the IN header")
                 raise ArgumentError(f"table {self.table.name} needs input column "
                                     f"'{col.name}', which the data lacks", where=col.name,
                                     suggestion=hint)
-            cols.append(getter(by_key[col.key]))
-        return cols, n, index
+            found.append(by_key[key])
+        return _Columns(getter, found), n, index
 
     # ------------------------------------------------------------------ small path
 
@@ -398,7 +431,16 @@ class CompiledTable:
                 keys[f] = a
             else:
                 # Anything else (object, text, mixed): map each distinct value once.
-                codes, uniques = pd.factorize(a, use_na_sentinel=True)
+                # factorize treats True as 1 and False as 0 (equal hashes), so booleans are
+                # taken out first and keyed one by one: they are not numbers, 0 is not False.
+                isbool = None
+                source = a
+                if a.dtype == object:
+                    isbool = np.fromiter((isinstance(v, bool | np.bool_) for v in a), bool, n)
+                    if isbool.any():
+                        source = a.copy()
+                        source[isbool] = None
+                codes, uniques = pd.factorize(source, use_na_sentinel=True)
                 mapped = np.empty(len(uniques) + 1, np.float64)
                 mapped[-1] = np.nan  # code -1 (blank) indexes the last slot
                 name = self.table.inputs[f].name
@@ -414,13 +456,14 @@ class CompiledTable:
                 for u, reason in bad_u.items():
                     for i in np.flatnonzero(codes == u):
                         _mark(bad, reasons, reason_ids, int(i), reason)
-                if a.dtype == object and ci.kind != BOOL:
-                    # factorize merges True with 1 (equal hashes); booleans are not numbers
-                    isbool = np.fromiter((isinstance(v, bool | np.bool_) for v in a), bool, n)
+                if isbool is not None:
                     for i in np.flatnonzero(isbool):
-                        keys[f, i] = np.nan
-                        _mark(bad, reasons, reason_ids, int(i),
-                              f"{name}: {_key_of(ci.kind, ci.codes, a[i])}")
+                        key = _key_of(ci.kind, ci.codes, a[i])
+                        if isinstance(key, str):
+                            keys[f, i] = np.nan
+                            _mark(bad, reasons, reason_ids, int(i), f"{name}: {key}")
+                        else:
+                            keys[f, i] = key
         return keys, (bad if reasons else None), reasons
 
     def evaluate(self, data: Any, output: str | None = None) -> pd.DataFrame:
@@ -450,7 +493,7 @@ class CompiledTable:
         """Per lead, an index into the returned decisions (``src + offset``)."""
         from leanxl.kernels import rules as kr
 
-        keys, bad, reasons = self._frame_int8(data) if self._all_int8(data, cols) else (
+        keys, bad, reasons = self._frame_int8(data, cols) if self._all_int8(data, cols) else (
             self._keys(cols, n))
         table = (self._lut_int8(),) if keys.dtype == np.int8 else self._arrays_float()
         policy = self.table.policy
@@ -484,17 +527,18 @@ class CompiledTable:
             used = None  # some results may now be gone: recount
         return src, offset, decisions, used
 
-    def _all_int8(self, data: Any, cols: list[Any]) -> bool:
+    def _all_int8(self, data: Any, cols: Any) -> bool:
         pd = _pd()
-        return (isinstance(data, pd.DataFrame)
-                and all(ci.kind in (NUM, None) for ci in self.columns)
-                and all(isinstance(c, pd.Series) and c.dtype == np.int8 for c in cols))
+        if not (isinstance(data, pd.DataFrame) and isinstance(cols, _Columns)
+                and all(ci.kind in (NUM, None) for ci in self.columns)):
+            return False
+        dtypes = data.dtypes
+        return all(dtypes[name] == np.int8 for name in cols.names)
 
-    def _frame_int8(self, data: Any) -> tuple[np.ndarray, None, list[str]]:
+    def _frame_int8(self, data: Any, cols: Any) -> tuple[np.ndarray, None, list[str]]:
         """int8 factor columns of a frame as an F x N matrix, without a copy when pandas
         already holds them as one block in this order (the usual CRM-frame case)."""
-        by_key = {normalize_name(c): c for c in data.columns}
-        names = [by_key[c.key] for c in self.table.inputs]
+        names = list(cols.names)
         pd = _pd()
         # An object Index avoids pandas 3 building an Arrow string index (~0.5 ms a call).
         picked = data if names == list(data.columns) else data[pd.Index(names, dtype=object)]
@@ -554,19 +598,25 @@ class CompiledTable:
                 data[name] = pd.Series(arr[src + offset if offset else src], dtype=object,
                                        index=index, copy=False)
             else:
-                data[name] = _categorical(codes[j], cats[j], index)
-        data["rules"] = _categorical(codes[len(cats) - 1], cats[-1], index)
+                data[name] = _categorical(codes[j], cats[j], index, self._dtypes)
+        data["rules"] = _categorical(codes[len(cats) - 1], cats[-1], index, self._dtypes)
         return pd.DataFrame(data, index=index, copy=False,
                             columns=pd.Index(list(data), dtype=object))
 
 
-def _categorical(codes: np.ndarray, categories: list[object], index: Any) -> Any:
+def _categorical(codes: np.ndarray, categories: list[object], index: Any,
+                 cache: dict[tuple[object, ...], Any]) -> Any:
     pd = _pd()
     arr = np.empty(len(categories), object)
     for i, c in enumerate(categories):  # element-wise: tuples must stay tuples
         arr[i] = c
+    key = tuple((type(c), c) for c in categories)
     try:
-        dtype = pd.CategoricalDtype(pd.Index(arr, dtype=object, tupleize_cols=False))
+        dtype = cache.get(key)
+        if dtype is None:  # building a dtype validates its categories: ~0.1 ms, so reuse
+            dtype = pd.CategoricalDtype(pd.Index(arr, dtype=object, tupleize_cols=False))
+            if len(cache) < 256:
+                cache[key] = dtype
         return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype, validate=False),
                          index=index, copy=False)
     except (ValueError, TypeError):  # categories equal as Python values (1 and True)
