@@ -613,20 +613,17 @@ def _kernel_column(values: list[Any]) -> Any:
 _NUMBER_SET = frozenset({int, float})
 
 
-def _decide_many(table: Any, columns: dict[str, list[Any]], output: str | None) -> list[Any]:
-    """Many leads through the table's vectorised path; same per-lead slots as evaluate_rows."""
+def _decide_rows(table: Any, columns: dict[str, list[Any]], output: str | None) -> list[Any]:
+    """Per lead, one slot per output (``evaluate_rows``' shape), fast for many leads.
+
+    Many leads go to the table's vectorised path with plain-number columns as int8/float
+    arrays (mixed columns stay lists and the rules engine judges each value itself).
+    """
+    n = len(next(iter(columns.values()), []))
+    if n < _KERNEL_ROWS:
+        return list(table.evaluate_rows(columns, output))
     kernel_columns = {k: _kernel_column(v) for k, v in columns.items()}
-    for values in kernel_columns.values():
-        if isinstance(values, list):
-            types = set(map(type, values))
-            if bool in types and types & _NUMBER_SET:
-                # the vectorised path groups equal values, and True == 1: keep it exact
-                return table.evaluate_rows(columns, output)
-    frame = table.evaluate(kernel_columns, output)
-    slots = [frame[c].tolist() for c in frame.columns if c != "rules"]
-    # categorical outputs give NaN for a blank output cell: blank it, like evaluate_rows
-    return [[None if isinstance(v, float) and v != v else v for v in lead]
-            for lead in zip(*slots, strict=True)]
+    return list(table.evaluate_rows(kernel_columns, output))
 
 
 def _spill_block(decisions: list[list[Any]]) -> Rows:
@@ -674,11 +671,8 @@ def decide(table: Any, inputs: Any, headers: Any, output_name: Any = None) -> Ro
         compiled = _table(table)
         names, rows = _inputs(inputs, headers)
         output = _scalar(output_name, "output_name") if output_name is not None else None
-        columns = _columns(names, rows)
         out_name = None if output is None else str(output)
-        if len(rows) < _KERNEL_ROWS:
-            return _spill_block(compiled.evaluate_rows(columns, out_name))
-        return _spill_block(_decide_many(compiled, columns, out_name))
+        return _spill_block(_decide_rows(compiled, _columns(names, rows), out_name))
 
     return _guard(_n_rows(inputs), body)
 

@@ -187,16 +187,16 @@ def test_best_kernel_tie_goes_to_first() -> None:
 # ---------------------------------------------------------------------------------- encode
 def test_encode_scores_kernel() -> None:
     floats = [1.0, 5.0, float("nan"), 2.5, 0.0, 6.0, -1.0, float("inf"), 3.0, -0.0]
-    out = np.empty(len(floats), dtype=np.int8)
-    assert k.encode_scores(np.array(floats), 5, out) == 6
-    assert out.tolist() == [1, 5, 0, -1, -1, -1, -1, -1, 3, -1]
-    ints = [1, 5, 0, 6, -3, 2**40, 4]
-    out = np.empty(len(ints), dtype=np.int8)
+    out = np.empty((1, len(floats)), dtype=np.int8)
+    assert k.encode_scores(np.array([floats]), 5, out) == 6
+    assert out.tolist() == [[1, 5, 0, -1, -1, -1, -1, -1, 3, -1]]
+    ints = [[1, 5, 0, 6], [-3, 2**40, 4, 2]]
+    out = np.empty((2, 4), dtype=np.int8)
     assert k.encode_scores(np.array(ints, dtype=np.int64), 5, out) == 4
-    assert out.tolist() == [1, 5, -1, -1, -1, -1, 4]
-    out = np.empty(2, dtype=np.int8)
-    assert k.encode_scores(np.array([7.0, 8.0]), 7, out) == 1
-    assert out.tolist() == [7, -1]
+    assert out.tolist() == [[1, 5, -1, -1], [-1, -1, 4, 2]]
+    out = np.empty((1, 2), dtype=np.int8)
+    assert k.encode_scores(np.array([[7.0, 8.0]]), 7, out) == 1
+    assert out.tolist() == [[7, -1]]
 
 
 # ---------------------------------------------------------------------------------- segment / mix

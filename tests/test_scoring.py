@@ -92,6 +92,8 @@ def test_fit_int8_storage_zero_is_blank() -> None:
         ("3", "#VALUE!", "buyer_maturity = '3' is text, not a score 1..5"),
         (True, "#VALUE!", "buyer_maturity = True is TRUE/FALSE, not a score 1..5"),
         (float("inf"), "#NUM!", "buyer_maturity = inf is outside 1..5"),
+        (10**30, "#NUM!", f"buyer_maturity = {10**30} is outside 1..5"),  # exact, not 1e30
+        (10**400, "#NUM!", f"buyer_maturity = {10**400} is outside 1..5"),  # beyond float
         (CellError("#N/A", "lookup failed"), "#N/A", "buyer_maturity is #N/A lookup failed"),
     ],
 )

@@ -251,19 +251,23 @@ def best_parallel(codes, targets, weights, scale_max, best, score, n_chunks):  #
 # --------------------------------------------------------------------------------------------
 @kernel()
 def encode_scores(values, scale_max, out):  # pragma: no cover - jitted
-    """One column of scores (int64 or float64; NaN = blank) into int8 codes in ``out``: 0 for
+    """Scores (F x N, int64 or float64; NaN = blank) into int8 codes in ``out`` (F x N): 0 for
     blank, 1..S, or -1 for a bad value (not a whole number, or outside 1..S).  Returns the
-    number of -1s.  One pass instead of numpy's check-mask-cast passes."""
+    number of -1s.  One pass (and one call for a whole matrix) instead of numpy's
+    check-mask-cast passes; a single column goes in as a 1 x N view."""
     n_bad = 0
-    for i in range(values.shape[0]):
-        v = values[i]
-        if v != v:  # NaN: blank
-            out[i] = 0
-        elif v >= 1 and v <= scale_max and v == np.floor(v):
-            out[i] = np.int8(v)
-        else:
-            out[i] = -1
-            n_bad += 1
+    for f in range(values.shape[0]):
+        row = values[f]
+        dest = out[f]
+        for i in range(values.shape[1]):
+            v = row[i]
+            if v != v:  # NaN: blank
+                dest[i] = 0
+            elif v >= 1 and v <= scale_max and v == np.floor(v):
+                dest[i] = np.int8(v)
+            else:
+                dest[i] = -1
+                n_bad += 1
     return n_bad
 
 
@@ -320,9 +324,9 @@ def warm() -> list[str]:
         match_parallel(codes, targets, weights, 5, match_out, 2)
         best_serial(codes, targets, weights, 5, best, score)
         best_parallel(codes, targets, weights, 5, best, score, 2)
-    row = np.empty(3, dtype=np.int8)
-    encode_scores(np.ones(3, dtype=np.int64), 5, row)
-    encode_scores(np.ones(3, dtype=np.float64), 5, row)
+    encoded = np.empty((10, 3), dtype=np.int8)
+    encode_scores(np.ones((10, 3), dtype=np.int64), 5, encoded)
+    encode_scores(np.ones((10, 3), dtype=np.float64), 5, encoded)
     values = np.ones(3, dtype=np.float64)
     segment_codes(values, values, 1.0, 1.0, np.empty(3, dtype=np.int8))
     flags = np.ones(3, dtype=np.int8)
