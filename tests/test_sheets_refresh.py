@@ -357,8 +357,9 @@ def test_xlsm_keeps_its_vba(template: Path, tmp_path: Path) -> None:
 
 def test_crm_text_that_looks_like_a_formula_stays_text(template: Path, tmp_path: Path) -> None:
     src = tmp_path / "evil.csv"
-    rows = read_csv(EXAMPLES / "leads.csv")[:4]
-    evil = ['=HYPERLINK("http://x","click")', "+1-2", "-3+4", "@SUM(A1)"]
+    rows = read_csv(EXAMPLES / "leads.csv")[:7]
+    evil = ['=HYPERLINK("http://x","click")', "+1-2", "-3+4", "@SUM(A1)", "A & B <Ltd>",
+            "Åkesson Bröd 中文", " padded "]
     for row, text in zip(rows, evil, strict=True):
         row["company"] = text
     with open(src, "w", newline="") as fh:
@@ -374,6 +375,9 @@ def test_crm_text_that_looks_like_a_formula_stays_text(template: Path, tmp_path:
     for r, text in enumerate(evil, start=2):
         cell = ws.cell(r, col)
         assert cell.value == text and cell.data_type == "s"
+    with zipfile.ZipFile(out) as z:
+        xml = z.read("xl/worksheets/sheet5.xml").decode()
+    assert "HYPERLINK" in xml and "<f>HYPERLINK" not in xml
 
 
 def test_cli_refresh(template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
