@@ -120,7 +120,7 @@ def make_layout(frame: pd.DataFrame) -> Layout:
         keys.append(key)
         headers.append(head)
         kinds.append("formula")
-    formats = {"created": "yyyy-mm-dd", "price": "#,##0", "revenue": "#,##0",
+    formats: dict[str, str | None] = {"created": "yyyy-mm-dd", "price": "#,##0", "revenue": "#,##0",
                **{k: f for k, _h, f in COMPUTED},
                # Excel shows TRUE/FALSE anyway; LibreOffice needs the format to.
                **{k: '"TRUE";"TRUE";"FALSE"' for k in FLAG_KEYS}}
