@@ -120,3 +120,19 @@ def test_libreoffice_opens_and_renders_a_refreshed_book(fresh: Path, tmp_path: P
     leads = list(csv.reader(sheets["Leads"].splitlines()))
     fit = leads[0].index("Fit %")
     assert all(0 <= float(row[fit]) <= 100 for row in leads[1:])
+
+
+def test_input_cells_are_checked(fresh: Path, tmp_path: Path) -> None:
+    """Factor targets accept 1..ScaleMax; KPI level and direction offer their choices; a
+    refresh (twice) keeps exactly one check per range."""
+    out = tmp_path / "dv.xlsx"
+    refresh(fresh, str(EXAMPLES / "leads.csv"), out=out, progress=False)
+    refresh(out, str(EXAMPLES / "leads.csv"), progress=False)
+    wb = load_workbook(out)
+    checks = {t: {str(d.sqref): (d.type, d.formula1, d.formula2)
+                  for d in wb[t].data_validations.dataValidation}
+              for t in ("Profiles", "Campaigns", "KPIs")}
+    assert checks["Profiles"] == {"B5:K54": ("whole", "1", "ScaleMax")}
+    assert checks["Campaigns"] == {"D5:M54": ("whole", "1", "ScaleMax")}
+    assert checks["KPIs"]["H5:H54"] == ("list", '"higher,lower"', None)
+    assert len(wb["KPIs"].data_validations.dataValidation) == 2

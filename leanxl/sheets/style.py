@@ -134,3 +134,19 @@ def page(ws: Worksheet) -> None:
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     ws.print_options.gridLines = False
+
+
+def choices(ws: Worksheet, ref: str, formula: str, prompt: str, *, kind: str = "list",
+            formula2: str | None = None) -> None:
+    """An input check with a prompt on a leanxl input range (replaces leanxl's previous one)."""
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    for old in list(ws.data_validations.dataValidation):
+        if str(old.sqref) == ref:
+            ws.data_validations.dataValidation.remove(old)
+    dv = DataValidation(type=kind, formula1=formula, formula2=formula2, allow_blank=True,
+                        operator="between" if kind == "whole" else None,
+                        showInputMessage=True, promptTitle="leanxl", prompt=prompt,
+                        showErrorMessage=True, errorTitle="leanxl", error=prompt)
+    dv.add(ref)
+    ws.add_data_validation(dv)

@@ -302,6 +302,9 @@ def write_profiles(wb: Workbook, ws: Worksheet, data: BookData, leads: pd.DataFr
         for cell in row:
             cell.alignment = S.Alignment(wrap_text=True, vertical="top",
                                          horizontal=cell.alignment.horizontal)
+    S.choices(ws, f"B{FIRST_ROW}:{col_letter(1 + N)}{FIRST_ROW + 49}", "1", "Target score: a "
+              "whole number from 1 (best) to ScaleMax; blank = any", kind="whole",
+              formula2="ScaleMax")
     S.widths(ws, [20] + [9] * N + [30, 26, 22, 30, 9, 9, 10, 12])
     ws.freeze_panes = f"B{FIRST_ROW}"
 
@@ -335,6 +338,9 @@ def write_campaigns(ws: Worksheet, data: BookData) -> None:
             cell = ws.cell(row=r, column=4 + j, value=None if _blank(v) else int(float(v)))
             S.body(cell, S.INTEGER, editable=True)
             cell.alignment = S.CENTER
+    S.choices(ws, f"D{FIRST_ROW}:{col_letter(3 + N)}{FIRST_ROW + 49}", "1", "Targeted level: a "
+              "whole number from 1 (best) to ScaleMax; blank = not targeted", kind="whole",
+              formula2="ScaleMax")
     S.widths(ws, [8, 34, 18] + [11] * N)
     ws.freeze_panes = f"D{FIRST_ROW}"
 
@@ -862,6 +868,10 @@ def write_kpis(ws: Worksheet, data: BookData, cache: Cache) -> None:
         ws.row_dimensions[r].height = 62
     last = FIRST_ROW + max(len(kpis), 1) - 1
     S.status_colours(ws, f"K{FIRST_ROW}:K{last}", good=("OK",), warn=(), bad=("Missing",))
+    S.choices(ws, f"B{FIRST_ROW}:B{FIRST_ROW + 49}", '"operational,tactical,goal"',
+              "operational (daily feedback), tactical (weekly) or goal")
+    S.choices(ws, f"H{FIRST_ROW}:H{FIRST_ROW + 49}", '"higher,lower"',
+              "higher: bigger is better; lower: smaller is better")
     S.widths(ws, [28, 12, 34, 14, 36, 24, 9, 10, 10, 9, 16])
     ws.freeze_panes = f"B{FIRST_ROW}"
 
