@@ -54,6 +54,7 @@ def table_cells(n_rules: int = 20) -> list[list[Any]]:
 
 
 def main() -> None:
+    classic = vars(udfs)  # the generated LEANXL_* functions
     row = [1, 2, 3, 4, 5, 1, 2, 3, 4, 5]
     codes = np.ascontiguousarray(np.array([row], dtype=np.int8).T)
     weights = np.ones(10)
@@ -63,7 +64,7 @@ def main() -> None:
     kernel_us = per_call_us(lambda: kernels.fit_serial(codes, weights, 5, out), 100_000)
     api_us = per_call_us(lambda: scoring.fit([row], return_errors=True), 10_000)
     reg_us = per_call_us(lambda: functions.call("FIT", [row]), 10_000)
-    udf_us = per_call_us(lambda: udfs.LEANXL_FIT([row]), 10_000)
+    udf_us = per_call_us(lambda: classic["LEANXL_FIT"]([row]), 10_000)
     lines += [
         ("FIT 1 row: numba kernel (int8, pre-encoded)", kernel_us, None),
         ("FIT 1 row: leanxl.scoring.fit (list row)", api_us, api_us / kernel_us),
@@ -79,7 +80,8 @@ def main() -> None:
     direct_us = per_call_us(lambda: table.evaluate_rows(columns, "status"), 10_000)
     fresh = [list(r) for r in cells]  # hosts hand over new lists on every call
     dec_us = per_call_us(lambda: functions.call("DECIDE", fresh, one, headers, "status"), 10_000)
-    dec_udf_us = per_call_us(lambda: udfs.LEANXL_DECIDE(fresh, one, headers, "status"), 10_000)
+    decide_udf = classic["LEANXL_DECIDE"]
+    dec_udf_us = per_call_us(lambda: decide_udf(fresh, one, headers, "status"), 10_000)
     lines += [
         ("DECIDE 1 row, 20 rules: table.evaluate_rows", direct_us, None),
         ("DECIDE 1 row, 20 rules: registry call (cached table)", dec_us, dec_us / direct_us),
@@ -92,7 +94,7 @@ def main() -> None:
     big_direct = per_call_us(lambda: table.evaluate_rows(big_cols, "status"), 3, repeat=5)
     big_reg = per_call_us(lambda: functions.call("DECIDE", fresh, big, headers, "status"), 3,
                           repeat=5)
-    big_udf = per_call_us(lambda: udfs.LEANXL_DECIDE(fresh, big, headers, "status"), 3,
+    big_udf = per_call_us(lambda: classic["LEANXL_DECIDE"](fresh, big, headers, "status"), 3,
                           repeat=5)
     lines += [
         ("DECIDE 10,000-row spill: table.evaluate_rows", big_direct, None),

@@ -71,11 +71,19 @@ def make_leads(n: int = 3000, seed: int = 7) -> pd.DataFrame:
     frame["in_target_market"] = in_target_market
     frame["stage"] = np.where(won, "Won", rng.choice(["Open", "Lost"], n, p=[0.55, 0.45]))
     frame["revenue"] = np.where(won, price, 0.0)
-    # What the sales rep recorded; mostly the rules' answer, sometimes a deviation.
-    frame["recorded_status"] = np.where(
-        fit > 0.7, "Qualified", np.where(fit > 0.45, "Nurture", "Disqualified"))
+    # What the sales rep recorded: the qualification rules' answer (examples/rules.csv),
+    # except for about 6% of leads where the rep deviated; `leanxl audit` finds those.
+    from leanxl.rules import load
+
+    table = load(str(Path(__file__).with_name("rules.csv")))
+    decided = table.evaluate(frame.assign(**{k: factors[:, j] for j, k in enumerate(FACTOR_KEYS)}))
+    recorded = decided["status"].astype(str).to_numpy(dtype=object)
     flip = rng.random(n) < 0.06
-    frame.loc[flip, "recorded_status"] = rng.choice(["Qualified", "Nurture"], int(flip.sum()))
+    others = {"Qualified": ("Nurture",), "Nurture": ("Qualified", "Disqualified"),
+              "Disqualified": ("Nurture",)}
+    for i in np.flatnonzero(flip):
+        recorded[i] = rng.choice(others[recorded[i]])
+    frame["recorded_status"] = recorded
     # A CRM export is never perfectly clean: a few blanks the scorer must skip.
     blanks = rng.random((n, len(FACTOR_KEYS))) < 0.02
     for j, key in enumerate(FACTOR_KEYS):

@@ -76,6 +76,33 @@ def _run_recalc(args: argparse.Namespace) -> int:
     print(f"{len(reports) - len(failed)} of {len(reports)} workbooks recalculated"
           + (f", {len(failed)} failed" if failed else ""), file=sys.stderr)
     return 1 if failed else 0
+def _add_refresh(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "refresh", help="fill a leanxl workbook from a CRM export or a database",
+        description="Fill the templated sheets of BOOK from the sources; everything else in "
+        "the workbook is kept. Computed cells hold LEANXL formulas with their values.")
+    p.add_argument("book", help="the workbook (.xlsx or .xlsm) made from the leanxl template")
+    p.add_argument("--leads", required=True,
+                   help="CRM export: .csv, .xlsx, .parquet, or a database URL "
+                   "(sqlite:///crm.db) with --query or --table")
+    p.add_argument("--query", help="SQL query for a database --leads source")
+    p.add_argument("--table", help="table name for a database --leads source")
+    p.add_argument("--campaigns", help="campaigns (code, name, channel, factor targets)")
+    p.add_argument("--profiles", help="profiles (profile, factor targets, description, ...)")
+    p.add_argument("--kpis", help="KPI actuals: kpi, period, actual (or one column per period)")
+    p.add_argument("-o", "--output", help="write here instead of replacing BOOK")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(handler=_run_refresh)
+
+
+def _run_refresh(args: argparse.Namespace) -> int:
+    from leanxl.sheets.refresh import refresh
+
+    result = refresh(args.book, args.leads, campaigns=args.campaigns, kpis=args.kpis,
+                     profiles=args.profiles, out=args.output, query=args.query,
+                     table=args.table, progress=False if args.no_progress else None)
+    print(f"refreshed {result.path}: {result.leads} leads in {result.seconds['total']:.1f} s")
+    return 0
 
 
 def _add_check(sub: argparse._SubParsersAction) -> None:
@@ -84,6 +111,8 @@ def _add_check(sub: argparse._SubParsersAction) -> None:
     p.add_argument("book", help="an .xlsx/.xlsm workbook (every DECISION block) or a .csv table")
     p.add_argument("--strict", action="store_true",
                    help="also fail on warnings (gaps, unreachable rules)")
+    p.add_argument("--max", type=int, default=10, metavar="N",
+                   help="findings listed per kind and table (default 10; 0 = all)")
     p.set_defaults(handler=_run_check)
 
 
@@ -104,8 +133,14 @@ def _run_check(args: argparse.Namespace) -> int:
             f"{len(findings) - len(errors)} warnings"
         print(f"{table.where}: table {table.name} ({table.hit_policy}, {len(table.rules)} rules, "
               f"{len(table.examples)} examples): {status}")
+        shown: dict[str, int] = {}
         for f in findings:
-            print(f"  {f}")
+            shown[f.kind] = shown.get(f.kind, 0) + 1
+            if not args.max or shown[f.kind] <= args.max:
+                print(f"  {f}")
+        for kind, count in shown.items():
+            if args.max and count > args.max:
+                print(f"  ... and {count - args.max} more {kind} findings (--max 0 lists all)")
     if not found.tables and not found.errors:
         print(f"{args.book}: no DECISION block found")
     return 1 if failed else 0
@@ -149,6 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_demo(sub)
     _add_warmup(sub)
     _add_recalc(sub)
+    _add_refresh(sub)
     _add_check(sub)
     _add_audit(sub)
     return parser

@@ -206,7 +206,32 @@ def run_demo(args: argparse.Namespace) -> int:
           f"high complexity >= {DEFAULT_COMPLEXITY_CUT}")
     print()
     print(summary(scores, leads))
+    print()
+    path = build_demo_workbook(Path(args.output), price_cut=price_cut)
+    print(f"workbook: {path.resolve()}")
+    print("  open it in Excel or LibreOffice: profiles, campaign web graphs, segments, mix, "
+          "qualification rules, KPI tracker, internal customers, team")
     return 0
 
 
-__all__ = ["load_examples", "run_demo", "score_leads", "summary"]
+def build_demo_workbook(out: Path, *, price_cut: float | None = None) -> Path:
+    """Refresh the template in ``workbook/`` with the sample data into ``out``.
+
+    The template is built on the fly when this checkout has none.
+    """
+    from leanxl.sheets.refresh import refresh
+    from leanxl.sheets.template import TEMPLATE, build_template
+
+    template = TEMPLATE if TEMPLATE.is_file() else build_template(
+        out.with_name(".leanxl-template.xlsx"))
+    settings = {"price_cut": price_cut} if price_cut is not None else None
+    try:
+        refresh(template, str(EXAMPLES / "leads.csv"), kpis=str(EXAMPLES / "kpis.csv"),
+                out=out, settings=settings)
+    finally:
+        if template != TEMPLATE:
+            template.unlink(missing_ok=True)
+    return out
+
+
+__all__ = ["build_demo_workbook", "load_examples", "run_demo", "score_leads", "summary"]

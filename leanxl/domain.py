@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 DEFAULT_SCALE_MAX = 5
 
@@ -48,9 +49,20 @@ FACTOR_KEYS: tuple[str, ...] = tuple(f.key for f in FACTORS)
 N_FACTORS = len(FACTORS)
 
 
+_SEPARATORS = re.compile(r"[\s_\-]+")
+
+
+@lru_cache(maxsize=4096)
+def _fold(text: str) -> str:
+    return _SEPARATORS.sub("", text).casefold()
+
+
 def normalize_name(name: object) -> str:
-    """Fold a column or header name for matching: case-, space- and underscore-insensitive."""
-    return re.sub(r"[\s_\-]+", "", str(name)).casefold()
+    """Fold a column or header name for matching: case-, space- and underscore-insensitive.
+
+    Cached: cell functions match the same few headers on every call.
+    """
+    return _fold(str(name))
 
 
 @dataclass(frozen=True, slots=True)

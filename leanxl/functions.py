@@ -8,6 +8,9 @@ per input row (a spilled column, or a spilled block for list results).  A bad ro
 :class:`~leanxl.errors.CellError` instead of a value; functions never raise for bad *values*.
 A malformed *argument* (wrong width, unknown output, broken decision table) gives every row
 the same ``#VALUE!`` with the reason, so the shape contract "N rows in, N rows out" holds.
+A completely blank input row (spare rows at the end of a range) gives a blank result row in
+FIT, MATCH, BESTPROFILE, SEGMENT, MIX and KPITREND (and KPISTATUS with a blank actual);
+DECIDE still decides it, since a table may have a rule for blank inputs.
 
 Parameters marked ``rowwise`` carry one lead per row: a host may stack the rows of many cells
 that share a formula shape into one call and split the result again (what ``recalc`` does).
@@ -37,7 +40,7 @@ from typing import Any
 
 from leanxl import kpi
 from leanxl.domain import DEFAULT_SCALE_MAX, N_FACTORS
-from leanxl.errors import NUM, VALUE, CellError, LeanxlError
+from leanxl.errors import NUM, VALUE, ArgumentError, CellError, LeanxlError
 
 Cell = float | int | str | bool | None
 Rows = list[list[Any]]
@@ -104,7 +107,15 @@ def register(
 def call(name: str, *args: Any) -> Rows:
     """Call a registry function by ``FIT``, ``LEANXL_FIT`` or ``LEANXL.FIT`` (any case)."""
     key = name.upper().removeprefix("LEANXL_").removeprefix("LEANXL.")
-    return REGISTRY[key].impl(*args)
+    fn = REGISTRY.get(key)
+    if fn is None:
+        import difflib
+
+        close = difflib.get_close_matches(key, list(REGISTRY), n=1)
+        raise ArgumentError(f"no spreadsheet function {name!r}", where=name,
+                            suggestion=f"did you mean LEANXL_{close[0]}?" if close else
+                            f"known: {', '.join(sorted(REGISTRY))}")
+    return fn.impl(*args)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -149,7 +160,7 @@ class ContentCache:
             variants = self._data.get(key)
             if variants is not None:
                 # Cheap path: a table without 0/1/TRUE/FALSE cells has one unambiguous variant.
-                sig = None if list(variants) == [None] else self._types(key)
+                sig = None if len(variants) == 1 and None in variants else self._types(key)
                 if sig in variants:
                     self._data.move_to_end(key)
                     self.hits += 1
@@ -327,10 +338,16 @@ def _n_rows(value: Any) -> int:
     return len(as_rows(value))
 
 
+_PLAIN_CELLS = frozenset({str, int, bool, type(None), CellError})
+
+
 def _clean(value: Any) -> Any:
     """Kernel output → host cell: numpy scalars to Python, NaN to an error."""
-    if isinstance(value, float) and value != value:
-        return CellError(NUM, "no value (all factors blank?)")
+    cls = value.__class__
+    if cls in _PLAIN_CELLS:  # the common case, checked first: this runs once per cell
+        return value
+    if cls is float:
+        return CellError(NUM, "no value (all factors blank?)") if value != value else value
     if hasattr(value, "item"):
         return _clean(value.item())
     return value
@@ -340,6 +357,18 @@ def _column(values: Any, errors: dict[Any, CellError]) -> Rows:
     out = [[_clean(v)] for v in (values.tolist() if hasattr(values, "tolist") else values)]
     for i, err in errors.items():
         out[i if isinstance(i, int) else i[0]][0] = err
+    return out
+
+
+def _blank_out(out: Rows, rows: Sequence[Sequence[Any]], errors: dict[Any, CellError]) -> Rows:
+    """A fully blank input row (a spare row at the end of a range) gives a blank result row.
+
+    Only rows that failed can be blank (nothing to score), so only those are looked at.
+    """
+    for key in errors:
+        i = key[0] if isinstance(key, tuple) else key
+        if i is not None and all(_blank(c) for c in rows[i]):
+            out[i] = [None] * len(out[i])
     return out
 
 
@@ -397,7 +426,7 @@ def fit(factors: Any, weights: Any = None, scale_max: Any = DEFAULT_SCALE_MAX) -
         values, errors = _scoring().fit(
             _fast_codes(rows, scale), _weights(weights), scale, return_errors=True
         )
-        return _column(values, errors)
+        return _blank_out(_column(values, errors), rows, errors)
 
     return _guard(_n_rows(factors), body)
 
@@ -429,7 +458,7 @@ def match(a: Any, b: Any, weights: Any = None, scale_max: Any = DEFAULT_SCALE_MA
                     row[key[1]] = err
             else:  # that pair has no factor given in both
                 grid[key[0]][key[1]] = err
-        return grid
+        return _blank_out(grid, rows_a, errors)
 
     return _guard(_n_rows(a), body, width=1)
 
@@ -461,7 +490,7 @@ def best_profile(
             _fast_codes(leads, scale), _fast_codes(profs, scale), name_list, _weights(weights),
             scale, return_errors=True,
         )
-        return _column(values, errors)
+        return _blank_out(_column(values, errors), leads, errors)
 
     return _guard(_n_rows(lead), body)
 
@@ -526,7 +555,7 @@ def _rowwise_kernel(kernel: str, n: int, cols: list[list[Any]], *extra: Any) -> 
     out = _column(values, errors)
     for i, err in pre.items():
         out[i][0] = err
-    return out
+    return _blank_out(out, list(zip(*cols, strict=True)), errors)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -561,6 +590,42 @@ def _columns(names: list[Any], rows: Rows) -> dict[str, list[Any]]:
             for k, name in enumerate(names) if name is not None}
 
 
+_KERNEL_ROWS = 256  # from here on the table's numba kernel beats its plain-Python row path
+
+
+def _kernel_column(values: list[Any]) -> Any:
+    """A column of plain numbers as a numpy array (int8 when it fits); anything else as-is.
+
+    Blank, text or TRUE/FALSE cells keep the list, so the rules engine judges them itself.
+    """
+    import numpy as np
+
+    if not set(map(type, values)) <= _NUMBER_SET:
+        return values
+    array = np.array(values, dtype=np.float64)
+    if np.isnan(array).any():
+        return values
+    if (array == np.round(array)).all() and array.min() >= -128 and array.max() <= 127:
+        return array.astype(np.int8)
+    return array
+
+
+_NUMBER_SET = frozenset({int, float})
+
+
+def _decide_rows(table: Any, columns: dict[str, list[Any]], output: str | None) -> list[Any]:
+    """Per lead, one slot per output (``evaluate_rows``' shape), fast for many leads.
+
+    Many leads go to the table's vectorised path with plain-number columns as int8/float
+    arrays (mixed columns stay lists and the rules engine judges each value itself).
+    """
+    n = len(next(iter(columns.values()), []))
+    if n < _KERNEL_ROWS:
+        return list(table.evaluate_rows(columns, output))
+    kernel_columns = {k: _kernel_column(v) for k, v in columns.items()}
+    return list(table.evaluate_rows(kernel_columns, output))
+
+
 def _spill_block(decisions: list[list[Any]]) -> Rows:
     """``evaluate_rows`` output (per lead: one slot per output) → rows, lists spilled right.
 
@@ -569,6 +634,8 @@ def _spill_block(decisions: list[list[Any]]) -> Rows:
     """
     if not decisions:
         return []
+    if len(decisions[0]) == 1 and not any(isinstance(d[0], list | tuple) for d in decisions):
+        return [[_clean(d[0])] for d in decisions]  # one output, one value per lead
     n_slots = len(decisions[0])
     widths = [max((len(d[k]) for d in decisions if isinstance(d[k], list | tuple)), default=1)
               for k in range(n_slots)]
@@ -604,9 +671,8 @@ def decide(table: Any, inputs: Any, headers: Any, output_name: Any = None) -> Ro
         compiled = _table(table)
         names, rows = _inputs(inputs, headers)
         output = _scalar(output_name, "output_name") if output_name is not None else None
-        decisions = compiled.evaluate_rows(_columns(names, rows),
-                                           None if output is None else str(output))
-        return _spill_block(decisions)
+        out_name = None if output is None else str(output)
+        return _spill_block(_decide_rows(compiled, _columns(names, rows), out_name))
 
     return _guard(_n_rows(inputs), body)
 
@@ -680,7 +746,8 @@ def kpi_trend(values_row: Any, direction: Any = "up",
     def body() -> Rows:
         drc = _scalar(direction, "direction")
         tol = _scalar(tolerance, "tolerance")
-        return [[kpi.kpi_trend(row, drc, tol)] for row in as_rows(values_row)]
+        return [[None if all(_blank(c) for c in row) else kpi.kpi_trend(row, drc, tol)]
+                for row in as_rows(values_row)]
 
     return _guard(_n_rows(values_row), body)
 

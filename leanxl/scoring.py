@@ -9,8 +9,8 @@ A bad *value* never raises: that row gets NaN (numbers) or None (labels), and, w
 Inputs for factor scores (``factors``, ``a``, ``b``, ``leads``, ``profiles``):
 
 * a numpy array, ``N x 10`` or one row of 10.  Floats: NaN = blank.  Other integer dtypes hold
-  scores (so 0 is out of range).  ``int8`` arrays are taken as leanxl's own storage (what
-  :func:`factor_matrix` returns): ``0`` = blank, ``1..S`` = score.
+  scores (so 0 is out of range).  ``int8`` data (arrays, or int8 frame columns) is taken as
+  leanxl's own storage (what :func:`factor_matrix` returns): ``0`` = blank, ``1..S`` = score.
 * a pandas DataFrame: the ten factor columns are found by key, ignoring case, spaces, ``_``
   and ``-`` (``"Buyer maturity"`` finds ``buyer_maturity``); other columns are ignored.
   Missing values (NaN, ``pd.NA``) are blank.
@@ -37,6 +37,7 @@ import math
 import numbers
 import sys
 from collections.abc import Mapping, Sequence
+from itertools import chain
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
@@ -49,6 +50,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "PARALLEL_MIN_ROWS",
+    "PARALLEL_MIN_WORK",
     "best_match",
     "best_profile",
     "error_for",
@@ -60,12 +62,18 @@ __all__ = [
 ]
 
 N_FACTORS = len(FACTOR_KEYS)
-#: Above this many leads the ``parallel=True`` kernels are used (a parallel launch costs
-#: ~7 µs and on two shared cores only pays off on large arrays; see bench/kernels.py).
-PARALLEL_MIN_ROWS = 100_000
+#: The ``parallel=True`` kernels run when the work (leads, or lead x profile pairs for match
+#: and best profile) reaches this, and never below 10^4 leads (a parallel launch costs ~7 µs).
+#: Measured on 2 vCPUs shared with other work (bench/kernels.py): when the other core is
+#: busy, a descheduled thread holds up the whole call — fit on 10^6 leads went from 1.4 ms
+#: serial to 8 ms parallel — while on an idle machine two threads save at most half.  So
+#: only calls of tens of milliseconds go parallel.
+PARALLEL_MIN_WORK = 5_000_000
+PARALLEL_MIN_ROWS = 10_000
 #: int8 storage caps the scale (and keeps ``|a - b|`` exact in small integers).
 MAX_SCALE = 127
 
+_PLAIN_CELLS = frozenset({int, float, type(None)})  # exact types: bool is not a score
 _TRUE_WORDS = frozenset({"true", "yes", "y", "x"})
 _FALSE_WORDS = frozenset({"false", "no", "n"})
 _SEGMENT_TABLE = np.array([*SEGMENTS, None], dtype=object)  # code -1 -> None
@@ -75,6 +83,9 @@ _MIX_TABLE = np.array(
 )
 
 Errors = dict[Any, CellError]
+# Default weights, shared (never written to): all 1.
+_UNIT_WEIGHTS = np.ones(N_FACTORS)
+_UNIT_WEIGHTS_U16 = np.ones(N_FACTORS, dtype=np.uint16)
 
 
 def _is_frame(value: object) -> bool:
@@ -120,7 +131,7 @@ def _weights(weights: object) -> np.ndarray:
     sequence, an empty cell (None / "") also means the default weight 1; NaN is an error.
     """
     if weights is None:
-        return np.ones(N_FACTORS)
+        return _UNIT_WEIGHTS
     if isinstance(weights, Mapping):
         result = np.ones(N_FACTORS)
         index = {normalize_name(k): i for i, k in enumerate(FACTOR_KEYS)}
@@ -240,19 +251,56 @@ def _encode_numeric(
     if values.dtype.kind == "b":
         codes_row[:] = 0
         return np.arange(values.shape[0])
-    if values.dtype.kind in "iu":
+    if values.dtype.kind in "iu" and values.dtype != np.int64:
+        # Small integer columns (int8 frames): numpy's min/max check is already cheap.
         low, high = (values.min(), values.max()) if values.size else (1, 1)
-        if low >= 1 and high <= scale_max:  # the usual case: one pass, no masks
+        if low >= 1 and high <= scale_max:
             codes_row[:] = values
             return np.empty(0, dtype=np.intp)
         ok = (values >= 1) & (values <= scale_max)
         codes_row[:] = np.where(ok, values, 0)
         return np.flatnonzero(~ok)
-    # float: NaN = blank; non-integers and out-of-range values are bad
-    given = ~np.isnan(values)
-    ok = given & (values >= 1) & (values <= scale_max) & (values == np.floor(values))
-    codes_row[:] = np.where(ok, values, 0)
-    return np.flatnonzero(given & ~ok)
+    # int64 (CSV integers) and floats (CSV columns with blanks): one kernel pass.
+    if values.dtype.kind == "f" and values.dtype != np.float64:
+        values = values.astype(np.float64)
+    column = np.ascontiguousarray(values).reshape(1, -1)
+    n_bad = _kernels().encode_scores(column, scale_max, codes_row.reshape(1, -1))
+    if not n_bad:
+        return np.empty(0, dtype=np.intp)
+    bad = np.flatnonzero(codes_row < 0)
+    codes_row[bad] = 0
+    return bad
+
+
+def _encode_matrix(
+    matrix: np.ndarray, scale_max: int, storage_int8: bool
+) -> tuple[np.ndarray, Errors]:
+    """A numeric ``N x 10`` array -> ``(codes F x N int8 C-order, errors by row)``, checking
+    the whole matrix in one kernel call (as int64 / float64): one call beats ten numpy
+    passes at any size, and ten per-column calls on small inputs."""
+    kind = matrix.dtype.kind
+    if kind == "b" or matrix.dtype == np.int8:
+        by_factor = np.ascontiguousarray(matrix.T)  # one transpose, then contiguous columns
+        return _encode_columns(list(by_factor), matrix.shape[0], scale_max, storage_int8)
+    by_factor = np.ascontiguousarray(matrix.T, dtype=np.float64 if kind == "f" else np.int64)
+    codes = np.empty(by_factor.shape, dtype=np.int8)
+    errors: Errors = {}
+    if _kernels().encode_scores(by_factor, scale_max, codes):
+        bad = codes < 0
+        rows = np.flatnonzero(bad.any(axis=0))
+        first = bad[:, rows].argmax(axis=0)  # the first bad factor of each bad row
+        for i, f in zip(rows.tolist(), first.tolist(), strict=True):
+            errors[i] = _bad_cell(by_factor[f, i].item(), f, scale_max)
+        codes[:, rows] = 0
+    return codes, errors
+
+
+def _bad_cell(value: Any, f: int, scale_max: int) -> CellError:
+    """The error for a value the vectorised checks rejected (named by its factor)."""
+    error = _score_cell(value, FACTOR_KEYS[f], scale_max)
+    if isinstance(error, CellError):
+        return error
+    return CellError(VALUE, f"{FACTOR_KEYS[f]} = {value!r} is not a score 1..{scale_max}")
 
 
 def _column_values(column: Any) -> np.ndarray:
@@ -283,10 +331,14 @@ def _encode_columns(
     for f, column in enumerate(columns):
         values = _column_values(column)
         values_by_factor.append(values)
-        if storage_int8 and values.dtype == np.int8:
-            codes[f] = values  # leanxl storage: 0 = blank; range checked by the kernel
-            continue
-        if values.dtype.kind in "biuf":
+        if values.dtype == np.int8:
+            # leanxl's own storage: 0 = blank.  The kernels check the range themselves, so
+            # only factor_matrix (validate here) scans for codes outside 0..S.
+            codes[f] = values
+            if storage_int8:
+                continue
+            bad = np.flatnonzero((values < 0) | (values > scale_max))
+        elif values.dtype.kind in "biuf":
             bad = _encode_numeric(values, scale_max, codes[f])
         else:
             bad_list: list[int] = []
@@ -307,9 +359,7 @@ def _encode_columns(
     for i in np.flatnonzero(first_bad >= 0).tolist():
         f = int(first_bad[i])
         codes[:, i] = 0
-        error = _score_cell(_python_value(values_by_factor[f][i]), FACTOR_KEYS[f], scale_max)
-        assert isinstance(error, CellError), "encoder and _score_cell disagree"
-        errors[i] = error
+        errors[i] = _bad_cell(_python_value(values_by_factor[f][i]), f, scale_max)
     return codes, errors
 
 
@@ -344,16 +394,34 @@ def _codes(
             if not codes.flags.writeable:  # a read-only array would compile a second kernel
                 codes = codes.copy()
             return codes, {}
-        return _encode_columns(
-            [matrix[:, f] for f in range(N_FACTORS)], matrix.shape[0], scale_max, storage_int8
-        )
+        return _encode_matrix(matrix, scale_max, storage_int8)
     rows = _rows(data, where)
-    cells = np.empty((len(rows), N_FACTORS), dtype=object)
+    if rows and set(map(type, chain.from_iterable(rows))) <= _PLAIN_CELLS:
+        # Only ints, floats and blanks (a typical range): one float array, NaN = blank.
+        plain: np.ndarray | None
+        try:
+            plain = np.array(rows, dtype=np.float64)
+        except OverflowError:  # an int too big for a float: the cell-by-cell path says so
+            plain = None
+        if plain is not None:
+            codes, errors = _encode_matrix(plain, scale_max, storage_int8)
+            for i in errors:  # name the cell as it was given (an int, not its float)
+                errors[i] = next(e for e in (_score_cell(v, k, scale_max) for v, k in
+                                             zip(rows[i], FACTOR_KEYS, strict=True))
+                                 if isinstance(e, CellError))
+            return codes, errors
+    # Mixed cells (text, booleans, error values...): read them one by one.
+    codes = np.zeros((N_FACTORS, len(rows)), dtype=np.int8)
+    errors = {}
     for i, row in enumerate(rows):
-        cells[i] = row
-    return _encode_columns(
-        [cells[:, f] for f in range(N_FACTORS)], len(rows), scale_max, storage_int8
-    )
+        for f, cell in enumerate(row):
+            code = _score_cell(cell, FACTOR_KEYS[f], scale_max)
+            if isinstance(code, CellError):
+                errors[i] = code  # the first bad factor names the row's error
+                codes[:, i] = 0
+                break
+            codes[f, i] = code
+    return codes, errors
 
 
 def _rows(data: Any, where: str) -> list[Sequence[Any]]:
@@ -383,6 +451,8 @@ def _rows(data: Any, where: str) -> list[Sequence[Any]]:
 
 
 def _is_row(value: object) -> bool:
+    if type(value) in (list, tuple):  # the usual case, without the ABC check
+        return True
     return isinstance(value, Sequence | np.ndarray) and not isinstance(value, str | bytes)
 
 
@@ -400,9 +470,10 @@ def factor_matrix(data: Any, scale_max: int = DEFAULT_SCALE_MAX) -> tuple[np.nda
     Returns
     -------
     matrix:
-        ``(N, 10)`` int8, ``0`` = blank.  Fortran-ordered: ``matrix.T`` is the factor-major
-        C-contiguous array the kernels read, so passing ``matrix`` back to :func:`fit` or
-        :func:`match` costs no copy.  Rows listed in ``errors`` are all 0.
+        ``(N, 10)`` int8, ``0`` = blank (int8 input is storage already: its 0s stay blank).
+        Fortran-ordered: ``matrix.T`` is the factor-major C-contiguous array the kernels
+        read, so passing ``matrix`` back to :func:`fit` or :func:`match` costs no copy.
+        Rows listed in ``errors`` are all 0.
     errors:
         ``{row index: CellError}`` for rows with a bad value (the first bad factor is named).
     """
@@ -414,6 +485,24 @@ def factor_matrix(data: Any, scale_max: int = DEFAULT_SCALE_MAX) -> tuple[np.nda
 # ============================================================================================
 # Kernel dispatch and NaN diagnosis
 # ============================================================================================
+#: Largest Σw(S-1) for the exact uint16 sums (else the kernels sum in float64).
+_UINT16_MAX = 65535
+
+
+def _kernel_weights(weights: np.ndarray, scale_max: int) -> np.ndarray:
+    """Weights in the dtype the kernels should sum in: uint16 when every weight is a whole
+    number and the largest possible sum fits (exact and ~2.5x faster), else float64."""
+    if weights is _UNIT_WEIGHTS:  # the default, on every single-cell call: no numpy work
+        return _UNIT_WEIGHTS_U16
+    if (weights == np.floor(weights)).all() and weights.sum() * (scale_max - 1) <= _UINT16_MAX:
+        return weights.astype(np.uint16)
+    return weights
+
+
+def _parallel(n_rows: int, n_targets: int = 1) -> bool:
+    return n_rows >= PARALLEL_MIN_ROWS and n_rows * max(n_targets, 1) >= PARALLEL_MIN_WORK
+
+
 def _chunks() -> int:
     import numba
 
@@ -421,8 +510,10 @@ def _chunks() -> int:
 
 
 def _kernels() -> Any:
-    from leanxl.kernels import scoring as kernels  # numba is imported only when scoring runs
-
+    # numba is imported on the first scoring call, not on import (start-up); then cached.
+    kernels = sys.modules.get("leanxl.kernels.scoring")
+    if kernels is None:
+        from leanxl.kernels import scoring as kernels
     return kernels
 
 
@@ -526,10 +617,12 @@ def fit(
     n = codes.shape[1]
     out = np.empty(n)
     kernels = _kernels()
-    if n >= PARALLEL_MIN_ROWS:
-        n_nan = kernels.fit_parallel(codes, w, scale, out, _chunks())
+    view = codes.view(np.uint8)  # negative codes read as >= 128: one unsigned range check
+    kw = _kernel_weights(w, scale)
+    if _parallel(n):
+        n_nan = kernels.fit_parallel(view, kw, scale, out, _chunks())
     else:
-        n_nan = kernels.fit_serial(codes, w, scale, out)
+        n_nan = kernels.fit_serial(view, kw, scale, out)
     if n_nan > len(errors):
         for i in np.flatnonzero(np.isnan(out)).tolist():
             if i not in errors:
@@ -603,10 +696,12 @@ def match(
     n, p = codes.shape[1], targets.shape[0]
     out = np.empty((p, n))
     kernels = _kernels()
-    if n >= PARALLEL_MIN_ROWS:
-        n_nan = kernels.match_parallel(codes, targets, w, scale, out, _chunks())
+    view, target_view = codes.view(np.uint8), targets.view(np.uint8)
+    kw = _kernel_weights(w, scale)
+    if _parallel(n, p):
+        n_nan = kernels.match_parallel(view, target_view, kw, scale, out, _chunks())
     else:
-        n_nan = kernels.match_serial(codes, targets, w, scale, out)
+        n_nan = kernels.match_serial(view, target_view, kw, scale, out)
     errors.update({(None, j): e for j, e in target_errors.items()})
     if n_nan:
         bad_rows = set(_out_of_range(codes, scale).tolist()) - set(errors)
@@ -671,15 +766,25 @@ def best_match(
         )
     if targets.shape[0] == 0:
         raise ArgumentError("no profiles given", where="profiles")
+    best, score, errors = _best(leads, targets, w, scale)
+    return (best, score, errors) if return_errors else (best, score)
+
+
+def _best(
+    leads: Any, targets: np.ndarray, w: np.ndarray, scale: int
+) -> tuple[np.ndarray, np.ndarray, Errors]:
+    """best_match on checked targets (P x F int8 C-order, all valid)."""
     codes, errors = _codes(leads, scale, where="leads", storage_int8=True)
     n = codes.shape[1]
     best = np.empty(n, dtype=np.int64)
     score = np.empty(n)
     kernels = _kernels()
-    if n >= PARALLEL_MIN_ROWS:
-        n_none = kernels.best_parallel(codes, targets, w, scale, best, score, _chunks())
+    view, target_view = codes.view(np.uint8), targets.view(np.uint8)
+    kw = _kernel_weights(w, scale)
+    if _parallel(n, targets.shape[0]):
+        n_none = kernels.best_parallel(view, target_view, kw, scale, best, score, _chunks())
     else:
-        n_none = kernels.best_serial(codes, targets, w, scale, best, score)
+        n_none = kernels.best_serial(view, target_view, kw, scale, best, score)
     if n_none > len(errors):
         for i in np.flatnonzero(best < 0).tolist():
             if i in errors:
@@ -688,7 +793,7 @@ def best_match(
             if error.code == DIV0 and "blank" not in error.reason:
                 error = CellError(DIV0, "no profile shares a weighted factor with this lead")
             errors[i] = error
-    return (best, score, errors) if return_errors else (best, score)
+    return best, score, errors
 
 
 @overload
@@ -754,8 +859,9 @@ def best_profile(
             suggestion="give one name per profile row",
         )
     keep = []
+    gives: list[bool] = np.any(targets > 0, axis=1).tolist()
     for j, name in enumerate(name_list):
-        empty = not (targets[j] > 0).any() and j not in target_errors
+        empty = not gives[j] and j not in target_errors
         if empty and _is_blank(name):
             continue  # a spare row in the profiles range
         if empty:
@@ -772,9 +878,8 @@ def best_profile(
     if not keep:
         raise ArgumentError("no profiles given", where="profiles")
     kept_names = [name_list[j] for j in keep]
-    best, _, errors = best_match(
-        leads, targets[keep], weights, scale, return_errors=True
-    )
+    kept = targets if len(keep) == len(targets) else targets[keep]
+    best, _, errors = _best(leads, kept, _weights(weights), scale)
     table = np.array([*kept_names, None], dtype=object)
     result = table[best]
     return (result, errors) if return_errors else result

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from openpyxl import load_workbook
 
 from leanxl.demo import load_examples, run_demo, score_leads
 from leanxl.domain import FACTOR_KEYS, Profile
@@ -61,10 +63,15 @@ def test_score_leads_without_optional_columns() -> None:
     assert scores["fit"].tolist() == [100.0, 100.0]
 
 
-def test_demo_on_shipped_sample(capsys: pytest.CaptureFixture[str]) -> None:
+def test_demo_on_shipped_sample(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     leads, profiles = load_examples()
-    assert run_demo(argparse.Namespace(output="unused.xlsx")) == 0
+    book = tmp_path / "demo.xlsx"
+    assert run_demo(argparse.Namespace(output=str(book))) == 0
     out = capsys.readouterr().out
+    assert f"workbook: {book.resolve()}" in out
+    wb = load_workbook(book, read_only=True)
+    assert wb.sheetnames[4] == "Leads"
+    wb.close()
     assert f"{len(leads)} leads scored" in out
     for name in profiles["profile"]:
         assert name in out

@@ -21,6 +21,13 @@ def test_call_accepts_every_spelling() -> None:
         assert functions.call(name, 95, 100) == expected
 
 
+def test_call_unknown_name_says_what_exists() -> None:
+    from leanxl.errors import ArgumentError
+
+    with pytest.raises(ArgumentError, match="did you mean LEANXL_KPITREND"):
+        functions.call("LEANXL_KPITREN", [[1, 2]])
+
+
 @pytest.mark.parametrize(
     ("raw", "rows"),
     [
@@ -171,7 +178,8 @@ def _expected_fit(rows: list[list[Any]]) -> list[Any]:
     from leanxl import scoring
 
     values, errors = scoring.fit(rows, return_errors=True)  # lists: the per-cell checked path
-    return [errors[i].code if i in errors else v for i, v in enumerate(values.tolist())]
+    return [None if all(c is None for c in rows[i])  # a spare blank row stays blank in a cell
+            else errors[i].code if i in errors else v for i, v in enumerate(values.tolist())]
 
 
 @settings(max_examples=60, deadline=None)
@@ -184,3 +192,68 @@ def test_fast_path_agrees_with_cell_checks(rows: list[list[Any]]) -> None:
     assert len(got) == len(want)
     for g, w in zip(got, want, strict=True):
         assert g == w or (isinstance(w, float) and g == pytest.approx(w)), (rows, got, want)
+
+
+def test_decide_from_many_threads() -> None:
+    """Concurrent cells on two tables: every answer right, each table compiled once."""
+    if not merged("rules"):
+        pytest.skip("leanxl.rules is not merged yet")
+    functions.TABLES.clear()
+    headers = [["buyer_maturity", "buyer_influence", "price_sensitivity"]]
+    flipped = [list(r) for r in QUALIFY]
+    flipped[2][3], flipped[3][3] = "Nurture", "Qualified"  # swap the two decisions
+    # hand-read from the tables: [1,1,1] fires rule 1, [3,5,2] rule 2, [5,5,5] rule 3
+    want = {0: ["Qualified", "Nurture", "Disqualified"],
+            1: ["Nurture", "Qualified", "Disqualified"]}
+    inputs = [[1, 1, 1], [3, 5, 2], [5, 5, 5]]
+    failures: list[Any] = []
+    barrier = threading.Barrier(6)
+
+    def work(k: int) -> None:
+        barrier.wait()
+        for j in range(40):
+            t = (k + j) % 2
+            table = [list(r) for r in (QUALIFY if t == 0 else flipped)]
+            i = j % 3
+            got = functions.call("DECIDE", table, [inputs[i]], headers, "status")
+            if got != [[want[t][i]]]:
+                failures.append((t, i, got))
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []
+    assert functions.TABLES.misses == 2 and functions.TABLES.hits == 6 * 40 - 2
+
+
+_POOLS = {
+    "whole numbers": [1, 2, 3, 4, 5],
+    "messy": [1, 2, 3, 4, 5, None, "x", True, False, 2.5, "3", 0, 7, 1.0],
+    "messy, no TRUE/FALSE": [1, 2, 3, 4, 5, None, "x", 2.5, "3", 0, 7, 1.0],
+}
+
+
+@pytest.mark.parametrize("pool", list(_POOLS))
+@pytest.mark.parametrize("table_name", ["QUALIFY", "COLLECT", "UNIQUE_OVERLAP"])
+def test_big_decide_matches_row_by_row(pool: str, table_name: str) -> None:
+    """>= 256 rows go through the vectorised path: each row as when decided alone."""
+    if not merged("rules"):
+        pytest.skip("leanxl.rules is not merged yet")
+    import random
+
+    from tests.excel import cases
+
+    table = getattr(cases, table_name)
+    headers = [[h.removeprefix("IN ") for h in table[1] if str(h).startswith("IN ")]]
+    rng = random.Random(f"{pool}-{table_name}")
+    rows = [[rng.choice(_POOLS[pool]) for _ in headers[0]] for _ in range(300)]
+    whole = functions.call("DECIDE", table, rows, headers)
+    assert len(whole) == len(rows)
+    for r, row in enumerate(rows):
+        [alone] = functions.call("DECIDE", table, [row], headers)
+        if isinstance(alone[0], CellError):  # an error fills the row's spill
+            assert whole[r] == [alone[0]] * len(whole[r]), (row, whole[r], alone)
+        else:
+            assert whole[r] == alone + [None] * (len(whole[r]) - len(alone)), (row, alone)

@@ -22,9 +22,10 @@ settings.register_profile("kernels", deadline=None, max_examples=60)
 
 
 def codes_of(rows: Sequence[Sequence[int | None]]) -> np.ndarray:
-    """Rows of scores (None = blank) -> factor-major int8 codes (0 = blank)."""
+    """Rows of scores (None = blank) -> factor-major codes (0 = blank) as the kernels take
+    them: int8 storage viewed as uint8."""
     matrix = np.array([[0 if x is None else x for x in row] for row in rows], dtype=np.int8)
-    return np.ascontiguousarray(matrix.reshape(len(rows), F).T)
+    return np.ascontiguousarray(matrix.reshape(len(rows), F).T).view(np.uint8)
 
 
 def close(value: float, expected: float | None) -> bool:
@@ -60,7 +61,7 @@ def test_fit_kernel_fixed_cases() -> None:
 @given(problems(), st.integers(1, 3))
 def test_fit_kernel_matches_reference(problem: tuple, n_chunks: int) -> None:
     scale, rows, _, weights = problem
-    codes = codes_of(rows) if rows else np.zeros((F, 0), dtype=np.int8)
+    codes = codes_of(rows) if rows else np.zeros((F, 0), dtype=np.uint8)
     w = np.array(weights)
     for parallel in (False, True):
         out = np.full(len(rows), -7.0)
@@ -71,6 +72,26 @@ def test_fit_kernel_matches_reference(problem: tuple, n_chunks: int) -> None:
         expected = [ref_fit(r, weights, scale) for r in rows]
         assert all(close(v, e) for v, e in zip(out.tolist(), expected, strict=True))
         assert n_nan == sum(e is None for e in expected)
+
+
+@settings(settings.get_profile("kernels"))
+@given(problems(), st.lists(st.integers(0, 60), min_size=F, max_size=F))
+def test_integer_weight_kernels_match_reference(problem: tuple, int_weights: list[int]) -> None:
+    # Whole-number weights are summed in uint16 (the API's fast path): same results.
+    scale, rows, targets, _ = problem
+    weights = [float(x) for x in int_weights]
+    codes = codes_of(rows) if rows else np.zeros((F, 0), dtype=np.uint8)
+    target_codes = np.ascontiguousarray(codes_of(targets).T)
+    w = np.array(int_weights, dtype=np.uint16)
+    fit_out = np.empty(len(rows))
+    k.fit_parallel(codes, w, scale, fit_out, 2)
+    assert all(close(v, ref_fit(r, weights, scale))
+               for v, r in zip(fit_out.tolist(), rows, strict=True))
+    match_out = np.empty((len(targets), len(rows)))
+    k.match_serial(codes, target_codes, w, scale, match_out)
+    for i, row in enumerate(rows):
+        for j, target in enumerate(targets):
+            assert close(match_out[j, i], ref_match(row, target, weights, scale))
 
 
 def test_fit_kernel_out_of_range_codes_give_nan() -> None:
@@ -105,7 +126,7 @@ def test_fit_and_match_kernels_across_block_edges(n: int) -> None:
 @given(problems(), st.integers(1, 3))
 def test_match_kernel_matches_reference(problem: tuple, n_chunks: int) -> None:
     scale, rows, targets, weights = problem
-    codes = codes_of(rows) if rows else np.zeros((F, 0), dtype=np.int8)
+    codes = codes_of(rows) if rows else np.zeros((F, 0), dtype=np.uint8)
     target_codes = np.ascontiguousarray(codes_of(targets).T)
     w = np.array(weights)
     for parallel in (False, True):
@@ -121,7 +142,7 @@ def test_match_kernel_matches_reference(problem: tuple, n_chunks: int) -> None:
 
 def test_match_kernel_bad_lead_is_nan_for_every_target() -> None:
     rows = [[1] * F, [9] + [1] * 9]
-    targets = np.ones((3, F), dtype=np.int8)
+    targets = np.ones((3, F), dtype=np.uint8)
     out = np.empty((3, 2))
     assert k.match_serial(codes_of(rows), targets, np.ones(F), 5, out) == 3
     assert out[:, 0].tolist() == [100.0] * 3
@@ -135,17 +156,19 @@ def test_best_kernel_is_first_argmax(problem: tuple, int_weights: list[int]) -> 
     # Integer weights keep both sides' arithmetic exact, so ties are real ties.
     scale, rows, targets, _ = problem
     weights = [float(x) for x in int_weights]
-    codes = codes_of(rows) if rows else np.zeros((F, 0), dtype=np.int8)
+    codes = codes_of(rows) if rows else np.zeros((F, 0), dtype=np.uint8)
     target_codes = np.ascontiguousarray(codes_of(targets).T)
     best = np.empty(len(rows), dtype=np.int64)
     score = np.empty(len(rows))
     n_none = k.best_serial(codes, target_codes, np.array(weights), scale, best, score)
     best_p = np.empty(len(rows), dtype=np.int64)
     score_p = np.empty(len(rows))
-    k.best_parallel(codes, target_codes, np.array(weights), scale, best_p, score_p, 2)
+    k.best_parallel(codes, target_codes, np.array(int_weights, dtype=np.uint16), scale,
+                    best_p, score_p, 2)
     expected = [ref_best(r, targets, weights, scale) for r in rows]
     assert best.tolist() == [-1 if e is None else e for e in expected]
-    assert best_p.tolist() == best.tolist()
+    assert best_p.tolist() == best.tolist()  # uint16 sums pick the same profiles
+    np.testing.assert_array_equal(score_p, score)
     assert n_none == sum(e is None for e in expected)
     for i, e in enumerate(expected):
         wanted = None if e is None else ref_match(rows[i], targets[e], weights, scale)
@@ -154,11 +177,26 @@ def test_best_kernel_is_first_argmax(problem: tuple, int_weights: list[int]) -> 
 
 def test_best_kernel_tie_goes_to_first() -> None:
     # Lead 3s everywhere: targets of all 2s and all 4s both match 75 %.
-    targets = np.array([[4] * F, [2] * F, [3] * F], dtype=np.int8)
+    targets = np.array([[4] * F, [2] * F, [3] * F], dtype=np.uint8)
     best = np.empty(1, dtype=np.int64)
     score = np.empty(1)
     k.best_serial(codes_of([[3] * F]), targets[:2].copy(), np.ones(F), 5, best, score)
     assert best.tolist() == [0] and score.tolist() == [75.0]
+
+
+# ---------------------------------------------------------------------------------- encode
+def test_encode_scores_kernel() -> None:
+    floats = [1.0, 5.0, float("nan"), 2.5, 0.0, 6.0, -1.0, float("inf"), 3.0, -0.0]
+    out = np.empty((1, len(floats)), dtype=np.int8)
+    assert k.encode_scores(np.array([floats]), 5, out) == 6
+    assert out.tolist() == [[1, 5, 0, -1, -1, -1, -1, -1, 3, -1]]
+    ints = [[1, 5, 0, 6], [-3, 2**40, 4, 2]]
+    out = np.empty((2, 4), dtype=np.int8)
+    assert k.encode_scores(np.array(ints, dtype=np.int64), 5, out) == 4
+    assert out.tolist() == [[1, 5, -1, -1], [-1, -1, 4, 2]]
+    out = np.empty((1, 2), dtype=np.int8)
+    assert k.encode_scores(np.array([[7.0, 8.0]]), 7, out) == 1
+    assert out.tolist() == [[7, -1]]
 
 
 # ---------------------------------------------------------------------------------- segment / mix

@@ -149,7 +149,7 @@ def test_cli_check_reports_everything(tmp_path, capsys):
 
 def test_cli_check_clean_table_passes(tmp_path, capsys):
     assert main(["check", "examples/rules.csv"]) == 0
-    assert "Qualify (FIRST, 7 rules, 0 examples): ok" in capsys.readouterr().out
+    assert "Qualify (FIRST, 7 rules, 6 examples): ok" in capsys.readouterr().out
 
 
 def test_cli_check_missing_file(tmp_path, capsys):
@@ -194,3 +194,90 @@ def test_audit_needs_a_single_result_table():
 
     with pytest.raises(ArgumentError, match="lists"):
         audit(t, {"a": [1]}, ["x"])
+
+
+# ------------------------------------------------------------------ check() vs brute force
+
+from itertools import product  # noqa: E402
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from leanxl.rules.check import column_domain  # noqa: E402
+from leanxl.rules.reference import decide  # noqa: E402
+
+NUM_CELLS = ["-", "1", "<=2", ">=4", "[2..3]", "(1..4)", "not(3)", "2,5", ">3", "<1.5"]
+
+
+@st.composite
+def small_tables(draw):
+    policy = draw(st.sampled_from(["UNIQUE", "ANY", "FIRST"]))
+    n_in = draw(st.integers(1, 3))
+    n_rules = draw(st.integers(1, 6))
+    names = draw(st.lists(st.sampled_from(["interest", "x", "y"]), min_size=n_in,
+                          max_size=n_in, unique=True))
+    rows = [[draw(st.sampled_from(NUM_CELLS)) for _ in range(n_in)]
+            + [draw(st.sampled_from(["a", "b"]))] for _ in range(n_rules)]
+    return load([["DECISION T", policy], [f"IN {n}" for n in names] + ["OUT o"], *rows])
+
+
+@settings(max_examples=120, deadline=None)
+@given(small_tables())
+def test_check_agrees_with_brute_force(t):
+    domains = [column_domain(t, j) for j in range(len(t.inputs))]
+    names = [c.name for c in t.inputs]
+    leads = [dict(zip(names, point, strict=True)) for point in product(*domains)]
+    matches = [{r.number for r in t.rules
+                if all(test.matches(v) for test, v in zip(r.tests, lead.values(), strict=True))}
+               for lead in leads]
+    findings = t.check()
+    by_kind = {k: [f for f in findings if f.kind == k] for k in
+               ("gap", "overlap", "conflict", "unreachable")}
+    # Gaps: reported iff some lead matches nothing; each example really matches nothing.
+    assert bool(by_kind["gap"]) == any(not m for m in matches)
+    for f in by_kind["gap"]:
+        assert decide(t, f.example)[1] == ()
+    # Overlaps (UNIQUE): exactly the pairs of rules that some lead matches together.
+    pairs = {(a, b) for m in matches for a in m for b in m if a < b}
+    if t.policy.value == "UNIQUE":
+        assert {f.rules for f in by_kind["overlap"]} == pairs
+        for f in by_kind["overlap"]:
+            assert set(f.rules) <= set(decide(t, f.example)[1])
+    if t.policy.value == "ANY":
+        outs = {r.number: r.outputs for r in t.rules}
+        assert {f.rules for f in by_kind["conflict"]} == {
+            (a, b) for a, b in pairs if outs[a] != outs[b]}
+    # Unreachable: rules that never match, and under FIRST rules that never come first.
+    never = {r.number for r in t.rules} - set().union(*matches)
+    if t.policy.value == "FIRST":
+        firsts = {min(m) for m in matches if m}
+        never |= {r.number for r in t.rules} - firsts
+    assert {f.rules[0] for f in by_kind["unreachable"]} == never
+
+
+def test_csv_with_examples_reports_failures(tmp_path, capsys):
+    path = tmp_path / "t.csv"
+    path.write_text("DECISION Q,FIRST\nIN interest,OUT s\n<=2,hot\n-,cold\n\n"
+                    "EXAMPLES Q\ninterest,OUT s\n1,hot\n4,hot\n")
+    assert main(["check", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "'t.csv'!A9: error [Q] example: expected s = hot, the table gives cold" in out
+
+
+def test_explain_errors_and_lists():
+    t = load([["DECISION T", "UNIQUE"], ["IN a", "OUT s"], ["<=2", "x"], ["[2..3]", "y"]])
+    assert "#VALUE! rules 1 and 2 all match" in t.explain({"a": 2})
+    assert "a: `high` is not a number" in t.explain({"a": "high"})
+    r = load([["DECISION T", "RULE ORDER"], ["IN a", "OUT s"], ["<=2", "x"], ["-", "y"]])
+    text = r.explain({"a": 1})
+    assert "s = [x, y]" in text and "rule 1 fired" in text and "rule 2 fired" in text
+
+
+def test_cli_check_caps_findings(tmp_path, capsys):
+    path = tmp_path / "t.csv"
+    rows = "\n".join(f"<={k},r{k}" for k in range(1, 8))
+    path.write_text(f"DECISION Q,UNIQUE\nIN interest,OUT s\n{rows}\n")
+    assert main(["check", str(path), "--max", "3"]) == 1
+    out = capsys.readouterr().out
+    assert out.count("overlap: rules") == 3
+    assert "... and 18 more overlap findings" in out  # 7 nested rules: 21 pairs

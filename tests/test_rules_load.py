@@ -153,3 +153,19 @@ def test_worksheet_mistake_is_named_by_sheet_cell():
     with pytest.raises(TableError) as info:
         load_sheet(ws)
     assert info.value.where == "Rules!B4"
+
+
+def test_no_input_column_and_bad_sources():
+    err = mistake([["DECISION T"], ["OUT s"], ["x"]])
+    assert err.where == "R2C1" and "no IN column" in err.message
+    with pytest.raises(TableError, match="2-D list"):
+        load(["DECISION T", "IN a"])
+    with pytest.raises(TableError, match=".csv"):
+        load("rules.xlsx")
+
+
+def test_dataframe_of_cells_read_without_header():
+    import pandas as pd
+
+    frame = pd.DataFrame([["DECISION T", "FIRST"], ["IN a", "OUT b"], ["<=2", "x"]])
+    assert load(frame).evaluate_rows({"a": [1]}) == [["x"]]

@@ -225,3 +225,46 @@ def test_more_than_64_rules_use_several_words(path):
     frame = collect.evaluate({"score": scores})
     assert frame["o"].tolist()[2] == ["r65", "all"]
     assert frame["rules"].tolist()[3] == (100, 101)
+
+
+def test_compiled_form_is_shared_by_content_and_thread_safe():
+    from concurrent.futures import ThreadPoolExecutor
+
+    cells = [["DECISION T", "FIRST"], ["IN score", "OUT o"], ["<=2", "lo"], ["-", "hi"]]
+    a = load(cells)
+    b = load([["DECISION T", "F"], ["IN  score ", "OUT o"], ["<=2", "lo"], ["-", "hi"]])
+    assert a is not b and a.compiled is b.compiled  # same content, one compiled form
+    rng = np.random.default_rng(5)
+    batches = [rng.integers(0, 5, 2000) for _ in range(8)]
+
+    def run(batch):
+        return load(cells).evaluate({"score": batch})["o"].tolist()
+
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(run, batches))
+    for batch, got in zip(batches, results, strict=True):
+        assert got == ["lo" if s <= 2 else "hi" for s in batch]
+
+
+def test_evaluate_rows_many_rows_uses_kernels_with_same_results():
+    t = load([["DECISION T", "UNIQUE"], ["IN score", "IN seg", "OUT o", "OUT p"],
+              ["<=2", "S1", "a", 1], [">=2", "-", "b", 2]])
+    n = 1000
+    scores = [i % 5 for i in range(n)]
+    segs = ["S1" if i % 3 else None for i in range(n)]
+    scores[7] = "bad"
+    rows = t.evaluate_rows({"score": scores, "seg": segs})
+    small = [t.evaluate_rows({"score": [s], "seg": [g]})[0] for s, g in zip(scores, segs,
+                                                                              strict=True)]
+    assert [[code(v) for v in r] for r in rows] == [[code(v) for v in r] for r in small]
+    assert code(rows[7][0]) == VALUE and code(rows[2][0]) == VALUE  # 2 matches both rules
+    assert t.evaluate_rows({"score": scores, "seg": segs}, output="p")[1] == [1.0]
+
+
+def test_booleans_are_not_numbers_and_zero_is_not_false(path):
+    # Regression: pandas.factorize merges False with 0 and True with 1; a mixed column must
+    # still reject the booleans alone (a number column) and decide the numbers.
+    t = table("FIRST", [["IN score", "OUT grade"], ["<=2", "low"], ["-", "other"]])
+    got, _ = decide(t, [False, 0, True, 1, 5])
+    assert [code(v) for v in got] == [VALUE, "low", VALUE, "low", "other"]
+    assert "`False` is not a number" in got[0].reason

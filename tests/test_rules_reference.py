@@ -101,13 +101,13 @@ def table_and_leads(draw, numeric_only=False):
     return table, leads
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(table_and_leads())
 def test_python_path_matches_reference(case):
     check_same(*case)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(table_and_leads())
 def test_kernel_path_matches_reference(case):
     saved = compile_mod.SMALL_N
@@ -118,7 +118,7 @@ def test_kernel_path_matches_reference(case):
         compile_mod.SMALL_N = saved
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tables(numeric_only=True), st.data())
 def test_int8_kernel_matches_reference(case, data):
     table, kinds = case

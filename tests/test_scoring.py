@@ -19,9 +19,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import leanxl
+from leanxl import scoring
 from leanxl.domain import FACTOR_KEYS, MIX_LABELS, SEGMENTS
 from leanxl.errors import ArgumentError, CellError
-from leanxl.scoring import PARALLEL_MIN_ROWS, best_match, error_for
+from leanxl.scoring import best_match, error_for
 from tests.scoring_reference import ref_best, ref_fit, ref_match, ref_mix, ref_segment
 
 F = 10
@@ -91,6 +92,8 @@ def test_fit_int8_storage_zero_is_blank() -> None:
         ("3", "#VALUE!", "buyer_maturity = '3' is text, not a score 1..5"),
         (True, "#VALUE!", "buyer_maturity = True is TRUE/FALSE, not a score 1..5"),
         (float("inf"), "#NUM!", "buyer_maturity = inf is outside 1..5"),
+        (10**30, "#NUM!", f"buyer_maturity = {10**30} is outside 1..5"),  # exact, not 1e30
+        (10**400, "#NUM!", f"buyer_maturity = {10**400} is outside 1..5"),  # beyond float
         (CellError("#N/A", "lookup failed"), "#N/A", "buyer_maturity is #N/A lookup failed"),
     ],
 )
@@ -160,6 +163,18 @@ def test_weights_shapes_and_dict() -> None:
     assert leanxl.fit(row, np.array(column)).tolist() == [pytest.approx(expected)]
     # A blank weight cell keeps the default weight 1.
     assert leanxl.fit(row, [None] + [1] * 9).tolist() == [pytest.approx(90.0)]
+
+
+@pytest.mark.parametrize("weights", [[3] * F, [16383] * 5 + [0] * 5, [16384] * 5 + [0] * 5,
+                                     [100000] * F, [0.5] * F])
+def test_weight_sizes_exact_both_sum_paths(weights: list[float]) -> None:
+    # Whole-number weights whose sums fit 16 bits are summed as integers, others as floats:
+    # both must give the reference's values.
+    rows: list[list[int | None]] = [[1, 2, 3, 4, 5, 5, 4, 3, 2, 1], [5, None, 1, *[2] * 7]]
+    profile: list[int | None] = [2, 2, None, 2, 2, 2, 2, 2, 2, 2]
+    assert nan_equal(leanxl.fit(rows, weights), [ref_fit(r, weights, 5) for r in rows])
+    assert nan_equal(leanxl.match(rows, [profile], weights)[:, 0],
+                     [ref_match(r, profile, weights, 5) for r in rows])
 
 
 @pytest.mark.parametrize("scale", [1, 0, -5, 2.5, "5", True, None, 128])
@@ -251,9 +266,17 @@ def test_factor_matrix_storage_and_errors() -> None:
     assert matrix[1].tolist() == [0] * 9 + [5]
     assert matrix[2].tolist() == [0] * F  # bad rows are blanked
     assert errors == {2: CellError("#NUM!", "buyer_maturity = 6 is outside 1..5")}
-    # factor_matrix reads *scores*: even in an int8 array, 0 is out of range there.
-    _, errors = leanxl.factor_matrix(np.zeros((1, F), dtype=np.int8))
-    assert errors[0].code == "#NUM!"
+    # int8 data is leanxl's storage everywhere: 0 is blank, negatives and > S are bad.
+    stored = np.zeros((3, F), dtype=np.int8)
+    stored[1, 3] = -2
+    stored[2, 9] = 6
+    again, errors = leanxl.factor_matrix(stored)
+    assert errors == {1: CellError("#NUM!", "company_size = -2 is outside 1..5"),
+                      2: CellError("#NUM!", "purchase_history = 6 is outside 1..5")}
+    assert again.tolist() == [[0] * F] * 3
+    frame = pd.DataFrame(stored[:1], columns=list(FACTOR_KEYS))
+    frame.iloc[0, 0] = 2
+    assert leanxl.fit(frame).tolist() == [75.0]  # int8 frame: the 0s are blanks
     # Its output goes straight back into fit (int8 storage: 0 = blank).
     assert leanxl.fit(matrix, return_errors=True)[0][:2].tolist() == [100.0, 0.0]
 
@@ -477,12 +500,34 @@ def test_mix_arrays_and_lengths() -> None:
 
 
 # ================================================================================ large inputs
-def test_parallel_path_matches_numpy_formula() -> None:
-    # Above PARALLEL_MIN_ROWS the parallel kernels run; check them against numpy's formula.
-    n = PARALLEL_MIN_ROWS + 1234
+@pytest.mark.parametrize("weights_kind", ["float", "whole"])
+def test_parallel_path_matches_numpy_formula(
+    monkeypatch: pytest.MonkeyPatch, weights_kind: str
+) -> None:
+    # Large calls run the parallel kernels (threshold lowered here to keep the test small);
+    # check them against numpy's formula.
+    monkeypatch.setattr(scoring, "PARALLEL_MIN_WORK", 1000)
+    from leanxl.kernels import scoring as kernels
+
+    calls: list[str] = []
+
+    def spy(name: str) -> object:
+        original = getattr(kernels, name)
+
+        def run(*args: object) -> object:
+            calls.append(name)
+            return original(*args)
+
+        return run
+
+    for name in ("fit_parallel", "match_parallel", "best_parallel"):
+        monkeypatch.setattr(kernels, name, spy(name))
+    n = 50_000 + 17
     rng = np.random.default_rng(2)
     scores = rng.integers(0, 6, size=(n, F)).astype(np.int8)  # 0 = blank (int8 storage)
     weights = rng.uniform(0, 2, size=F)
+    if weights_kind == "whole":
+        weights = np.round(weights * 3)
     given = scores > 0
     top = ((scores - 1) * weights * given).sum(axis=1)
     bottom = (weights * given).sum(axis=1) * 4
@@ -494,6 +539,7 @@ def test_parallel_path_matches_numpy_formula() -> None:
     np.testing.assert_allclose(leanxl.match(scores, profiles, weights), expected, rtol=1e-12)
     index, _ = best_match(scores, profiles, weights)
     np.testing.assert_array_equal(index, expected.argmax(axis=1))
+    assert calls == ["fit_parallel", "match_parallel", "best_parallel"]
 
 
 # ================================================================================ pure Python
@@ -517,3 +563,61 @@ def test_scoring_does_not_import_pandas() -> None:
                           text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "False"
+
+
+# ================================================================================ fuzz
+raw_cell = st.one_of(
+    st.none(), st.just(""), st.integers(-3, 8), st.integers(-(10**30), 10**30),
+    st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=4), st.booleans(),
+)
+
+
+def cell_score(cell: object) -> int | None | str:
+    """Independent reading of one raw cell: a score, None (blank) or an error code."""
+    if cell is None or cell == "" or (isinstance(cell, float) and math.isnan(cell)):
+        return None
+    if isinstance(cell, str):
+        return "#VALUE!" if cell.strip() else None
+    if isinstance(cell, bool):
+        return "#VALUE!"
+    if isinstance(cell, float) and math.isfinite(cell) and cell != int(cell):
+        return "#VALUE!"
+    if isinstance(cell, int | float) and 1 <= cell <= 5:
+        return int(cell)
+    return "#NUM!"
+
+
+@settings(settings.get_profile("scoring"))
+@given(st.lists(st.lists(raw_cell, min_size=F, max_size=F), max_size=8))
+def test_fuzz_raw_cells_never_crash(rows: list[list[object]]) -> None:
+    values, errors = leanxl.fit(rows, return_errors=True)
+    for i, row in enumerate(rows):
+        read = [cell_score(c) for c in row]
+        codes = [r for r in read if isinstance(r, str)]
+        if codes:
+            assert math.isnan(values[i]) and errors[i].code == codes[0]
+            continue
+        expected = ref_fit([r if isinstance(r, int) else None for r in read], [1] * F, 5)
+        if expected is None:
+            assert math.isnan(values[i]) and errors[i].code == "#DIV/0!"
+        else:
+            assert values[i] == pytest.approx(expected) and i not in errors
+    labels, mix_errors = leanxl.mix([r[0] for r in rows], [r[1] for r in rows],
+                                    [r[2] for r in rows], return_errors=True)
+    assert all((label is None) == (i in mix_errors) for i, label in enumerate(labels))
+    segments, seg_errors = leanxl.segment([r[3] for r in rows], [r[4] for r in rows], 2, 3,
+                                          return_errors=True)
+    assert all((s is None) == (i in seg_errors) for i, s in enumerate(segments))
+
+
+def test_docstring_examples() -> None:
+    import doctest
+
+    result = doctest.testmod(scoring, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted >= 2 and result.failed == 0
+
+
+def test_readme_example() -> None:
+    values, errors = leanxl.fit([[7, 1, 1, 1, 1, 1, 1, 1, 1, 1]], return_errors=True)
+    assert math.isnan(values[0])
+    assert errors == {0: CellError("#NUM!", "buyer_maturity = 7 is outside 1..5")}

@@ -54,11 +54,15 @@ def render(rows: Rows, cell: Callable[[Any], Any]) -> list[list[Any]]:
     return [[cell(v) for v in row] + [None] * (width - len(row)) for row in rows] or [[None]]
 
 
-def call_for_host(fn: SheetFunction, args: tuple[Any, ...], cell: Callable[[Any], Any]) -> Any:
+def call_for_host(
+    fn: SheetFunction, args: tuple[Any, ...], cell: Callable[[Any], Any], log_errors: bool = False
+) -> Any:
     """Convert the host's arguments, call the registry function, render the result.
 
     A bug (an unexpected exception) is logged with its traceback and shown as one
-    ``#VALUE!`` cell naming the exception: never a traceback in a cell.
+    ``#VALUE!`` cell naming the exception: never a traceback in a cell.  With ``log_errors``
+    (hosts whose error cells cannot carry a reason), error cells are logged at INFO: how
+    many, and the first one's reason.
     """
     try:
         result = fn.impl(*(to_rows(a) for a in args))
@@ -66,6 +70,10 @@ def call_for_host(fn: SheetFunction, args: tuple[Any, ...], cell: Callable[[Any]
         logger.exception("%s failed", fn.excel_name)
         result = [[CellError(VALUE, f"internal error in {fn.excel_name}: "
                                     f"{type(exc).__name__}: {exc}")]]
+    if log_errors:
+        errors = [v for row in result for v in row if isinstance(v, CellError)]
+        if errors:
+            logger.info("%s: %d error cell(s); first: %s", fn.excel_name, len(errors), errors[0])
     return render(result, cell)
 
 
@@ -76,6 +84,7 @@ def build(
     cell: Callable[[Any], Any],
     func: Callable[..., Any],
     arg: Callable[..., Any],
+    log_errors: bool = False,
     **func_options: Any,
 ) -> Callable[..., Any]:
     """Build one xlwings UDF for a registry function.
@@ -92,12 +101,14 @@ def build(
         How a result cell is rendered for the host (:func:`.convert.classic_cell` ...).
     func, arg:
         The host's ``xw.func``/``xw.arg`` decorators (classic or ``xlwings.server``).
+    log_errors:
+        Log error cells' reasons (for hosts that show bare error codes).
     **func_options:
         Passed to ``func`` (e.g. ``category``).
     """
 
     def udf(*args: Any) -> Any:
-        return call_for_host(fn, args, cell)
+        return call_for_host(fn, args, cell, log_errors)
 
     empty = inspect.Parameter.empty
     udf.__signature__ = inspect.Signature(  # type: ignore[attr-defined]

@@ -47,7 +47,7 @@ if "officejs" not in xlwings.engines.engines_by_name:  # pragma: no cover - depe
 
 
 def _server(fn: SheetFunction) -> Callable[..., Any]:
-    return build(fn, fn.name, __name__, officejs_cell, xws.func, xws.arg)
+    return build(fn, fn.name, __name__, officejs_cell, xws.func, xws.arg, log_errors=True)
 
 
 __all__ = [fn.name for fn in REGISTRY.values()]

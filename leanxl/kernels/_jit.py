@@ -28,6 +28,6 @@ def kernel(*signatures: str, parallel: bool = False, **options: Any) -> Callable
             fastmath=False,
             **options,
         )
-        return jit(func)  # type: ignore[no-any-return]
+        return jit(func)  # type: ignore[return-value]
 
     return wrap

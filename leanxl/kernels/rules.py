@@ -55,7 +55,7 @@ _region_k = kernel()(_region)
 BLOCK = 1024
 
 
-def _first_float(keys, bounds, nbounds, masks, out):
+def _first_float(keys, bounds, nbounds, masks, out, used):
     nf, n = keys.shape
     nw = masks.shape[2]
     nblocks = (n + BLOCK - 1) // BLOCK
@@ -75,9 +75,11 @@ def _first_float(keys, bounds, nbounds, masks, out):
                     best[k] = w * 64 + trailing_zeros(acc[k])
         for k in range(m):
             out[lo + k] = best[k]
+            if not used[best[k] + 1]:  # which results occur (see _mark_used)
+                used[best[k] + 1] = True
 
 
-def _first_int8(keys, lut, out):
+def _first_int8(keys, lut, out, used):
     nf, n = keys.shape
     nw = lut.shape[2]
     nblocks = (n + BLOCK - 1) // BLOCK
@@ -98,6 +100,8 @@ def _first_int8(keys, lut, out):
                     best[k] = w * 64 + trailing_zeros(acc[k])
         for k in range(m):
             out[lo + k] = best[k]
+            if not used[best[k] + 1]:  # which results occur (see _mark_used)
+                used[best[k] + 1] = True
 
 
 def _masks_float(keys, bounds, nbounds, masks, out):
@@ -167,23 +171,55 @@ masks_float = kernel()(_masks_float)
 masks_float_par = kernel(parallel=True)(_masks_float)
 masks_int8 = kernel()(_masks_int8)
 masks_int8_par = kernel(parallel=True)(_masks_int8)
+def _mark_used(src, offset, used):
+    # Which results occur at all.  Write only on first sight: threads then share the small
+    # array read-only instead of bouncing its cache line (racing writes of True are harmless).
+    n = src.shape[0]
+    nchunks = (n + CHUNK - 1) // CHUNK
+    for c in prange(nchunks):
+        for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
+            d = src[i] + offset
+            if not used[d]:
+                used[d] = True
+
+
+def _remap(src, offset, tables, out):
+    # One pass writing every output column's category code: out[j, i] = tables[j, src[i]].
+    n = src.shape[0]
+    nj = tables.shape[0]
+    nchunks = (n + CHUNK - 1) // CHUNK
+    for c in prange(nchunks):
+        for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
+            d = src[i] + offset
+            for j in range(nj):
+                out[j, i] = tables[j, d]
+
+
 count_words = kernel()(_count_words)
+mark_used_k = kernel()(_mark_used)
+mark_used_par = kernel(parallel=True)(_mark_used)
+remap_k = kernel()(_remap)
+remap_par = kernel(parallel=True)(_remap)
 count_words_par = kernel(parallel=True)(_count_words)
 
 PARALLEL_FROM = 20_000  # below this, thread start-up costs more than it saves
 
 
-def first_match(keys: np.ndarray, table: tuple[np.ndarray, ...], out: np.ndarray) -> None:
+def first_match(keys: np.ndarray, table: tuple[np.ndarray, ...], out: np.ndarray,
+                used: np.ndarray | None = None) -> None:
     """Bit position of each lead's first matching rule (-1: none) into ``out`` (int32).
 
     ``table`` is ``(lut,)`` for int8 keys or ``(bounds, nbounds, masks)`` for float64 keys.
+    ``used[p + 1]`` (bool, length rules + 1) is set for every position p that occurs.
     """
+    if used is None:
+        used = np.zeros(table[-1].shape[2] * 64 + 1, np.bool_)
     par = keys.shape[1] >= PARALLEL_FROM
     if keys.dtype == np.int8:
-        (first_int8_par if par else first_int8)(keys, table[0], out)
+        (first_int8_par if par else first_int8)(keys, table[0], out, used)
     else:
         bounds, nbounds, masks = table
-        (first_float_par if par else first_float)(keys, bounds, nbounds, masks, out)
+        (first_float_par if par else first_float)(keys, bounds, nbounds, masks, out, used)
 
 
 def match_masks(keys: np.ndarray, table: tuple[np.ndarray, ...], out: np.ndarray) -> None:
@@ -201,6 +237,24 @@ def count_matches(words: np.ndarray, out: np.ndarray) -> None:
     (count_words_par if words.shape[0] >= PARALLEL_FROM else count_words)(words, out)
 
 
+def result_codes(src: np.ndarray, offset: int, n_results: int,
+                 build: object, used: np.ndarray | None = None) -> np.ndarray:
+    """Spread per-result category codes over leads.
+
+    ``src[i] + offset`` is lead i's result index (0..n_results-1).  ``build(used)`` gets the
+    boolean array of results that occur and returns ``tables`` (J x n_results, int8/int16/
+    int32): the category code of each result in each of J columns.  Returns J x N codes.
+    """
+    par = src.shape[0] >= PARALLEL_FROM
+    if used is None:
+        used = np.zeros(n_results, np.bool_)
+        (mark_used_par if par else mark_used_k)(src, offset, used)
+    tables = build(used)  # type: ignore[operator]
+    out = np.empty((tables.shape[0], src.shape[0]), tables.dtype)
+    (remap_par if par else remap_k)(src, offset, tables, out)
+    return out
+
+
 def warm() -> list[str]:
     """Compile (or load from cache) every kernel on small inputs; returns their names."""
     n = 3
@@ -213,15 +267,26 @@ def warm() -> list[str]:
     out_i = np.empty(n, np.int32)
     out_w = np.empty((n, 1), np.uint64)
     out_c = np.empty(n, np.int64)
-    first_float(keys_f, bounds, nb, masks, out_i)
-    first_float_par(keys_f, bounds, nb, masks, out_i)
-    first_int8(keys_i, lut, out_i)
-    first_int8_par(keys_i, lut, out_i)
+    used = np.zeros(65, np.bool_)
+    first_float(keys_f, bounds, nb, masks, out_i, used)
+    first_float_par(keys_f, bounds, nb, masks, out_i, used)
+    first_int8(keys_i, lut, out_i, used)
+    first_int8_par(keys_i, lut, out_i, used)
     masks_float(keys_f, bounds, nb, masks, out_w)
     masks_float_par(keys_f, bounds, nb, masks, out_w)
     masks_int8(keys_i, lut, out_w)
     masks_int8_par(keys_i, lut, out_w)
     count_words(out_w, out_c)
     count_words_par(out_w, out_c)
+    for src in (out_i, out_c):
+        for dtype in (np.int8, np.int16):
+            src[:] = 0
+            used = np.zeros(1, np.bool_)
+            mark_used_k(src, 0, used)
+            mark_used_par(src, 0, used)
+            tables = np.zeros((2, 1), dtype)
+            codes = np.empty((2, n), dtype)
+            remap_k(src, 0, tables, codes)
+            remap_par(src, 0, tables, codes)
     return ["rules.first_float", "rules.first_int8", "rules.masks_float", "rules.masks_int8",
-            "rules.count_words"]
+            "rules.count_words", "rules.mark_used", "rules.remap"]

@@ -243,7 +243,9 @@ def run_examples(table: DecisionTable) -> list[Finding]:
     findings: list[Finding] = []
     out_keys = {c.key: i for i, c in enumerate(table.outputs)}
     for ex in table.examples:
-        given = {normalize_name(k): v for k, v in ex.inputs.items()}
+        # Example cells typed as text ('1 in Excel, any CSV cell) read like output literals.
+        given = {normalize_name(k): parse_output(v) if isinstance(v, str) else v
+                 for k, v in ex.inputs.items()}
         columns = {c.name: [given.get(c.key)] for c in table.inputs}
         unknown = [k for k in ex.inputs if normalize_name(k) not in {c.key for c in
                                                                      table.inputs}]
@@ -262,7 +264,7 @@ def run_examples(table: DecisionTable) -> list[Finding]:
             if not _same(want, got):
                 shown = (str(got) if isinstance(got, CellError) else
                          ", ".join(format_value(v) for v in got) if isinstance(got, list) else
-                         format_value(got))
+                         "(blank)" if got is None else format_value(got))
                 findings.append(Finding(
                     "example", ERROR, table.name,
                     f"expected {name} = {format_value(raw)}, the table gives {shown}",

@@ -9,8 +9,9 @@ points (code 0..m-1; any other text is code -1, below all of them); boolean colu
 
 Evaluation paths (the same bit sets throughout):
 
-* :meth:`CompiledTable.evaluate_rows` — plain Python on Python-int bit sets, for a few leads
-  (cell functions: ``LEANXL_DECIDE`` on one row costs microseconds, no numba, no pandas);
+* :meth:`CompiledTable.evaluate_rows` — lists in, lists out, for cell functions: below 256
+  leads plain Python on Python-int bit sets (``LEANXL_DECIDE`` on one row costs ~25 µs, no
+  numba, no pandas); from 256 leads (a host stacking many cells) the kernels below;
 * :meth:`CompiledTable.evaluate` — from 256 leads on, the numba kernels of
   :mod:`leanxl.kernels.rules` (int8 keys with direct tables when every input is a small
   integer column, float64 keys with binary search otherwise).  Each lead's result depends only
@@ -23,6 +24,7 @@ Compiled tables are cached by the table's content hash; the cache is thread-safe
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import threading
 from collections.abc import Mapping, Sequence
@@ -52,6 +54,36 @@ class Decision:
     def __init__(self, values: tuple[object, ...], rules: tuple[int, ...]):
         self.values = values
         self.rules = rules
+
+
+def _normalize(name: object) -> str:
+    try:
+        return _normalize_cached(name)
+    except TypeError:  # unhashable label
+        return normalize_name(name)
+
+
+_normalize_cached = functools.lru_cache(maxsize=4096)(normalize_name)
+
+
+class _Columns(Sequence[Any]):
+    """The data column of each input, fetched on first use (a frame's int8 block path never
+    needs the Series)."""
+
+    def __init__(self, getter: Any, names: list[Any]):
+        self.getter = getter
+        self.names = names
+        self._cache: dict[int, Any] = {}
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def __getitem__(self, i: int) -> Any:  # type: ignore[override]
+        if i < 0 or i >= len(self.names):
+            raise IndexError(i)
+        if i not in self._cache:
+            self._cache[i] = self.getter(self.names[i])
+        return self._cache[i]
 
 
 class ColumnIndex:
@@ -100,7 +132,7 @@ def _key_of(kind: str | None, codes: dict[str, int] | None, value: object) -> fl
     if hasattr(value, "item") and not isinstance(value, str):
         with contextlib.suppress(TypeError, ValueError):
             value = value.item()
-    if value is None or value is getattr(_pd(), "NA", object()) or (
+    if value is None or type(value).__name__ in ("NAType", "NaTType") or (
             isinstance(value, float) and math.isnan(value)):
         return math.nan
     if kind == NUM:
@@ -115,7 +147,7 @@ def _key_of(kind: str | None, codes: dict[str, int] | None, value: object) -> fl
         if value.strip() == "":
             return math.nan
         assert codes is not None
-        return float(codes.get(value, -1))
+        return float(codes.get(value.strip(), -1))  # CRM exports carry stray spaces
     # boolean
     if isinstance(value, bool):
         return 1.0 if value else 0.0
@@ -152,6 +184,8 @@ class CompiledTable:
             order.sort(key=lambda i: self._priority(i))
         self.order = order  # bit position -> rule index
         self.columns = [self._compile_column(j) for j in range(len(table.inputs))]
+        self.keys = [c.key for c in table.inputs]
+        self._dtypes: dict[tuple[object, ...], Any] = {}
         self._resolved: dict[int, Decision] = {}
         self._lock = threading.Lock()
         self._float_arrays: tuple[np.ndarray, ...] | None = None
@@ -262,15 +296,12 @@ class CompiledTable:
 
     # ------------------------------------------------------------------ input columns
 
-    def find_columns(self, data: Any) -> tuple[list[Sequence[object] | Any], int, Any]:
+    def find_columns(self, data: Any) -> tuple[Any, int, Any]:
         """The data column for each input (by normalized name), the row count and index."""
-        pd = _pd()
-        if isinstance(data, pd.DataFrame):
-            names = list(data.columns)
-            getter = data.__getitem__
-            n = len(data)
-            index = data.index
-        elif isinstance(data, Mapping):
+        if isinstance(data, Mapping):  # checked first: the cell-function path needs no pandas
+            # A scalar (or a text) is one lead's value.
+            data = {k: [v] if isinstance(v, str) or not hasattr(v, "__len__") else v
+                    for k, v in data.items()}
             names = list(data.keys())
             getter = data.__getitem__
             lengths = {len(v) for v in data.values()}
@@ -280,23 +311,28 @@ class CompiledTable:
                                     "every column")
             n = lengths.pop() if lengths else 0
             index = None
+        elif isinstance(data, _pd().DataFrame):
+            names = list(data.columns)
+            getter = data.__getitem__
+            n = len(data)
+            index = data.index
         else:
             raise ArgumentError(f"cannot read leads from a {type(data).__name__}", where="data",
                                 suggestion="pass a DataFrame or a dict of column -> values")
-        by_key = {normalize_name(c): c for c in names}
-        cols = []
-        for col in self.table.inputs:
-            if col.key not in by_key:
+        by_key = {_normalize(c): c for c in names}
+        found = []
+        for col, key in zip(self.table.inputs, self.keys, strict=True):
+            if key not in by_key:
                 import difflib
 
-                close = difflib.get_close_matches(col.key, list(by_key), n=1)
+                close = difflib.get_close_matches(key, list(by_key), n=1)
                 hint = f"did you mean {by_key[close[0]]}?" if close else (
                     "add the column to the leads, or rename the IN header")
                 raise ArgumentError(f"table {self.table.name} needs input column "
                                     f"'{col.name}', which the data lacks", where=col.name,
                                     suggestion=hint)
-            cols.append(getter(by_key[col.key]))
-        return cols, n, index
+            found.append(by_key[key])
+        return _Columns(getter, found), n, index
 
     # ------------------------------------------------------------------ small path
 
@@ -322,6 +358,10 @@ class CompiledTable:
         """Plain lists in, plain lists out; see :meth:`DecisionTable.evaluate_rows`."""
         cols, n, _ = self.find_columns(columns)
         outs = self.table.output_index(output)
+        if n >= SMALL_N:  # many rows (a host stacking cells): the kernels, then lists
+            src, offset, decisions, _ = self._kernel_codes(cols, n, columns)
+            per = [[d.values[k] for k in outs] for d in decisions]
+            return [list(per[i]) for i in (src + offset).tolist()]
         rows: list[list[object]] = []
         for s in self._row_sets(cols, n):
             if isinstance(s, str):
@@ -391,7 +431,16 @@ class CompiledTable:
                 keys[f] = a
             else:
                 # Anything else (object, text, mixed): map each distinct value once.
-                codes, uniques = pd.factorize(a, use_na_sentinel=True)
+                # factorize treats True as 1 and False as 0 (equal hashes), so booleans are
+                # taken out first and keyed one by one: they are not numbers, 0 is not False.
+                isbool = None
+                source = a
+                if a.dtype == object:
+                    isbool = np.fromiter((isinstance(v, bool | np.bool_) for v in a), bool, n)
+                    if isbool.any():
+                        source = a.copy()
+                        source[isbool] = None
+                codes, uniques = pd.factorize(source, use_na_sentinel=True)
                 mapped = np.empty(len(uniques) + 1, np.float64)
                 mapped[-1] = np.nan  # code -1 (blank) indexes the last slot
                 name = self.table.inputs[f].name
@@ -407,13 +456,14 @@ class CompiledTable:
                 for u, reason in bad_u.items():
                     for i in np.flatnonzero(codes == u):
                         _mark(bad, reasons, reason_ids, int(i), reason)
-                if a.dtype == object and ci.kind != BOOL:
-                    # factorize merges True with 1 (equal hashes); booleans are not numbers
-                    isbool = np.fromiter((isinstance(v, bool | np.bool_) for v in a), bool, n)
+                if isbool is not None:
                     for i in np.flatnonzero(isbool):
-                        keys[f, i] = np.nan
-                        _mark(bad, reasons, reason_ids, int(i),
-                              f"{name}: {_key_of(ci.kind, ci.codes, a[i])}")
+                        key = _key_of(ci.kind, ci.codes, a[i])
+                        if isinstance(key, str):
+                            keys[f, i] = np.nan
+                            _mark(bad, reasons, reason_ids, int(i), f"{name}: {key}")
+                        else:
+                            keys[f, i] = key
         return keys, (bad if reasons else None), reasons
 
     def evaluate(self, data: Any, output: str | None = None) -> pd.DataFrame:
@@ -423,7 +473,7 @@ class CompiledTable:
         if n < SMALL_N:
             sets = self._row_sets(cols, n)
             decisions: list[Decision] = []
-            codes = np.empty(n, np.int64)
+            src = np.empty(n, np.int64)
             seen: dict[int | str, int] = {}
             for i, s in enumerate(sets):
                 c = seen.get(s)
@@ -431,22 +481,29 @@ class CompiledTable:
                     c = seen[s] = len(decisions)
                     decisions.append(self.resolve(s) if isinstance(s, int) else _error(s,
                                      len(self.table.outputs)))
-                codes[i] = c
+                src[i] = c
+            offset = 0
         else:
-            codes, decisions = self._kernel_codes(cols, n)
-        return self._frame(codes, decisions, outs, index)
+            src, offset, decisions, used = self._kernel_codes(cols, n, data)
+            return self._frame(src, offset, decisions, outs, index, used)
+        return self._frame(src, offset, decisions, outs, index)
 
-    def _kernel_codes(self, cols: list[Any], n: int) -> tuple[np.ndarray, list[Decision]]:
+    def _kernel_codes(self, cols: list[Any], n: int,
+                      data: Any) -> tuple[np.ndarray, int, list[Decision], np.ndarray | None]:
+        """Per lead, an index into the returned decisions (``src + offset``)."""
         from leanxl.kernels import rules as kr
 
-        keys, bad, reasons = self._keys(cols, n)
+        keys, bad, reasons = self._frame_int8(data, cols) if self._all_int8(data, cols) else (
+            self._keys(cols, n))
         table = (self._lut_int8(),) if keys.dtype == np.int8 else self._arrays_float()
         policy = self.table.policy
         if policy in (HitPolicy.FIRST, HitPolicy.PRIORITY):
-            first = np.empty(n, np.int32)
-            kr.first_match(keys, table, first)
-            codes = first.astype(np.int64) + 1
+            src = np.empty(n, np.int32)
+            used: np.ndarray | None = np.zeros(self.n_words * 64 + 1, np.bool_)
+            kr.first_match(keys, table, src, used)
+            offset = 1  # -1 (no match) -> decision 0
             decisions = [self.resolve(0)] + [self.resolve(1 << b) for b in range(self.n_rules)]
+            used = used[: len(decisions)]  # type: ignore[index]
         else:
             words = np.empty((n, self.n_words), np.uint64)
             kr.match_masks(keys, table, words)
@@ -459,59 +516,114 @@ class CompiledTable:
                 codes = inv.reshape(-1)
                 sets = [sum(int(w) << (64 * k) for k, w in enumerate(row)) for row in uniq]
             decisions = [self.resolve(s) for s in sets]
-            codes = np.asarray(codes, np.int64)
+            src = np.asarray(codes, np.int64)
+            offset = 0
+            used = np.ones(len(decisions), np.bool_)  # factorize returns only what occurs
         if bad is not None:
             base = len(decisions)
             decisions += [_error(r, len(self.table.outputs)) for r in reasons]
             sel = bad >= 0
-            codes[sel] = base + bad[sel]
-        return codes, decisions
+            src[sel] = base + bad[sel] - offset
+            used = None  # some results may now be gone: recount
+        return src, offset, decisions, used
 
-    def _frame(self, codes: np.ndarray, decisions: list[Decision], outs: list[int],
-               index: Any) -> pd.DataFrame:
+    def _all_int8(self, data: Any, cols: Any) -> bool:
         pd = _pd()
-        data: dict[str, Any] = {}
-        # Only results that occur become categories (FIRST pre-resolves every rule).
-        used = np.bincount(codes, minlength=len(decisions)) > 0 if len(codes) else \
-            np.zeros(len(decisions), bool)
-        for k in outs:
-            name = self.table.outputs[k].name
-            values = [d.values[k] if used[i] else None for i, d in enumerate(decisions)]
-            if self.table.list_result:
-                arr = np.empty(len(values), object)
+        if not (isinstance(data, pd.DataFrame) and isinstance(cols, _Columns)
+                and all(ci.kind in (NUM, None) for ci in self.columns)):
+            return False
+        dtypes = data.dtypes
+        return all(dtypes[name] == np.int8 for name in cols.names)
+
+    def _frame_int8(self, data: Any, cols: Any) -> tuple[np.ndarray, None, list[str]]:
+        """int8 factor columns of a frame as an F x N matrix, without a copy when pandas
+        already holds them as one block in this order (the usual CRM-frame case)."""
+        names = list(cols.names)
+        pd = _pd()
+        # An object Index avoids pandas 3 building an Arrow string index (~0.5 ms a call).
+        picked = data if names == list(data.columns) else data[pd.Index(names, dtype=object)]
+        block = picked.to_numpy().T
+        if block.dtype != np.int8 or not block.flags.c_contiguous:
+            block = np.ascontiguousarray(block, dtype=np.int8)
+        return block, None, []
+
+    def _frame(self, src: np.ndarray, offset: int, decisions: list[Decision],
+               outs: list[int], index: Any, used: np.ndarray | None = None) -> pd.DataFrame:
+        """Outputs and ``rules`` as categorical columns (lists: object columns)."""
+        pd = _pd()
+        n = len(src)
+        listy = self.table.list_result
+        cats: list[list[object]] = []
+
+        def build(used: np.ndarray) -> np.ndarray:
+            rows: list[np.ndarray] = []
+            columns = [[d.values[k] for d in decisions] for k in outs] if not listy else []
+            columns.append([d.rules for d in decisions])
+            for values in columns:
+                ids: dict[tuple[type, object], int] = {}
+                cat: list[object] = []
+                row = np.full(len(decisions), -1, np.int64)
                 for i, v in enumerate(values):
-                    arr[i] = v
-                data[name] = pd.Series(arr[codes] if len(codes) else arr[:0], dtype=object,
-                                       index=index)
-                continue
-            cats: list[object] = []
-            cat_ids: dict[tuple[type, object], int] = {}
-            vcode = np.empty(len(values), np.int64)
-            for i, v in enumerate(values):
-                if v is None:
-                    vcode[i] = -1
-                    continue
-                key = (type(v), v)
-                c = cat_ids.get(key)
-                if c is None:
-                    c = cat_ids[key] = len(cats)
-                    cats.append(v)
-                vcode[i] = c
-            try:
-                cat_index = pd.Index(cats, dtype=object)
-                col = pd.Categorical.from_codes(vcode[codes] if len(codes) else vcode[:0],
-                                                dtype=pd.CategoricalDtype(cat_index))
-                data[name] = pd.Series(col, index=index)
-            except (ValueError, TypeError):  # e.g. 1 and True in one column
-                arr = np.empty(len(values), object)
-                arr[:] = values
-                data[name] = pd.Series(arr[codes], dtype=object, index=index)
-        tuples = np.empty(len(decisions), object)
-        for i, d in enumerate(decisions):
-            tuples[i] = d.rules
-        data["rules"] = pd.Series(tuples[codes] if len(codes) else tuples[:0], dtype=object,
-                                  index=index)
-        return pd.DataFrame(data, index=index)
+                    if not used[i] or v is None:
+                        continue
+                    key = (type(v), v)
+                    c = ids.get(key)
+                    if c is None:
+                        c = ids[key] = len(cat)
+                        cat.append(v)
+                    row[i] = c
+                cats.append(cat)
+                rows.append(row)
+            table = np.array(rows)
+            top = int(table.max(initial=0))
+            dtype = np.int8 if top < 127 else np.int16 if top < 32767 else np.int32
+            return table.astype(dtype)
+
+        if n >= SMALL_N:
+            from leanxl.kernels.rules import result_codes
+
+            codes = result_codes(src, offset, len(decisions), build, used)
+        else:
+            used = np.zeros(len(decisions), np.bool_)
+            used[src + offset] = True
+            codes = build(used)[:, src + offset]
+        data: dict[str, Any] = {}
+        for j, k in enumerate(outs):
+            name = self.table.outputs[k].name
+            if listy:
+                arr = np.empty(len(decisions), object)
+                for i, d in enumerate(decisions):
+                    arr[i] = d.values[k]
+                # list columns are taken from the decisions by result index
+                data[name] = pd.Series(arr[src + offset if offset else src], dtype=object,
+                                       index=index, copy=False)
+            else:
+                data[name] = _categorical(codes[j], cats[j], index, self._dtypes)
+        data["rules"] = _categorical(codes[len(cats) - 1], cats[-1], index, self._dtypes)
+        return pd.DataFrame(data, index=index, copy=False,
+                            columns=pd.Index(list(data), dtype=object))
+
+
+def _categorical(codes: np.ndarray, categories: list[object], index: Any,
+                 cache: dict[tuple[object, ...], Any]) -> Any:
+    pd = _pd()
+    arr = np.empty(len(categories), object)
+    for i, c in enumerate(categories):  # element-wise: tuples must stay tuples
+        arr[i] = c
+    key = tuple((type(c), c) for c in categories)
+    try:
+        dtype = cache.get(key)
+        if dtype is None:  # building a dtype validates its categories: ~0.1 ms, so reuse
+            dtype = pd.CategoricalDtype(pd.Index(arr, dtype=object, tupleize_cols=False))
+            if len(cache) < 256:
+                cache[key] = dtype
+        return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype, validate=False),
+                         index=index, copy=False)
+    except (ValueError, TypeError):  # categories equal as Python values (1 and True)
+        full = np.empty(len(categories) + 1, object)
+        full[:-1] = arr
+        full[-1] = None
+        return pd.Series(full[codes], dtype=object, index=index)
 
 
 def _error(reason: str, n_out: int) -> Decision:

@@ -41,7 +41,7 @@ def typed(kind: str | None, value: object) -> object:
             return float(value)
         return INVALID
     if kind == TEXT:
-        return value if isinstance(value, str) else INVALID
+        return value.strip() if isinstance(value, str) else INVALID
     assert kind == BOOL
     if isinstance(value, bool):
         return value

@@ -60,7 +60,10 @@ if TYPE_CHECKING:
 _FACTOR_NAMES = {normalize_name(k) for k in FACTOR_KEYS}
 _HEADER_RE = re.compile(r"^(IN|OUT|NOTE|ANNOTATION)\b\s*(.*)$", re.IGNORECASE | re.DOTALL)
 _TITLE_RE = re.compile(r"^DECISION\b\s*(.*)$", re.IGNORECASE | re.DOTALL)
-_EXAMPLES_RE = re.compile(r"^EXAMPLES\b\s*(.*)$", re.IGNORECASE | re.DOTALL)
+# On a sheet, only upper-case DECISION / EXAMPLES followed by a name start a block, so a note
+# such as "Decision makers" is not mistaken for a table.
+_SHEET_TITLE_RE = re.compile(r"^DECISION\s+\S")
+_EXAMPLES_RE = re.compile(r"^EXAMPLES\s+(\S.*)$", re.DOTALL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -361,6 +364,9 @@ def build_table(rows: Sequence[Sequence[object]], where: Where = relative_where,
     if not out_cols and not errs.errors:
         errs.add(1, width - 1 if width else 0, "the table has no OUT column",
                  "add a header such as `OUT status`")
+    if not in_cols and not errs.errors:
+        errs.add(1, 0, "the table has no IN column",
+                 "add a header such as `IN buyer_maturity` left of the outputs")
 
     # Rule rows until the first empty row.
     rule_rows: list[int] = []
@@ -492,7 +498,10 @@ def _as_rows(source: object) -> list[list[object]]:
         with path.open(newline="", encoding="utf-8-sig") as fh:
             return [[v if v != "" else None for v in row] for row in csv.reader(fh)]
     if hasattr(source, "values") and hasattr(source, "columns"):  # a DataFrame of cells
-        return [list(source.columns)] + [list(r) for r in source.values.tolist()]
+        body = [list(r) for r in source.values.tolist()]
+        if type(source.columns).__name__ == "RangeIndex":  # read with header=None
+            return body
+        return [list(source.columns), *body]
     if not isinstance(source, Sequence) or not all(
             isinstance(r, Sequence) and not isinstance(r, str) for r in source):
         raise TableError("a decision table is a 2-D list of cells (rows of values)",
@@ -544,7 +553,8 @@ def load(source: object, *, name: str | None = None) -> DecisionTable:
         The first mistake, with its cell (``R3C2``, 1-based within ``source``) and a
         suggestion; the message says how many more there are.
     """
-    rows = source if isinstance(source, list | tuple) else _as_rows(source)
+    rows = source if isinstance(source, list | tuple) and all(
+        isinstance(r, list | tuple) for r in source) else _as_rows(source)
     plain = (str, float, int, bool, type(None))
     try:
         frozen = tuple(tuple(v if type(v) in plain else _freeze(v) for v in row)
@@ -602,6 +612,24 @@ def _block(grid: Mapping[tuple[int, int], object], top: int, left: int) -> list[
     return rows
 
 
+class GridSheet:
+    """A worksheet-like view of a 2-D list (a CSV file), so it can hold several blocks."""
+
+    class _Cell:
+        __slots__ = ("value", "row", "column")
+
+        def __init__(self, value: object, row: int, column: int):
+            self.value, self.row, self.column = value, row, column
+
+    def __init__(self, title: str, rows: Sequence[Sequence[object]]):
+        self.title = title
+        self._rows = rows
+
+    def iter_rows(self) -> Iterable[list[GridSheet._Cell]]:
+        for r, row in enumerate(self._rows, start=1):
+            yield [GridSheet._Cell(v, r, c) for c, v in enumerate(row, start=1)]
+
+
 @dataclass
 class SheetBlocks:
     """What one worksheet holds: tables, their errors, and example blocks."""
@@ -622,7 +650,7 @@ def scan_sheet(ws: Any) -> SheetBlocks:
         if not isinstance(value, str):
             continue
         where = _sheet_where(title, r, c)
-        if _TITLE_RE.match(value.strip()):
+        if _SHEET_TITLE_RE.match(value.strip()):
             table, errs = build_table(_block(grid, r, c), where)
             errors.extend(errs)
             if table is not None:

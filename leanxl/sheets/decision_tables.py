@@ -10,7 +10,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from leanxl.errors import TableError, WorkbookError
-from leanxl.rules.table import DecisionTable, Example, attach_examples, load, scan_sheet
+from leanxl.rules.table import (
+    DecisionTable,
+    Example,
+    GridSheet,
+    _as_rows,
+    attach_examples,
+    scan_sheet,
+)
 
 
 @dataclass
@@ -37,10 +44,14 @@ def read_tables(path: str | Path) -> WorkbookTables:
         raise WorkbookError("file not found", where=str(path))
     result = WorkbookTables(path)
     if path.suffix.lower() == ".csv":
-        try:
-            result.tables.append(load(path))
-        except TableError as exc:
-            result.errors.append(exc)
+        # A CSV is read like one sheet: several tables and EXAMPLES blocks may share it.
+        blocks = scan_sheet(GridSheet(path.name, _as_rows(path)))
+        result.tables, result.errors = blocks.tables, blocks.errors
+        for name, rows, where in blocks.examples:
+            try:
+                attach_examples(result.tables, [(name, rows, where)])
+            except TableError as exc:
+                result.errors.append(exc)
         return result
     import openpyxl
 

@@ -110,7 +110,7 @@ P1 = [1, 2, 1, 2, 1, 2, 1, 2, 1, 2]
 P2 = [4, 4, 4, 4, 4, 4, 4, 4, 4, 4]
 CAMPAIGN = [1, None, None, 2, None, None, None, 3, None, None]
 
-QUALIFY = [
+QUALIFY: list[list[Any]] = [
     ["DECISION Qualify", "FIRST", None, None, None, None],
     ["IN buyer_maturity", "IN buyer_influence", "IN price_sensitivity", "OUT status",
      "OUT route", "NOTE"],
@@ -148,6 +148,8 @@ def _cases() -> list[Case]:
         Case("fit-best-worst", "FIT", ([L1, L2],), col([100.0, 0.0]), "scoring"),
         Case("fit-many-blanks-bad", "FIT", ([L3, L4, BAD_NUM, BAD_TEXT],),
              col([ref_fit(L3), ref_fit(L4), Err(NUM), Err(VALUE)]), "scoring"),
+        Case("fit-spare-blank-rows", "FIT", ([L1, [None] * 10, L2, [None] * 10],),
+             col([100.0, None, 0.0, None]), "scoring"),
         Case("fit-weights-row", "FIT", ([L3, L4], [W]),
              col([ref_fit(L3, W), ref_fit(L4, W)]), "scoring"),
         Case("fit-weights-column", "FIT", ([L3], col(W)), [[ref_fit(L3, W)]], "scoring"),
@@ -173,6 +175,8 @@ def _cases() -> list[Case]:
              [[ref_match(CAMPAIGN, P1, W), ref_match(CAMPAIGN, P2, W)]], "scoring"),
         Case("match-bad-row", "MATCH", ([L1, BAD_NUM, BAD_TEXT], [P1]),
              col([ref_match(L1, P1), Err(NUM), Err(VALUE)]), "scoring"),
+        Case("match-spare-blank-row", "MATCH", ([L1, [None] * 10], [P1, P2]),
+             [[ref_match(L1, P1), ref_match(L1, P2)], [None, None]], "scoring"),
         Case("match-wrong-width", "MATCH", ([L1], [P1[:8]]), [[Err(VALUE)]], "scoring"),
     ]
     # BESTPROFILE -------------------------------------------------------------------------
@@ -184,8 +188,12 @@ def _cases() -> list[Case]:
              col([ref_best(L1, [P1, P2], ["Enterprise", "SMB"]),
                   ref_best(L2, [P1, P2], ["Enterprise", "SMB"]),
                   ref_best(L4, [P1, P2], ["Enterprise", "SMB"]), Err(NUM)]), "scoring"),
+        Case("best-spare-blank-row", "BESTPROFILE", ([L1, [None] * 10], [P1, P2], names),
+             col(["Enterprise", None]), "scoring"),
         Case("best-tie-first", "BESTPROFILE", ([L1], [P1, P1], [["First", "Second"]]),
              [["First"]], "scoring"),
+        Case("best-profiles-wrong-width", "BESTPROFILE", ([L1], [P1[:9]], [["a"]]),
+             [[Err(VALUE)]], "scoring"),
         Case("best-names-mismatch", "BESTPROFILE", ([L1, L2], [P1, P2], [["Only one"]]),
              col([Err(VALUE), Err(VALUE)]), "scoring"),
     ]
@@ -202,6 +210,10 @@ def _cases() -> list[Case]:
              col(["S1", "S4", Err(VALUE)]), "scoring"),
         Case("segment-broadcast", "SEGMENT", (col([100, 900]), 5, 500, 3),
              col(["S2", "S4"]), "scoring"),
+        Case("segment-blank-price", "SEGMENT", (col([None, 100]), 1, 500, 3),
+             col([Err(VALUE), "S1"]), "scoring"),
+        Case("segment-spare-blank-row", "SEGMENT", (col([100, None]), col([1, None]), 500, 3),
+             col(["S1", None]), "scoring"),
         Case("segment-two-columns", "SEGMENT", ([[1, 2]], 1, 500, 3), [[Err(VALUE)]],
              "scoring"),
     ]
@@ -216,6 +228,13 @@ def _cases() -> list[Case]:
         Case("mix-all-regions", "MIX",
              (col([x[0] for x in combos]), col([x[1] for x in combos]),
               col([x[2] for x in combos])), col(labels), "scoring"),
+        Case("mix-blank", "MIX", (col([None, True]), True, True),
+             col([Err(VALUE), "Sweet spot"]), "scoring"),
+        Case("mix-spare-blank-row", "MIX", (col([True, None]), col([True, None]),
+                                            col([False, None])),
+             col(["Ineffective strategy", None]), "scoring"),
+        Case("mix-two-columns", "MIX", ([[True, False]], True, True), [[Err(VALUE)]],
+             "scoring"),
         Case("mix-text", "MIX", (col([True, "maybe"]), col([True, True]), col([True, True])),
              col(["Sweet spot", Err(VALUE)]), "scoring"),
     ]
@@ -236,6 +255,8 @@ def _cases() -> list[Case]:
         Case("kpitrend-many", "KPITREND", ([[10, 12], [12, 10], [100, 100.5], [7, None],
                                              [1, "x"]],),
              col(["Improving", "Worsening", "Flat", Err(NA), Err(VALUE)])),
+        Case("kpitrend-blank-row", "KPITREND", ([[10, 12], [None, None]],),
+             col(["Improving", None])),
         Case("kpitrend-down", "KPITREND", ([[10, 12], [12, 10]], "down"),
              col(["Worsening", "Improving"])),
         Case("kpitrend-direction-range", "KPITREND", ([[10, 12]], [["up", "down"]]),
@@ -263,6 +284,8 @@ def _cases() -> list[Case]:
              "rules"),
         Case("decide-broken-table", "DECIDE", (BROKEN, [[1], [2]], [["buyer_maturity"]]),
              col([Err(VALUE), Err(VALUE)]), "rules"),
+        Case("decide-blank-inputs", "DECIDE", (QUALIFY, [[None, 1, 1], [1, None, 1]], HEADERS),
+             [["Disqualified", None], ["Disqualified", None]], "rules"),
         Case("decide-width-mismatch", "DECIDE", (QUALIFY, [[1, 1]], HEADERS), [[Err(VALUE)]],
              "rules"),
         Case("decide-unknown-output", "DECIDE", (QUALIFY, [[1, 1, 1]], HEADERS, "nope"),
@@ -277,6 +300,9 @@ def _cases() -> list[Case]:
              "rules"),
         Case("explain-one-row", "EXPLAIN", (QUALIFY, [[1, 2, 4]], HEADERS),
              [[Contains("buyer_influence = 2")]], "rules"),
+        Case("explain-blank-and-text", "EXPLAIN", (QUALIFY, [[None, 1, 1], ["high", 1, 1]],
+                                                   HEADERS),
+             col([Contains("rule 3 fired"), Contains("#VALUE!")]), "rules"),
         Case("explain-no-match", "EXPLAIN", (NO_CATCH_ALL, [[5, 5, 5]], HEADERS),
              [[Contains("no rule matched")]], "rules"),
         Case("explain-broken-table", "EXPLAIN", (BROKEN, [[1]], [["buyer_maturity"]]),

@@ -111,6 +111,10 @@ def classic(monkeypatch: pytest.MonkeyPatch) -> Iterator[ClassicHost]:
         monkeypatch.setitem(sys.modules, name, mod)
     for name in fresh:
         monkeypatch.delitem(sys.modules, name, raising=False)
+    import leanxl.excel
+
+    # the package attribute would otherwise keep pointing at the classic-decorated module
+    monkeypatch.delattr(leanxl.excel, "udfs", raising=False)
     monkeypatch.setitem(xlwings.engines.engines_by_name, "excel",
                         Engine(impl=StandInExcelEngine()))
     monkeypatch.setattr(xlwings, "_xlwindows", stand_ins["xlwings._xlwindows"], raising=False)
@@ -126,3 +130,4 @@ def classic(monkeypatch: pytest.MonkeyPatch) -> Iterator[ClassicHost]:
         sys.modules.pop(name, None)
     for attr in ("udfs", "com_server"):  # set by the imports above
         vars(xlwings).pop(attr, None)
+    vars(leanxl.excel).pop("udfs", None)  # monkeypatch then restores an earlier one, if any

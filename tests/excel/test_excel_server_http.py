@@ -100,3 +100,13 @@ def test_call_over_http(server: str) -> None:
         # SPEC: 100 * (1 - sum(x-1) / (10 * 4)) for 1,2,3,4,5,1,2,3,4,5 = 100 * (1 - 20/40)
         got = _call(server, "FIT", [[[1, 2, 3, 4, 5, 1, 2, 3, 4, 5]], None, None])
         assert got == {"result": [[50.0]]}
+
+
+@pytest.mark.slow
+def test_error_cell_in_input_over_http(server: str) -> None:
+    # Office.js hands an error cell over as a data-type dict; it must not read as blank
+    # (a blank actual would give a blank status).
+    na = {"type": "Error", "basicType": "Error", "basicValue": "#N/A",
+          "errorType": "NotAvailable"}
+    got = _call(server, "KPISTATUS", [[[na], [""]], [[100]], None, None])
+    assert got == {"result": [[{"type": "Error", "errorType": "Value"}], [""]]}

@@ -185,6 +185,13 @@ def test_a_bug_is_logged_and_shown_as_one_error_cell(caplog: pytest.LogCaptureFi
     assert classic == [["#VALUE! internal error in LEANXL_BROKEN: RuntimeError: boom"]]
     assert server == [["#VALUE!"]]
     assert any("LEANXL_BROKEN failed" in r.message and r.exc_info for r in caplog.records)
+    # hosts with bare error codes log the reasons
+    kpi = functions.REGISTRY["KPISTATUS"]
+    with caplog.at_level("INFO", logger="leanxl.excel.convert"):
+        got = convert.call_for_host(kpi, ([["x"], [1.0]], 5.0), convert.officejs_cell, True)
+    assert got == [["#VALUE!"], ["Off track"]]
+    assert any("LEANXL_KPISTATUS: 1 error cell(s); first: #VALUE! actual is text" in r.getMessage()
+               for r in caplog.records)
     # rendering pads ragged rows (list results of different lengths) with blanks
-    rows = [[1.0, 2.0], [CellError("#N/A", "none")]]
+    rows: list[list[Any]] = [[1.0, 2.0], [CellError("#N/A", "none")]]
     assert convert.render(rows, convert.classic_cell) == [[1.0, 2.0], ["#N/A none", None]]

@@ -1,0 +1,133 @@
+"""Benchmark ``leanxl refresh`` against writing the same Leads cells with openpyxl alone.
+
+    python bench/refresh.py                 # 1k, 10k, 100k leads
+    python bench/refresh.py --sizes 1000 10000 --repeat 3
+
+Each measurement runs in its own process (time from the call to the file on disk; peak memory
+= the process' ru_maxrss, which includes the interpreter and imported libraries). The inputs
+are the sample generator's leads (examples/make_sample.py) written to CSV first.
+
+* leanxl: ``refresh(template, leads.csv, out=...)``: read + check the CSV, score every lead
+  (fit, best profile, match, segment, mix, decision), rewrite every sheet, formulas *with*
+  cached values.
+* openpyxl: the same Leads cells (CRM values and the seven formula columns) written with
+  openpyxl into a new workbook and saved; formulas only, because openpyxl cannot store a
+  cached value; the scoring is done before the clock starts.  So the baseline does less.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def make_csv(n: int, folder: Path) -> Path:
+    sys.path.insert(0, str(ROOT / "examples"))
+    from make_sample import make_leads
+
+    path = folder / f"leads-{n}.csv"
+    if not path.exists():
+        make_leads(n).to_csv(path, index=False)
+    return path
+
+
+def child(mode: str, csv: Path, template: Path, out: Path) -> dict[str, float]:
+    """One measurement (run in a fresh process)."""
+    if mode == "leanxl":
+        from leanxl.sheets.refresh import refresh
+
+        start = time.perf_counter()
+        result = refresh(template, str(csv), out=out, progress=False)
+        seconds = time.perf_counter() - start
+        stages = {k: round(v, 3) for k, v in result.seconds.items()}
+    else:
+        import pandas as pd
+        from openpyxl import Workbook, load_workbook
+
+        from leanxl.sheets import leads as L
+        from leanxl.sheets.refresh import read_book
+        from leanxl.sheets.sources import clean_leads
+
+        frame = clean_leads(pd.read_csv(csv), str(csv))
+        wb0 = load_workbook(template)
+        data = read_book(wb0)
+        layout = L.make_layout(frame)
+        scored = L.score_leads(frame, layout, data)
+        formulas = L.formulas(layout, scored.output)
+        columns = []
+        for key, kind in zip(layout.keys, layout.kinds, strict=True):
+            if kind == "formula":
+                columns.append(("f", formulas[key]))
+            else:
+                values = frame[key].astype(object).where(frame[key].notna(), None).tolist()
+                columns.append(("v", values))
+        start = time.perf_counter()
+        wb = Workbook()
+        ws = wb.active
+        ws.append(layout.headers)
+        for i in range(len(frame)):
+            r = i + 2
+            ws.append([("=" + c.format(r=r)) if kind == "f" else c[i] for kind, c in columns])
+        wb.save(out)
+        seconds = time.perf_counter() - start
+        stages = {}
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB -> MiB on Linux
+    return {"seconds": seconds, "peak_mib": peak, "bytes": out.stat().st_size, **stages}
+
+
+def run(mode: str, csv: Path, template: Path, out: Path) -> dict[str, float]:
+    cmd = [sys.executable, __file__, "--child", mode, str(csv), str(template), str(out)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, check=True)
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
+    parser.add_argument("--repeat", type=int, default=3, help="runs per size (median shown); "
+                        "100k and more run once")
+    parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        mode, csv, template, out = args.child
+        print(json.dumps(child(mode, Path(csv), Path(template), Path(out))))
+        return
+
+    from leanxl.sheets.template import build_template
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        template = build_template(folder / "template.xlsx")
+        # Warm the numba cache once so no measurement pays for compilation.
+        run("leanxl", make_csv(1000, folder), template, folder / "warm.xlsx")
+        print(f"machine: {os.cpu_count()} cores (shared with other work while measured)")
+        print(f"{'leads':>8} {'leanxl s':>9} {'peak MiB':>9} {'openpyxl s':>11} {'peak MiB':>9}"
+              f" {'speed-up':>9}  leanxl stages (s)")
+        for n in args.sizes:
+            csv = make_csv(n, folder)
+            reps = 1 if n >= 100000 else args.repeat
+            ours = [run("leanxl", csv, template, folder / "ours.xlsx") for _ in range(reps)]
+            base = [run("openpyxl", csv, template, folder / "base.xlsx") for _ in range(reps)]
+            t_ours = statistics.median(r["seconds"] for r in ours)
+            t_base = statistics.median(r["seconds"] for r in base)
+            stages = {k: v for k, v in ours[-1].items()
+                      if k not in ("seconds", "peak_mib", "bytes", "total")}
+            print(f"{n:>8} {t_ours:>9.2f} {max(r['peak_mib'] for r in ours):>9.0f} "
+                  f"{t_base:>11.2f} {max(r['peak_mib'] for r in base):>9.0f} "
+                  f"{t_base / t_ours:>8.1f}x  "
+                  + ", ".join(f"{k} {v:.2f}" for k, v in stages.items()), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,101 @@
+"""Build ``workbook/leanxl-template.xlsx``: the workbook sales ops open and leanxl refreshes.
+
+    python -m leanxl.sheets.template [OUT.xlsx]
+
+The sample profiles, campaigns, rules, KPIs and internal-customer map come from ``examples/``;
+the Leads sheet is empty until the first ``leanxl refresh``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+
+from leanxl.cellcache import write_cached_values
+from leanxl.sheets import book as B
+from leanxl.sheets import leads as L
+from leanxl.sheets import refresh as R
+from leanxl.sheets import writers as W
+from leanxl.sheets.book import BookData, Cache, Settings
+from leanxl.sheets.sources import clean_actuals, clean_campaigns, clean_kpis, clean_profiles
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "examples"
+TEMPLATE = ROOT / "workbook" / "leanxl-template.xlsx"
+
+
+def sample_data(examples: Path = EXAMPLES) -> BookData:
+    """The template's starting content, from the shipped examples."""
+    def csv(name: str) -> pd.DataFrame:
+        return pd.read_csv(examples / name, dtype=object, keep_default_na=False).replace(
+            {"": None})
+
+    rules = pd.read_csv(examples / "rules.csv", header=None, dtype=object,
+                        keep_default_na=False)
+    block = [[_cell(v) for v in row] for row in rules.to_numpy().tolist()]
+    return BookData(
+        settings=Settings(),
+        profiles=clean_profiles(csv("profiles.csv"), "examples/profiles.csv"),
+        campaigns=clean_campaigns(csv("campaigns.csv"), "examples/campaigns.csv"),
+        kpis=clean_kpis(pd.read_csv(examples / "kpi_definitions.csv"), "kpi_definitions.csv"),
+        actuals=clean_actuals(pd.read_csv(examples / "kpis.csv"), "examples/kpis.csv"),
+        internal=csv("internal_customers.csv")[list(B.INTERNAL_FIELDS)],
+        rules=block,
+        xlwings_conf=_xlwings_conf(),
+    )
+
+
+def _cell(text: str) -> object:
+    """A CSV cell as a user would have typed it into Excel: numbers become numbers."""
+    if text == "":
+        return None
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    return int(number) if number.is_integer() else number
+
+
+def _xlwings_conf() -> list[tuple[str, str]]:
+    from leanxl.excel.settings import conf_rows
+
+    return [(str(k), str(v)) for k, v in conf_rows()]
+
+
+def build_template(out: str | os.PathLike[str] = TEMPLATE, data: BookData | None = None) -> Path:
+    """Write the template workbook (formulas with cached values) to ``out``; return the path."""
+    out = Path(out)
+    data = data or sample_data()
+    wb = Workbook()
+    first = wb.active
+    first.title = B.ABOUT
+    for title in B.SHEET_ORDER[1:]:
+        wb.create_sheet(title)
+    W.write_about(wb[B.ABOUT])
+    W.write_factors(wb[B.FACTORS_SHEET])
+    frame = R.empty_leads()
+    layout = L.make_layout(frame)
+    cache = Cache()
+    R.write_all(wb, data, frame.assign(**{k: pd.Series(dtype=object) for k, _h, _f in
+                                          L.COMPUTED}), cache)
+    R.prepare_leads_sheet(wb, layout, 0)
+    wb[B.XLWINGS].sheet_state = "visible"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".leanxl-", suffix=".xlsx", dir=out.parent)
+    os.close(fd)
+    try:
+        wb.save(tmp)
+        write_cached_values(tmp, out, cache.values)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    return out
+
+
+if __name__ == "__main__":
+    path = build_template(sys.argv[1] if len(sys.argv) > 1 else TEMPLATE)
+    print(f"wrote {path}")
