@@ -182,7 +182,9 @@ def _patch_row(row_xml: bytes, row_number: int, targets: dict[int, _Target]) -> 
 
 # A whole existing cell addressed the usual way (``r`` first): letters, row, rest of the tag.
 # Only cells holding a formula: the usual targets; the others go the row-by-row way.
-_ADDRESSED_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]+)"([^>/]*)>\s*<f\b.*?</c>', re.S)
+_ADDRESSED_CELL = re.compile(
+    rb'<c r="([A-Z]{1,3})([0-9]+)"([^>/]*)>\s*(<f\b[^>]*?(?:/>|>.*?</f>)).*?</c>', re.S)
+_VALUE_ATTRS = re.compile(rb'\s(?:t|cm|vm)="[^"]*"')
 
 
 def _patch_existing(body: bytes, targets: dict[int, dict[int, _Target]]) -> bytes:
@@ -204,7 +206,15 @@ def _patch_existing(body: bytes, targets: dict[int, dict[int, _Target]]) -> byte
         target = cols.pop(col, None)
         if target is None:
             return m.group(0)
-        return _cell_xml(m.group(0), letters + m.group(2), target)
+        if target.spill_ref is not None:
+            return _cell_xml(m.group(0), letters + m.group(2), target)
+        # The common case, built directly: same attributes but the value's, same formula.
+        t, v = _value_xml(target.value)
+        attrs = _VALUE_ATTRS.sub(b"", m.group(3))
+        head = b'<c r="' + letters + m.group(2) + b'"' + attrs
+        if t is not None:
+            head += b' t="' + t + b'"'
+        return head + b">" + m.group(4) + v + b"</c>"
 
     return _ADDRESSED_CELL.sub(repl, body)
 
