@@ -496,6 +496,32 @@ def best_profile(
 
 
 @register(
+    "BESTMATCH",
+    "Match % of each lead with the profile that matches it best (the profile "
+    "LEANXL_BESTPROFILE names). One value per lead row.",
+    Param("lead", "Lead factor scores, 10 columns (one lead per row).", rowwise=True),
+    Param("profiles", "Profile factor rows, 10 columns (one profile per row)."),
+    Param("weights", _WEIGHTS_HELP, optional=True),
+    Param("scale_max", _SCALE_HELP, optional=True, default=DEFAULT_SCALE_MAX),
+)
+def best_match(lead: Any, profiles: Any, weights: Any = None,
+               scale_max: Any = DEFAULT_SCALE_MAX) -> Rows:
+    # One function instead of MAX(LEANXL_MATCH(...)): a plain call stacks across rows in
+    # every host, where a call inside an expression is evaluated cell by cell.
+    def body() -> Rows:
+        leads = _factor_rows(lead, "lead")
+        profs = _factor_rows(profiles, "profiles")
+        scale = _scale_max(scale_max)
+        _, values, errors = _scoring().best_match(
+            _fast_codes(leads, scale), _fast_codes(profs, scale), _weights(weights), scale,
+            return_errors=True,
+        )
+        return _blank_out(_column(values, errors), leads, errors)
+
+    return _guard(_n_rows(lead), body)
+
+
+@register(
     "SEGMENT",
     "Price x complexity segment of each lead: S1 low/low, S2 low price/high complexity, "
     "S3 high/low, S4 high/high; high means >= the cut.",

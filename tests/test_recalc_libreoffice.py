@@ -243,3 +243,63 @@ def test_calls_inside_expressions(tmp_path: Path, engine) -> None:
     # the stored formulas are untouched
     formulas = openpyxl.load_workbook(out)["Sheet"]
     assert formulas["K1"].value == "=ROUND(_xludf.LEANXL_FIT(A1:J1),1)"
+
+
+def test_true_false_constants_are_read_as_booleans(tmp_path: Path, engine) -> None:
+    # Regression: LibreOffice imports xlsx TRUE/FALSE constants as =TRUE()/=FALSE() formulas
+    # that read 0 once automatic calculation is off, which made every MIX "Outside".
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Leads"
+    rows = [(False, True, True), (True, True, True), (True, False, True), (False, False, False)]
+    for r, flags in enumerate(rows, start=2):
+        for j, flag in enumerate(flags, start=1):
+            ws.cell(r, j, flag)
+        ws.cell(r, 4, f"=LEANXL_MIX(A{r},B{r},C{r})")
+    ws["F1"] = "=LEANXL_FIT(G1:P1)"  # another leanxl group evaluated (and written) first
+    for j in range(10):
+        ws.cell(1, 7 + j, 2)
+    src, out = tmp_path / "flags.xlsx", tmp_path / "out.xlsx"
+    wb.save(src)
+    assert recalc_workbook(src, out, engine=engine).ok
+    got = openpyxl.load_workbook(out, data_only=True)["Leads"]
+    assert [got[f"D{r}"].value for r in range(2, 6)] == [
+        "Uncaptured lead", "Sweet spot", "Lead deficit", "Outside"]
+    assert got["F1"].value == 75.0  # 100 * (1 - 10 / 40)
+
+
+def test_call_returning_a_row_inside_an_expression(tmp_path: Path, engine) -> None:
+    # =MAX(LEANXL_MATCH(lead, profiles)): the call's row of P values goes back to the engine
+    # as an array constant.
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Leads"
+    ws.append([1, 2, 3, 1, 2, 3, 1, 2, 3, 1, "=MAX(LEANXL_MATCH(A1:J1,Profiles!A1:J2))"])
+    ws.append([5] * 10 + ["=MIN(LEANXL_MATCH(A2:J2,Profiles!A1:J2))"])
+    profiles = wb.create_sheet("Profiles")
+    profiles.append([1] * 10)
+    profiles.append([5] * 10)
+    src, out = tmp_path / "nested-row.xlsx", tmp_path / "out.xlsx"
+    wb.save(src)
+    assert recalc_workbook(src, out, engine=engine).ok
+    got = openpyxl.load_workbook(out, data_only=True)["Leads"]
+    # lead 1 vs all-1: sum |a-1| = 9 -> 77.5; vs all-5: 31 -> 22.5. Lead 2: 0 and 100.
+    assert got["K1"].value == 77.5
+    assert got["K2"].value == 0
+
+
+def test_recalc_of_the_demo_workbook_agrees_with_refresh(tmp_path: Path, engine) -> None:
+    # The two paths that write cached values — `leanxl refresh` (Python API) and
+    # `leanxl recalc` (registry + LibreOffice) — must agree on every cell of the demo book,
+    # its 3000 leads and every standard formula that reads their results.
+    from leanxl.demo import build_demo_workbook
+
+    src = build_demo_workbook(tmp_path / "demo.xlsx")
+    out = tmp_path / "recalc.xlsx"
+    report = recalc_workbook(src, out, engine=engine)
+    assert report.ok, report.reason
+    assert report.leanxl_cells > 15000
+    before, after = cached_values(src), cached_values(out)
+    assert before.keys() == after.keys()
+    bad = {k: (v, after[k]) for k, v in before.items() if not same(after[k], v)}
+    assert not bad, f"{len(bad)} cells differ, e.g. {list(bad.items())[:4]}"

@@ -97,7 +97,7 @@ def test_formulas_of_every_computed_column(books: tuple[Any, Any]) -> None:
     assert sf.cell(r, col["Best profile"]).value == (
         f"=LEANXL_BESTPROFILE({fac},ProfileTargets,ProfileNames,Weights,ScaleMax)")
     assert sf.cell(r, col["Match %"]).value == (
-        f"=MAX(LEANXL_MATCH({fac},ProfileTargets,Weights,ScaleMax))")
+        f"=LEANXL_BESTMATCH({fac},ProfileTargets,Weights,ScaleMax)")
     assert sf.cell(r, col["Segment"]).value == (
         f"=LEANXL_SEGMENT({letter['price']}{r},{letter['complexity']}{r},PriceCut,ComplexityCut)")
     assert sf.cell(r, col["Mix region"]).value == (

@@ -82,6 +82,7 @@ class Office:
             "com.sun.star.frame.Desktop", ctx)
         self.doc: Any = None
         self.formats: dict[int, bool] = {}
+        self.frozen = False
 
     # --- documents -------------------------------------------------------------------------
     def open(self, path: str) -> list[tuple[str, int, int]]:
@@ -92,8 +93,7 @@ class Office:
         if self.doc is None or not hasattr(self.doc, "Sheets"):
             raise RuntimeError("LibreOffice could not open it as a spreadsheet")
         self.formats = {}
-        # Leanxl cells are written first and the whole book is calculated once after.
-        self.doc.enableAutomaticCalculation(False)
+        self.frozen = False
         out = []
         sheets = self.doc.Sheets
         for i in range(sheets.Count):
@@ -102,6 +102,13 @@ class Office:
             cur.gotoEndOfUsedArea(False)
             a = cur.RangeAddress
             out.append((sh.Name, a.EndRow + 1, a.EndColumn + 1))
+            # LibreOffice imports an xlsx TRUE/FALSE constant as the formula =TRUE()/=FALSE(),
+            # interpreted on first read only while automatic calculation is on (afterwards it
+            # reads 0 until a full recalculation): read each formula once now.
+            formulas = sh.queryContentCells(16)  # CellFlags.FORMULA
+            for address in formulas.getRangeAddresses():
+                sh.getCellRangeByPosition(address.StartColumn, address.StartRow,
+                                          address.EndColumn, address.EndRow).getDataArray()
         return out
 
     def close(self) -> None:
@@ -111,6 +118,17 @@ class Office:
             except Exception:
                 self.doc.dispose()
             self.doc = None
+
+    def _freeze(self) -> None:
+        """Stop automatic calculation before the first change to the book.
+
+        Leanxl cells are written first and the whole book is calculated once after.  Not at
+        load: LibreOffice imports an xlsx TRUE/FALSE constant as the formula =TRUE()/=FALSE(),
+        interpreted on first read only while automatic calculation is on (else it reads 0).
+        """
+        if not self.frozen:
+            self.doc.enableAutomaticCalculation(False)
+            self.frozen = True
 
     def _sheet(self, index: int) -> Any:
         return self.doc.Sheets.getByIndex(index)
@@ -173,6 +191,7 @@ class Office:
         errors goes in as one ``setFormulaArray`` of tiny formulas (``=NA()``, ``=12.5``,
         ``="text"``): setting error cells one by one costs a UNO round trip each.
         """
+        self._freeze()
         for index, r0, c0, rows in blocks:
             sh = self._sheet(index)
             width = max(len(r) for r in rows)
@@ -189,6 +208,7 @@ class Office:
 
     def clear_array(self, index: int, r1: int, c1: int, r2: int, c2: int) -> None:
         """Remove an array formula (Excel's spill) so its cells can take single values."""
+        self._freeze()
         rng = self._sheet(index).getCellRangeByPosition(c1, r1, c2, r2)
         with contextlib.suppress(Exception):  # not an array formula after all
             rng.setArrayFormula("")
@@ -196,6 +216,7 @@ class Office:
 
     def formulas(self, cells: list[tuple[int, int, int, str]]) -> None:
         """Excel-syntax formulas into 0-based cells (the profile sets Excel A1, commas)."""
+        self._freeze()
         for index, r, c, text in cells:
             self._sheet(index).getCellByPosition(c, r).FormulaLocal = text
 

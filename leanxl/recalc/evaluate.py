@@ -26,9 +26,9 @@ from leanxl.recalc.refs import (
     Area,
     Name,
     Unsupported,
+    array_literal,
     cell_name,
     formula_refs,
-    literal,
     parse_arg,
 )
 
@@ -340,9 +340,6 @@ class BookComputer:
                 if groups[gi].nested is not None:
                     if passes == 1 or gi in dynamic:
                         new = self.evaluate(groups[gi], reader)
-                        if len(new[0]) != 1 or len(new[0][0]) != 1:
-                            new = [[[CellError("#VALUE!", "a leanxl call inside an expression "
-                                                          "must give one value")]]]
                         if results.get(gi) != new:
                             changed.append(gi)
                             nested_changed.add(id(groups[gi].cells[0]))
@@ -385,7 +382,7 @@ class BookComputer:
         owners: dict[int, LeanxlCell] = {}
         for gi, g in enumerate(groups):
             if g.nested is not None and id(g.cells[0]) in cells and gi in results:
-                values.setdefault(id(g.cells[0]), {})[g.nested] = results[gi][0][0][0]
+                values.setdefault(id(g.cells[0]), {})[g.nested] = results[gi][0]
                 owners[id(g.cells[0])] = g.cells[0]
         formulas = []
         for key, cell in owners.items():
@@ -393,7 +390,7 @@ class BookComputer:
             text, pos, parts = cell.text, 0, []
             for k, (start, end, _) in enumerate(cell.inner):
                 parts.append(text[pos:start])
-                parts.append(literal(values[key].get(k)))
+                parts.append(array_literal(values[key].get(k, [[None]])))
                 pos = end
             parts.append(text[pos:])
             formulas.append((self.sheet_index[cell.sheet.upper()], cell.row, cell.col,

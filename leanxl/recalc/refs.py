@@ -230,6 +230,24 @@ def literal(value: Any) -> str:
     return '"' + str(value).replace('"', '""') + '"'
 
 
+def array_literal(block: list[list[Any]]) -> str:
+    """A call's result inside a larger formula: a constant, or an array constant ``{1,2;3,4}``.
+
+    An error anywhere makes the whole result that error (Excel array constants hold no
+    function calls, and an aggregate over an error is that error anyway).
+    """
+    from leanxl.errors import CellError
+
+    values = [v for row in block for v in row]
+    for v in values:
+        if isinstance(v, CellError):
+            return v.code
+    if len(values) == 1:
+        return literal(values[0])
+    return "{" + ";".join(",".join('""' if v is None else literal(v) for v in row)
+                          for row in block) + "}"
+
+
 def parse_call(formula: str) -> Call | None:
     """Parse a formula that is exactly one leanxl call, ``None`` when it is anything else.
 

@@ -174,7 +174,7 @@ def score_leads(frame: pd.DataFrame, layout: Layout, data: Any) -> Scored:
     out["fit"] = _with_errors(fit, err)
     if len(names):
         # Best profile and its match in one pass: the values of LEANXL_BESTPROFILE and of
-        # MAX(LEANXL_MATCH(lead, ProfileTargets)) (ties go to the first profile).
+        # LEANXL_BESTMATCH (ties go to the first profile).
         index, best_m, err_b = scoring.best_match(x, p, st.weights, st.scale_max,
                                                   return_errors=True)
         lookup = np.array([*names, None], dtype=object)
@@ -250,7 +250,7 @@ def formulas(layout: Layout, output: str) -> dict[str, str]:
         "fit": f"LEANXL_FIT({factors},Weights,ScaleMax)",
         "best_profile": f"LEANXL_BESTPROFILE({factors},ProfileTargets,ProfileNames,Weights,"
                         "ScaleMax)",
-        "match": f"MAX(LEANXL_MATCH({factors},ProfileTargets,Weights,ScaleMax))",
+        "match": f"LEANXL_BESTMATCH({factors},ProfileTargets,Weights,ScaleMax)",
         "segment": f"LEANXL_SEGMENT({layout.col('price')}{{r}},{layout.col('complexity')}{{r}},"
                    "PriceCut,ComplexityCut)",
         "mix": "LEANXL_MIX({a}{{r}},{b}{{r}},{c}{{r}})".format(

@@ -197,6 +197,17 @@ def _cases() -> list[Case]:
         Case("best-names-mismatch", "BESTPROFILE", ([L1, L2], [P1, P2], [["Only one"]]),
              col([Err(VALUE), Err(VALUE)]), "scoring"),
     ]
+    # BESTMATCH ---------------------------------------------------------------------------
+    c += [
+        Case("bestmatch-many", "BESTMATCH", ([L1, L2, L4, BAD_NUM, [None] * 10], [P1, P2]),
+             col([max(ref_match(L1, P1), ref_match(L1, P2)),
+                  max(ref_match(L2, P1), ref_match(L2, P2)),
+                  max(ref_match(L4, P1), ref_match(L4, P2)), Err(NUM), None]), "scoring"),
+        Case("bestmatch-campaign-weights", "BESTMATCH", ([CAMPAIGN], [P1, P2], [W]),
+             [[max(ref_match(CAMPAIGN, P1, W), ref_match(CAMPAIGN, P2, W))]], "scoring"),
+        Case("bestmatch-profiles-wrong-width", "BESTMATCH", ([L1], [P1[:9]]),
+             [[Err(VALUE)]], "scoring"),
+    ]
     # SEGMENT -----------------------------------------------------------------------------
     prices, cplx = [100, 500, 1000, 20], [1, 4, 2, 3]
     c += [
