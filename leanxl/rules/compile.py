@@ -23,6 +23,7 @@ Compiled tables are cached by the table's content hash; the cache is thread-safe
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import functools
 import math
@@ -100,8 +101,6 @@ class ColumnIndex:
         n = len(self.points)
         if x != x:
             return 2 * n + 1
-        import bisect
-
         i = bisect.bisect_left(self.points, x)
         if i < n and self.points[i] == x:
             return 2 * i + 1
@@ -125,6 +124,8 @@ def _representative(points: list[float], region: int) -> float:
 
 def _key_of(kind: str | None, codes: dict[str, int] | None, value: object) -> float | str:
     """Map a lead value to the column's numeric key (NaN = blank) or an error reason."""
+    if kind == NUM and value.__class__ in (int, float):  # the common case, first
+        return float(value)
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return math.nan
     if kind is None:
@@ -187,6 +188,7 @@ class CompiledTable:
         self.keys = [c.key for c in table.inputs]
         self._dtypes: dict[tuple[object, ...], Any] = {}
         self._resolved: dict[int, Decision] = {}
+        self._found: dict[tuple[Any, ...], list[Any]] = {}
         self._lock = threading.Lock()
         self._float_arrays: tuple[np.ndarray, ...] | None = None
         self._lut: np.ndarray | None = None
@@ -319,6 +321,19 @@ class CompiledTable:
         else:
             raise ArgumentError(f"cannot read leads from a {type(data).__name__}", where="data",
                                 suggestion="pass a DataFrame or a dict of column -> values")
+        try:
+            hashable = tuple(names)
+            found = self._found.get(hashable)
+        except TypeError:  # unhashable column labels: match them every time
+            hashable, found = None, None
+        if found is None:
+            found = self._match_columns(names)
+            if hashable is not None and len(self._found) < 64:
+                self._found[hashable] = found
+        return _Columns(getter, found), n, index
+
+    def _match_columns(self, names: list[Any]) -> list[Any]:
+        """The data column name for each input; cached per set of names by find_columns."""
         by_key = {_normalize(c): c for c in names}
         found = []
         for col, key in zip(self.table.inputs, self.keys, strict=True):
@@ -332,7 +347,7 @@ class CompiledTable:
                                     f"'{col.name}', which the data lacks", where=col.name,
                                     suggestion=hint)
             found.append(by_key[key])
-        return _Columns(getter, found), n, index
+        return found
 
     # ------------------------------------------------------------------ small path
 
