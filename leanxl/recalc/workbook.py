@@ -103,12 +103,15 @@ def recalc_workbook(source: str | Path, output: str | Path | None = None, *,
             book = read_book(src)
             log.debug("scanned %s", src)
             warming = _warm({c.call.function for c in book.leanxl if c.call is not None})
+            computer = BookComputer(book, engine, registry or default_registry())
+            if opening is not None:
+                computer.prepare()  # while LibreOffice starts and loads
             opened = opening.result() if opening is not None else None
             if warming is not None:
                 # Never import modules from two threads at once: a half-imported module is
                 # visible to the other thread (seen: pandas without DataFrame yet).
                 warming.join()
-            computed = BookComputer(book, engine, registry or default_registry()).run(opened)
+            computed = computer.run(opened)
         finally:
             if opening is not None:
                 opening.join()
