@@ -39,7 +39,7 @@ def test_whole_call_formulas_are_removed_and_everything_else_kept(tmp_path: Path
     src, dst = tmp_path / "in.xlsx", tmp_path / "lo.xlsx"
     _book(src)
     before = src.read_bytes()
-    assert engine_copy(src, dst) == 3
+    assert engine_copy(src, dst) == (3, False)
     assert src.read_bytes() == before  # the input is untouched
     with zipfile.ZipFile(dst) as z:
         sheet = z.read("xl/worksheets/sheet1.xml").decode()
@@ -56,5 +56,14 @@ def test_whole_call_formulas_are_removed_and_everything_else_kept(tmp_path: Path
 def test_a_file_that_is_not_a_zip_is_copied_as_is(tmp_path: Path) -> None:
     src, dst = tmp_path / "broken.xlsx", tmp_path / "lo.xlsx"
     src.write_bytes(b"not a zip at all")
-    assert engine_copy(src, dst) == 0
+    assert engine_copy(src, dst) == (0, True)  # LibreOffice then says what is wrong
     assert dst.read_bytes() == b"not a zip at all"
+
+
+def test_a_boolean_cell_is_reported(tmp_path: Path) -> None:
+    src, dst = tmp_path / "in.xlsx", tmp_path / "lo.xlsx"
+    with zipfile.ZipFile(src, "w") as z:
+        z.writestr("xl/worksheets/sheet1.xml",
+                   '<worksheet><sheetData><row r="1"><c r="A1" t="b"><v>1</v></c></row>'
+                   "</sheetData></worksheet>")
+    assert engine_copy(src, dst) == (0, True)

@@ -86,7 +86,7 @@ class Office:
 
     # --- documents -------------------------------------------------------------------------
     def open(self, path: str, touch: bool = True) -> list[tuple[str, int, int]]:
-        """Load a workbook; ``touch=False`` skips the TRUE/FALSE read below (benchmarks)."""
+        """Load a workbook; ``touch=False`` (no TRUE/FALSE cell in it) skips the read below."""
         self.close()
         self.doc = self.desktop.loadComponentFromURL(
             uno.systemPathToFileUrl(path), "_blank", 0,

@@ -122,7 +122,7 @@ _WHOLE_CALL = re.compile(
     re.IGNORECASE)
 
 
-def engine_copy(source: Path, target: Path) -> int:
+def engine_copy(source: Path, target: Path) -> tuple[int, bool]:
     """Copy a workbook for LibreOffice without the formulas of its whole-call leanxl cells.
 
     Why: LibreOffice resolves an unknown function name slowly (add-in look-ups): loading 20k
@@ -134,12 +134,15 @@ def engine_copy(source: Path, target: Path) -> int:
 
     Returns
     -------
-    int
-        How many formulas were removed.
+    (int, bool)
+        How many formulas were removed, and whether a worksheet has a ``t="b"`` cell (a
+        TRUE/FALSE, which LibreOffice imports as a formula that must be read once at load;
+        without any, that read of every formula is skipped).  A fallback copy says True.
     """
     import zipfile
 
     removed = 0
+    logical = False
     try:
         with zipfile.ZipFile(source) as zin, zipfile.ZipFile(
                 target, "w", zipfile.ZIP_STORED) as zout:  # stored: quicker both ways
@@ -149,11 +152,13 @@ def engine_copy(source: Path, target: Path) -> int:
                         ".xml") and b"<f>" in data:
                     data, n = _WHOLE_CALL.subn(b"", data)
                     removed += n
+                if info.filename.startswith("xl/worksheets/") and b't="b"' in data:
+                    logical = True
                 zout.writestr(info.filename, data, compress_type=zipfile.ZIP_STORED)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError):
         shutil.copyfile(source, target)
-        return 0
-    return removed
+        return 0, True
+    return removed, logical
 
 
 def _profile_template(soffice: str) -> Path | None:
@@ -295,8 +300,9 @@ class LibreOfficeEngine:
              ) -> list[tuple[str, int, int]]:
         # A private copy: LibreOffice writes lock files next to what it opens.
         self._book = self._tmp / f"book{Path(path).suffix.lower()}"
-        engine_copy(Path(path), self._book)
-        return [(str(n), int(r), int(c)) for n, r, c in self._call("open", str(self._book))]
+        _, logical = engine_copy(Path(path), self._book)
+        return [(str(n), int(r), int(c))
+                for n, r, c in self._call("open", str(self._book), logical)]
 
     def read(self, sheet: int, r1: int, c1: int, r2: int, c2: int) -> list[list[Any]]:
         rows = self._call("read", sheet, r1 - 1, c1 - 1, r2 - 1, c2 - 1)
