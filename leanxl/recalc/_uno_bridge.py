@@ -85,7 +85,8 @@ class Office:
         self.frozen = False
 
     # --- documents -------------------------------------------------------------------------
-    def open(self, path: str) -> list[tuple[str, int, int]]:
+    def open(self, path: str, touch: bool = True) -> list[tuple[str, int, int]]:
+        """Load a workbook; ``touch=False`` (no TRUE/FALSE cell in it) skips the read below."""
         self.close()
         self.doc = self.desktop.loadComponentFromURL(
             uno.systemPathToFileUrl(path), "_blank", 0,
@@ -105,6 +106,8 @@ class Office:
             # LibreOffice imports an xlsx TRUE/FALSE constant as the formula =TRUE()/=FALSE(),
             # interpreted on first read only while automatic calculation is on (afterwards it
             # reads 0 until a full recalculation): read each formula once now.
+            if not touch:
+                continue
             formulas = sh.queryContentCells(16)  # CellFlags.FORMULA
             for address in formulas.getRangeAddresses():
                 sh.getCellRangeByPosition(address.StartColumn, address.StartRow,

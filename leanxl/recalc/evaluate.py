@@ -133,6 +133,21 @@ class BookComputer:
         self._names: dict[tuple[str, str], Any] = {}
         # Calls inside larger expressions need an engine that takes formulas back.
         self.nested_ok = hasattr(engine, "set_formulas")
+        self._needs_used = False
+        self._plan: tuple[list[Group], list[int], set[int]] | None = None
+
+    def prepare(self) -> None:
+        """Group, order and check the leanxl cells before the engine has opened the book.
+
+        Run while LibreOffice starts (it needs nothing from the engine); only whole-column or
+        whole-row arguments need the engine's used area, and then :meth:`run` groups again.
+        """
+        groups = self.build_groups()
+        order = self._order(groups)
+        dynamic = self._dynamic(groups)
+        if dynamic:
+            self._check_cycles(groups, dynamic)
+        self._plan = (groups, order, dynamic)
 
     # --- arguments -----------------------------------------------------------------------------
     def _name(self, name: str, sheet: str, depth: int = 0) -> Any:
@@ -167,6 +182,9 @@ class BookComputer:
         if index is None:
             return CellError("#REF!", f"no sheet named {area.sheet!r}")
         r2, c2 = area.r2, area.c2
+        whole = (area.r1 == 1 and r2 >= 1_048_576) or (area.c1 == 1 and c2 >= 16_384)
+        if whole and not self.used:
+            self._needs_used = True  # groups built before the engine opened: rebuild then
         rows, cols = self.used[index] if index < len(self.used) else (area.r2, area.c2)
         if area.r1 == 1 and r2 >= 1_048_576:  # whole columns: the used rows are enough
             r2 = max(rows, 1)
@@ -324,11 +342,11 @@ class BookComputer:
                 self.engine.clear_array(self.sheet_index[cell.sheet.upper()], a.r1, a.c1, a.r2,
                                         a.c2)
         log.debug("opened %s", self.book.path)
-        groups = self.build_groups()
-        order = self._order(groups)
-        dynamic = self._dynamic(groups)
-        if dynamic:
-            self._check_cycles(groups, dynamic)
+        if self._plan is None or self._needs_used:
+            self._plan = None
+            self.prepare()
+        assert self._plan is not None
+        groups, order, dynamic = self._plan
         results: dict[int, list[list[list[Any]]]] = {}
         spilled: dict[int, list[Box | None]] = {}
         passes = 0

@@ -9,6 +9,7 @@ arguments into references, names and constants; nothing here reads a workbook.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +36,7 @@ def col_index(letters: str) -> int:
     return n
 
 
+@functools.lru_cache(maxsize=4096)  # called for every formula cell of a book
 def col_letters(index: int) -> str:
     """1 -> ``"A"``, 27 -> ``"AA"``."""
     out = ""

@@ -27,6 +27,7 @@ import bisect
 import contextlib
 import functools
 import math
+import sys
 import threading
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -543,8 +544,10 @@ class CompiledTable:
         return src, offset, decisions, used
 
     def _all_int8(self, data: Any, cols: Any) -> bool:
-        pd = _pd()
-        if not (isinstance(data, pd.DataFrame) and isinstance(cols, _Columns)
+        # Not _pd(): a caller that never imported pandas cannot pass a DataFrame, and the
+        # cell-function path (dicts of columns) then stays free of pandas' import and memory.
+        pd = sys.modules.get("pandas")
+        if pd is None or not (isinstance(data, pd.DataFrame) and isinstance(cols, _Columns)
                 and all(ci.kind in (NUM, None) for ci in self.columns)):
             return False
         dtypes = data.dtypes
@@ -657,8 +660,8 @@ def _mark(bad: np.ndarray, reasons: list[str], ids: dict[str, int], i: int, reas
 
 def _as_array(column: Any, n: int) -> np.ndarray:
     """A data column as a numpy array without guessing types (lists stay objects)."""
-    pd = _pd()
-    if isinstance(column, pd.Series):
+    pd = sys.modules.get("pandas")  # not imported by the caller: cannot be a Series
+    if pd is not None and isinstance(column, pd.Series):
         dtype = column.dtype
         if isinstance(dtype, pd.api.extensions.ExtensionDtype) and pd.api.types.is_numeric_dtype(
                 dtype) and not pd.api.types.is_bool_dtype(dtype):
