@@ -15,6 +15,7 @@ No openpyxl here: this is plain zip + text, so it is fast on 100k-row sheets.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import re
@@ -67,6 +68,7 @@ def column_index(letters: str) -> int:
     return n
 
 
+@functools.lru_cache(maxsize=4096)  # called for every formula cell of a book
 def column_letter(index: int) -> str:
     """1 → ``"A"``, 28 → ``"AB"``."""
     letters = ""

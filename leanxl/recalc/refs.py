@@ -9,10 +9,11 @@ arguments into references, names and constants; nothing here reads a workbook.
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass
 from typing import Any
+
+from leanxl.cellcache import column_index, column_letter
 
 MAX_ROWS = 1_048_576
 MAX_COLS = 16_384
@@ -28,22 +29,10 @@ _PLAIN = re.compile(r"^[^\"'(){}\[\]]*$")
 _NAME = re.compile(r"^[A-Za-z_\\][A-Za-z0-9_.\\]*$")
 
 
-def col_index(letters: str) -> int:
-    """``"A"`` -> 1, ``"AA"`` -> 27."""
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + ord(ch) - 64
-    return n
-
-
-@functools.lru_cache(maxsize=4096)  # called for every formula cell of a book
-def col_letters(index: int) -> str:
-    """1 -> ``"A"``, 27 -> ``"AA"``."""
-    out = ""
-    while index:
-        index, rem = divmod(index - 1, 26)
-        out = chr(65 + rem) + out
-    return out
+# One implementation of A1 column arithmetic for the package (cellcache's), under the names
+# this module's callers use.
+col_index = column_index
+col_letters = column_letter
 
 
 def split_cell(ref: str) -> tuple[int, int]:
