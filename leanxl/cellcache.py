@@ -16,6 +16,7 @@ No openpyxl here: this is plain zip + text, so it is fast on 100k-row sheets.
 from __future__ import annotations
 
 import functools
+import html
 import math
 import os
 import re
@@ -28,7 +29,13 @@ from typing import Any
 
 from leanxl.errors import ERROR_CODES, CellError, WorkbookError
 
-__all__ = ["write_cached_values", "column_index", "column_letter", "split_coordinate"]
+__all__ = [
+    "column_index",
+    "column_letter",
+    "escape_xml_text",
+    "split_coordinate",
+    "write_cached_values",
+]
 
 _MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -92,7 +99,8 @@ class _Target:
     spill_ref: str | None  # set on the anchor of a spill
 
 
-def _escape(text: str) -> str:
+def escape_xml_text(text: str) -> str:
+    """Text as it may stand in an XML element: characters XML forbids dropped, & < > escaped."""
     text = _ILLEGAL_XML.sub("", text)
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
@@ -108,11 +116,11 @@ def _value_xml(value: Any) -> tuple[bytes | None, bytes]:
     if isinstance(value, bool) or type(value).__name__ == "bool_":
         return b"b", b"<v>1</v>" if value else b"<v>0</v>"
     if isinstance(value, str):
-        return b"str", b"<v>" + _escape(value).encode("utf-8") + b"</v>"
+        return b"str", b"<v>" + escape_xml_text(value).encode("utf-8") + b"</v>"
     try:
         number = float(value)
     except (TypeError, ValueError):
-        return b"str", b"<v>" + _escape(str(value)).encode("utf-8") + b"</v>"
+        return b"str", b"<v>" + escape_xml_text(str(value)).encode("utf-8") + b"</v>"
     if not math.isfinite(number):
         return b"e", b"<v>#NUM!</v>"
     text = repr(int(number)) if number.is_integer() and abs(number) < 1e15 else repr(number)
@@ -278,10 +286,7 @@ def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
         rid = re.search(r'\br:id="([^"]+)"|\b\w+:id="([^"]+)"', tag)
         if name and rid:
             key = rid.group(1) or rid.group(2)
-            title = (
-                name.group(1).replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
-                .replace("&quot;", '"').replace("&apos;", "'")
-            )
+            title = html.unescape(name.group(1))
             if key in targets:
                 parts[title] = targets[key]
     return parts

@@ -34,6 +34,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from leanxl.cellcache import column_letter
 from leanxl.domain import FACTOR_KEYS, normalize_name
 from leanxl.errors import TableError
 from leanxl.rules.cells import (
@@ -245,15 +246,6 @@ class DecisionTable:
 # ---------------------------------------------------------------------------------- loading
 
 Where = Callable[[int, int], str]
-
-
-def column_letter(col: int) -> str:
-    """1 -> A, 27 -> AA (no openpyxl below sheets/)."""
-    letters = ""
-    while col > 0:
-        col, rem = divmod(col - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 def relative_where(row: int, col: int) -> str:

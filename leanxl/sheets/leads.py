@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from leanxl.cellcache import column_letter
+from leanxl.cellcache import column_letter, escape_xml_text
 from leanxl.domain import FACTOR_KEYS
 from leanxl.errors import CellError
 
@@ -263,7 +263,6 @@ def formulas(layout: Layout, output: str) -> dict[str, str]:
 
 
 # --------------------------------------------------------------------------- sheet XML
-_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _EPOCH = np.datetime64("1899-12-30", "ns")
 
 
@@ -286,8 +285,7 @@ def _escape_series(values: pd.Series) -> list[str | None]:
             continue
         text = v if type(v) is str else str(v)
         if _NEEDS_ESCAPE.search(text):
-            text = _ILLEGAL.sub("", text).replace("&", "&amp;").replace("<", "&lt;").replace(
-                ">", "&gt;")
+            text = escape_xml_text(text)
         out.append(text)
     return out
 
@@ -301,8 +299,7 @@ def _value_parts(value: Any) -> tuple[str, str]:
     if isinstance(value, bool | np.bool_):
         return ' t="b"', "1" if value else "0"
     if isinstance(value, str):
-        return ' t="str"', _ILLEGAL.sub("", value).replace("&", "&amp;").replace(
-            "<", "&lt;").replace(">", "&gt;")
+        return ' t="str"', escape_xml_text(value)
     f = float(value)
     if f != f:
         return ' t="str"', ""
@@ -382,8 +379,7 @@ def _column_cells(letter: str, style: str, kind: str, values: Any, rows: range) 
                 serial = (pd.Timestamp(v) - pd.Timestamp("1899-12-30")) / pd.Timedelta(days=1)
                 out.append(f'<c r="{letter}{r}"{s}><v>{serial!r}</v></c>')
             else:
-                t = _ILLEGAL.sub("", str(v)).replace("&", "&amp;").replace("<", "&lt;").replace(
-                    ">", "&gt;")
+                t = escape_xml_text(str(v))
                 out.append(f'<c r="{letter}{r}"{s} t="inlineStr"><is><t xml:space="preserve">'
                            f"{t}</t></is></c>")
         return out
