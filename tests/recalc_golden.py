@@ -189,7 +189,7 @@ def build_golden(path: Path, n: int = 8) -> dict[str, Any]:
 
 def make_stale(path: Path, value: Any = 999) -> None:
     """Give every formula cell a wrong cached value (what an old save would leave)."""
-    from leanxl.cellcache import write_cached_values
+    from leanxl.xlsx.cached_values import write_cached_values
 
     wb = openpyxl.load_workbook(path)
     stale = {ws.title: {c.coordinate: value for row in ws.iter_rows() for c in row

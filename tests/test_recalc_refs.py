@@ -11,14 +11,13 @@ import pytest
 from leanxl.errors import WorkbookError
 from leanxl.recalc.book import read_book
 from leanxl.recalc.refs import (
-    Area,
     Name,
     Unsupported,
     formula_refs,
     has_leanxl_call,
-    parse_area,
     parse_call,
 )
+from leanxl.xlsx.refs import Area, parse_area
 
 
 @pytest.mark.parametrize("text", [
@@ -61,7 +60,7 @@ def test_shift_keeps_anchors() -> None:
 
 def test_formula_refs_for_cycle_search() -> None:
     areas, words = formula_refs("SUM('My sheet'!A1:B2,C:C,$D$4)+Weights*LOG10(2)+\"B9\"")
-    assert [a.a1() for a in areas] == ["My sheet!A1:B2", "C1:C1048576", "D4"]
+    assert [a.a1() for a in areas] == ["'My sheet'!A1:B2", "C1:C1048576", "D4"]
     assert words == ["Weights"]
 
 

@@ -9,7 +9,6 @@ A 10k-row book scans in a few tens of milliseconds with two regular expressions 
 from __future__ import annotations
 
 import html
-import posixpath
 import re
 import zipfile
 from collections.abc import Iterator
@@ -19,21 +18,17 @@ from xml.etree import ElementTree
 
 from leanxl.errors import WorkbookError
 from leanxl.recalc.refs import (
-    Area,
     Call,
-    col_index,
     fill_shape,
     has_leanxl_call,
     inner_calls,
-    parse_area,
     parse_call,
     shift_call,
-    split_cell,
 )
+from leanxl.xlsx import package
+from leanxl.xlsx.refs import Area, column_index, parse_area, split_coordinate
 
 _NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-_NS_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 
 # A cell whose first child is a formula: column letters, row, other attributes of <c>,
 # attributes of <f>, formula text.  Every writer we know puts ``r`` first; others fall back.
@@ -41,14 +36,6 @@ _FORMULA_CELL = re.compile(
     rb'<c r="([A-Z]{1,3})([0-9]+)"([^>]*)>\s*<f\b([^>]*?)(?:/>|>([^<]*)</f>)', re.DOTALL)
 _FORMULA_CELL_ANY = re.compile(
     rb"<c\b([^>]*)>\s*<f\b([^>]*?)(?:/>|>([^<]*)</f>)", re.DOTALL)
-_COLS: dict[bytes, int] = {}
-
-
-def _col(letters: bytes) -> int:
-    n = _COLS.get(letters)
-    if n is None:
-        n = _COLS[letters] = col_index(letters.decode())
-    return n
 _ATTR = re.compile(rb'([A-Za-z:]+)="([^"]*)"')
 
 
@@ -105,28 +92,6 @@ def _attrs(raw: bytes) -> dict[str, str]:
     return {k.decode(): html.unescape(v.decode()) for k, v in _ATTR.findall(raw)}
 
 
-def _rels(z: zipfile.ZipFile, part: str) -> dict[str, str]:
-    folder, name = posixpath.split(part)
-    rels_part = posixpath.join(folder, "_rels", name + ".rels")
-    root = ElementTree.fromstring(z.read(rels_part))
-    out = {}
-    for rel in root.iter(f"{_NS_PKG_REL}Relationship"):
-        target = rel.get("Target", "")
-        if target.startswith("/"):
-            out[rel.get("Id", "")] = target[1:]
-        else:
-            out[rel.get("Id", "")] = posixpath.normpath(posixpath.join(folder, target))
-    return out
-
-
-def _workbook_part(z: zipfile.ZipFile) -> str:
-    root = ElementTree.fromstring(z.read("_rels/.rels"))
-    for rel in root.iter(f"{_NS_PKG_REL}Relationship"):
-        if rel.get("Type", "").endswith("/officeDocument"):
-            return rel.get("Target", "").lstrip("/")
-    return "xl/workbook.xml"
-
-
 def read_book(path: str | Path) -> BookInfo:
     """Scan a workbook package for formulas, sheets and defined names.
 
@@ -138,13 +103,10 @@ def read_book(path: str | Path) -> BookInfo:
     path = Path(path)
     try:
         with zipfile.ZipFile(path) as z:
-            wb_part = _workbook_part(z)
-            rels = _rels(z, wb_part)
+            wb_part = package.workbook_part(z)
+            sheets = [SheetInfo(name=entry.name, part=entry.part or "")
+                      for entry in package.sheet_entries(z, wb_part)]
             root = ElementTree.fromstring(z.read(wb_part))
-            sheets: list[SheetInfo] = []
-            for s in root.iter(f"{_NS_MAIN}sheet"):
-                rid = s.get(f"{_NS_REL}id", "")
-                sheets.append(SheetInfo(name=s.get("name", ""), part=rels.get(rid, "")))
             names: dict[tuple[str | None, str], str] = {}
             for dn in root.iter(f"{_NS_MAIN}definedName"):
                 local = dn.get("localSheetId")
@@ -153,10 +115,11 @@ def read_book(path: str | Path) -> BookInfo:
                     dn.text or "")
             leanxl: list[LeanxlCell] = []
             for info in sheets:
-                if not info.part or info.part not in z.namelist():
-                    continue  # a chart sheet or a dangling relationship: no formulas
+                if not info.part:
+                    continue  # a macro sheet or a dangling relationship: no formulas
                 _scan_sheet(z.read(info.part), info, leanxl)
-    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, OSError, ValueError) as exc:
+    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, OSError, ValueError,
+            WorkbookError) as exc:
         raise WorkbookError(
             f"not a readable Excel workbook ({type(exc).__name__}: {exc})", where=str(path),
             suggestion="open and save it again in Excel, or restore it from a backup") from exc
@@ -167,13 +130,13 @@ def _formula_cells(xml: bytes, sheet: str) -> Iterator[tuple[int, int, bytes, by
     """(row, col, <f> attributes, text) of every formula cell."""
     hits = _FORMULA_CELL.findall(xml)
     for letters, row, _c_attrs, f_raw, text in hits:
-        yield int(row), _col(letters), f_raw, text
+        yield int(row), column_index(letters.decode()), f_raw, text
     if len(hits) < xml.count(b"<f"):  # some cells spell their address differently: slow path
         for m in _FORMULA_CELL_ANY.finditer(xml):
             ref = _attrs(m.group(1)).get("r")
             if ref is None:
                 raise ValueError(f"sheet {sheet!r} has a formula cell without an address")
-            row, col = split_cell(ref)
+            row, col = split_coordinate(ref)
             yield row, col, m.group(2), m.group(3) or None
 
 
@@ -270,10 +233,7 @@ def read_results(path: str | Path, book: BookInfo) -> dict[int, dict[tuple[int, 
     """
     out: dict[int, dict[tuple[int, int], object]] = {}
     with zipfile.ZipFile(path) as z:
-        wb_part = _workbook_part(z)
-        rels = _rels(z, wb_part)
-        root = ElementTree.fromstring(z.read(wb_part))
-        parts = [rels.get(s.get(f"{_NS_REL}id", ""), "") for s in root.iter(f"{_NS_MAIN}sheet")]
+        parts = [entry.part or "" for entry in package.sheet_entries(z)]
         shared: list[str] | None = None
         for index, info in enumerate(book.sheets):
             wanted = set(info.formulas)
@@ -281,12 +241,12 @@ def read_results(path: str | Path, book: BookInfo) -> dict[int, dict[tuple[int, 
                 wanted.update((r, c) for r in range(a.r1, a.r2 + 1) for c in range(a.c1, a.c2 + 1))
             values: dict[tuple[int, int], object] = {}
             out[index] = values
-            if not wanted or index >= len(parts) or parts[index] not in z.namelist():
+            if not wanted or index >= len(parts) or not parts[index]:
                 continue
             xml = z.read(parts[index])
             pattern = _RESULT_ANY if info.arrays else _RESULT_FORMULA
             for letters, row, c_attrs, raw in pattern.findall(xml):
-                pos = (int(row), _col(letters))
+                pos = (int(row), column_index(letters.decode()))
                 if pos not in wanted:
                     continue
                 if b" t=" not in c_attrs or b' t="n"' in c_attrs:
@@ -304,9 +264,9 @@ def read_results(path: str | Path, book: BookInfo) -> dict[int, dict[tuple[int, 
 
 
 def _shared_strings(z: zipfile.ZipFile) -> list[str]:
-    try:
-        xml = z.read("xl/sharedStrings.xml")
-    except KeyError:
+    part = package.shared_strings_part(z)
+    if part is None:
         return []
+    xml = z.read(part)
     return ["".join(html.unescape(t.decode()) for t in _T_TEXT.findall(si))
             for si in _SHARED_TEXT.findall(xml)]

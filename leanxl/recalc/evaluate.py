@@ -23,14 +23,13 @@ from leanxl.errors import CellError, WorkbookError
 from leanxl.recalc.book import BookInfo, LeanxlCell
 from leanxl.recalc.engine import ERROR_MARK, Engine, ErrorMark
 from leanxl.recalc.refs import (
-    Area,
     Name,
     Unsupported,
     array_literal,
-    cell_name,
     formula_refs,
     parse_arg,
 )
+from leanxl.xlsx.refs import Area, coordinate, split_sheet
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +114,7 @@ class _Reader:
         codes = (self.engine.error_codes(box[0], marks) if self.fresh
                  else ["#VALUE!"] * len(marks))
         for (r, c), code in zip(marks, codes, strict=True):
-            rows[r - box[1]][c - box[2]] = CellError(code, f"input {cell_name(r, c)} is {code}")
+            rows[r - box[1]][c - box[2]] = CellError(code, f"input {coordinate(r, c)} is {code}")
 
     def lay(self, box: Box, vals: dict[tuple[int, int], Any]) -> None:
         self.overlay.append((box, vals))
@@ -159,8 +158,8 @@ class BookComputer:
 
     def _lookup_name(self, name: str, sheet: str, depth: int = 0) -> Any:
         if "!" in name:
-            scope, _, bare = name.rpartition("!")
-            keys: list[tuple[str | None, str]] = [(scope.strip("'").upper(), bare.upper())]
+            scope, bare = split_sheet(name)
+            keys: list[tuple[str | None, str]] = [((scope or "").upper(), bare.upper())]
         else:
             keys = [(sheet.upper(), name.upper()), (None, name.upper())]
         for key in keys:
@@ -651,11 +650,11 @@ class BookComputer:
             got = std.get(index, {})
             out = values.setdefault(sheet.name, {})
             for pos in sheet.formulas:
-                out[cell_name(*pos)] = got.get(pos, CellError("#VALUE!", "not calculated"))
+                out[coordinate(*pos)] = got.get(pos, CellError("#VALUE!", "not calculated"))
             for a in sheet.arrays:
                 for r in range(a.r1, a.r2 + 1):
                     for c in range(a.c1, a.c2 + 1):
-                        out[cell_name(r, c)] = got.get((r, c))
+                        out[coordinate(r, c)] = got.get((r, c))
         for gi, g in enumerate(groups):
             if g.nested is not None:
                 continue  # the cell's own value came from the engine
@@ -666,14 +665,14 @@ class BookComputer:
                 if old is not None:  # what the last spill left and this one does not cover
                     for r in range(old.r1, old.r2 + 1):
                         for c in range(old.c1, old.c2 + 1):
-                            out.setdefault(cell_name(r, c), None)
+                            out.setdefault(coordinate(r, c), None)
                 if box is None:
-                    out[cell_name(cell.row, cell.col)] = block[0][0]
+                    out[coordinate(cell.row, cell.col)] = block[0][0]
                     continue
                 for i, row in enumerate(block):
                     for j, v in enumerate(row):
-                        out[cell_name(cell.row + i, cell.col + j)] = v
-                spills.setdefault(title, {})[cell_name(cell.row, cell.col)] = _a1(box)
+                        out[coordinate(cell.row + i, cell.col + j)] = v
+                spills.setdefault(title, {})[coordinate(cell.row, cell.col)] = _a1(box)
         return Computed(values, spills, passes, len(self.book.leanxl), len(groups))
 
 
@@ -712,13 +711,13 @@ def _hashable(v: Any) -> Any:
 
 
 def _a1(box: Box) -> str:
-    return f"{cell_name(box[1], box[2])}:{cell_name(box[3], box[4])}"
+    return f"{coordinate(box[1], box[2])}:{coordinate(box[3], box[4])}"
 
 
 def _where(group: Group) -> str:
     c = group.cells[0]
     more = f" (+{len(group.cells) - 1} more)" if len(group.cells) > 1 else ""
-    return f"{c.sheet}!{cell_name(c.row, c.col)}{more}"
+    return f"{c.sheet}!{coordinate(c.row, c.col)}{more}"
 
 
 __all__ = ["ERROR_MARK", "BookComputer", "Computed"]

@@ -12,7 +12,7 @@ from typing import Any
 
 from leanxl.errors import ERROR_CODES, CellError
 from leanxl.recalc.engine import EngineError
-from leanxl.recalc.refs import cell_name
+from leanxl.xlsx.refs import coordinate
 
 
 def _quote(sheet: str) -> str:
@@ -81,7 +81,7 @@ class PycelEngine:
         return [(ws.title, ws.max_row, ws.max_column) for ws in wb.worksheets]
 
     def _range(self, sheet: int, r1: int, c1: int, r2: int, c2: int) -> str:
-        first, last = cell_name(r1, c1), cell_name(r2, c2)
+        first, last = coordinate(r1, c1), coordinate(r2, c2)
         return f"{_quote(self.sheets[sheet])}!{first}" + ("" if first == last else f":{last}")
 
     def read(self, sheet: int, r1: int, c1: int, r2: int, c2: int) -> list[list[Any]]:

@@ -13,87 +13,30 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from leanxl.cellcache import column_index, column_letter
+from leanxl.xlsx.refs import Area, parse_area, split_sheet
 
-MAX_ROWS = 1_048_576
-MAX_COLS = 16_384
+__all__ = [
+    "Arg",
+    "Call",
+    "Name",
+    "Unsupported",
+    "array_literal",
+    "fill_shape",
+    "formula_refs",
+    "has_leanxl_call",
+    "inner_calls",
+    "literal",
+    "parse_arg",
+    "parse_call",
+    "shift_call",
+    "split_top",
+]
 
 # The function name, however stored; group 1 is the registry key ("FIT").
 _CALL = re.compile(r"(?:_xldudf_|_xludf\.)?LEANXL[_.]([A-Z][A-Z0-9_]*)\s*\(", re.IGNORECASE)
-_CELL = r"(\$?)([A-Z]{1,3})(\$?)([0-9]{1,7})"
-_AREA = re.compile(rf"^{_CELL}(?::{_CELL})?$", re.IGNORECASE)
-_COLS = re.compile(r"^(\$?)([A-Z]{1,3}):(\$?)([A-Z]{1,3})$", re.IGNORECASE)
-_ROWS = re.compile(r"^(\$?)([0-9]{1,7}):(\$?)([0-9]{1,7})$")
 _NUMBER = re.compile(r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
 _PLAIN = re.compile(r"^[^\"'(){}\[\]]*$")
 _NAME = re.compile(r"^[A-Za-z_\\][A-Za-z0-9_.\\]*$")
-
-
-# One implementation of A1 column arithmetic for the package (cellcache's), under the names
-# this module's callers use.
-col_index = column_index
-col_letters = column_letter
-
-
-def split_cell(ref: str) -> tuple[int, int]:
-    """``"B12"`` -> ``(12, 2)`` (row, column), 1-based."""
-    m = re.match(r"^\$?([A-Za-z]{1,3})\$?([0-9]+)$", ref)
-    if not m:
-        raise ValueError(f"not a cell reference: {ref!r}")
-    return int(m.group(2)), col_index(m.group(1))
-
-
-def cell_name(row: int, col: int) -> str:
-    return f"{col_letters(col)}{row}"
-
-
-@dataclass(frozen=True, slots=True)
-class Area:
-    """A rectangle on one sheet (1-based, inclusive), with Excel's ``$`` anchors.
-
-    ``sheet`` is ``None`` for "the formula's own sheet".  Anchors matter only for shifting a
-    shared formula from its master cell to another cell.
-    """
-
-    sheet: str | None
-    r1: int
-    c1: int
-    r2: int
-    c2: int
-    abs_r1: bool = True
-    abs_c1: bool = True
-    abs_r2: bool = True
-    abs_c2: bool = True
-
-    @property
-    def rows(self) -> int:
-        return self.r2 - self.r1 + 1
-
-    @property
-    def cols(self) -> int:
-        return self.c2 - self.c1 + 1
-
-    def shifted(self, drow: int, dcol: int) -> Area:
-        """This reference as written in a cell ``drow, dcol`` away (shared formulas)."""
-        return Area(
-            self.sheet,
-            self.r1 + (0 if self.abs_r1 else drow),
-            self.c1 + (0 if self.abs_c1 else dcol),
-            self.r2 + (0 if self.abs_r2 else drow),
-            self.c2 + (0 if self.abs_c2 else dcol),
-            self.abs_r1, self.abs_c1, self.abs_r2, self.abs_c2,
-        )
-
-    def on(self, sheet: str) -> Area:
-        return self if self.sheet is not None else Area(
-            sheet, self.r1, self.c1, self.r2, self.c2,
-            self.abs_r1, self.abs_c1, self.abs_r2, self.abs_c2)
-
-    def a1(self) -> str:
-        first = cell_name(self.r1, self.c1)
-        text = first if (self.r1, self.c1) == (self.r2, self.c2) else (
-            f"{first}:{cell_name(self.r2, self.c2)}")
-        return f"{self.sheet}!{text}" if self.sheet else text
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,54 +206,6 @@ def parse_call(formula: str) -> Call | None:
     return Call(m.group(1).upper(), args)
 
 
-def _unquote_sheet(sheet: str) -> str:
-    if len(sheet) >= 2 and sheet[0] == sheet[-1] == "'":
-        return sheet[1:-1].replace("''", "'")
-    return sheet
-
-
-def _split_sheet(text: str) -> tuple[str | None, str]:
-    if text.startswith("'"):
-        j = 1
-        while j < len(text):
-            if text[j] == "'":
-                if j + 1 < len(text) and text[j + 1] == "'":
-                    j += 2
-                    continue
-                break
-            j += 1
-        if j + 1 < len(text) and text[j + 1] == "!":
-            return _unquote_sheet(text[: j + 1]), text[j + 2:]
-        return None, text
-    bang = text.rfind("!")
-    if bang > 0 and '"' not in text[:bang]:
-        return text[:bang], text[bang + 1:]
-    return None, text
-
-
-def parse_area(text: str) -> Area | None:
-    """``Sheet!$A$1:B2``, ``'My sheet'!A1``, ``A:A``, ``2:3`` -> :class:`Area`; else ``None``."""
-    sheet, body = _split_sheet(text.strip())
-    m = _AREA.match(body)
-    if m:
-        a_c1, c1, a_r1, r1 = m.group(1, 2, 3, 4)
-        if m.group(6) is None:
-            a_c2, c2, a_r2, r2 = a_c1, c1, a_r1, r1
-        else:
-            a_c2, c2, a_r2, r2 = m.group(5, 6, 7, 8)
-        return Area(sheet, int(r1), col_index(c1), int(r2), col_index(c2),
-                    bool(a_r1), bool(a_c1), bool(a_r2), bool(a_c2))
-    m = _COLS.match(body)
-    if m:
-        return Area(sheet, 1, col_index(m.group(2)), MAX_ROWS, col_index(m.group(4)),
-                    True, bool(m.group(1)), True, bool(m.group(3)))
-    m = _ROWS.match(body)
-    if m:
-        return Area(sheet, int(m.group(2)), 1, int(m.group(4)), MAX_COLS,
-                    bool(m.group(1)), True, bool(m.group(3)), True)
-    return None
-
-
 def _literal(text: str) -> Any:
     """A constant argument, or the :class:`Unsupported` marker."""
     if _NUMBER.match(text):
@@ -328,12 +223,10 @@ def parse_arg(text: str) -> Arg:
     t = text.strip()
     if not t:
         return None
-    if "!" not in t:  # the common case first: a reference on the formula's own sheet
-        m = _AREA.match(t)
-        if m and m.group(6) is not None:
-            return Area(None, int(m.group(4)), col_index(m.group(2)), int(m.group(8)),
-                        col_index(m.group(6)), bool(m.group(3)), bool(m.group(1)),
-                        bool(m.group(7)), bool(m.group(5)))
+    if "!" not in t and ":" in t:  # the common case first: a range on the formula's own sheet
+        area = parse_area(t)
+        if area is not None:
+            return area
     if t.startswith("{") and t.endswith("}"):
         rows = [[_literal(v.strip()) for v in split_top(r, ",")] for r in split_top(t[1:-1], ";")]
         if any(isinstance(v, Unsupported) for r in rows for v in r):
@@ -347,7 +240,7 @@ def parse_arg(text: str) -> Arg:
         return area
     if _NAME.match(t):
         return Name(t)
-    sheet, body = _split_sheet(t)
+    sheet, body = split_sheet(t)
     if sheet is not None and _NAME.match(body):
         return Name(f"{sheet}!{body}")  # a sheet-scoped name spelled with its sheet
     return Unsupported(t)

@@ -74,7 +74,7 @@ def recalc_workbook(source: str | Path, output: str | Path | None = None, *,
     FileReport
         ``ok`` with counts, or the reason it failed.  Raises only for bad arguments.
     """
-    from leanxl.cellcache import write_cached_values
+    from leanxl.xlsx.cached_values import write_cached_values
 
     src = Path(source)
     if in_place:

@@ -34,7 +34,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from leanxl.cellcache import column_letter
 from leanxl.domain import FACTOR_KEYS, normalize_name
 from leanxl.errors import TableError
 from leanxl.rules.cells import (
@@ -50,6 +49,7 @@ from leanxl.rules.cells import (
     same_value,
 )
 from leanxl.rules.policies import Aggregator, HitPolicy, parse_hit_policy, policy_label
+from leanxl.xlsx.refs import column_index, column_letter, quote_sheet
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -561,7 +561,7 @@ def load(source: object, *, name: str | None = None) -> DecisionTable:
 
 
 def _sheet_where(title: str, top: int, left: int) -> Where:
-    quoted = f"'{title}'" if re.search(r"[^A-Za-z0-9_]", title) else title
+    quoted = quote_sheet(title)
 
     def where(r: int, c: int) -> str:
         return f"{quoted}!{column_letter(left + c)}{top + r}"
@@ -581,10 +581,7 @@ def _sheet_cells(ws: Any) -> dict[tuple[int, int], object]:
             if r is None or c is None:
                 continue
             if isinstance(c, str):  # very old openpyxl: column letters
-                n = 0
-                for ch in c:
-                    n = n * 26 + ord(ch.upper()) - 64
-                c = n
+                c = column_index(c)
             grid[int(r), int(c)] = value
     return grid
 

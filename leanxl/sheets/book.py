@@ -85,7 +85,7 @@ class Cache:
     """Formula cells written with openpyxl, and the cached value each one must show.
 
     openpyxl can store a formula or a value, not both; the values recorded here are put into
-    the saved file by :func:`leanxl.cellcache.write_cached_values`.
+    the saved file by :func:`leanxl.xlsx.cached_values.write_cached_values`.
     """
 
     def __init__(self) -> None:
@@ -102,7 +102,7 @@ class Cache:
 
 
 def _plain(value: Any) -> Any:
-    """numpy scalars / NaN / dates → what cellcache stores."""
+    """numpy scalars / NaN / dates → what :mod:`leanxl.xlsx.cached_values` stores."""
     if value is None:
         return None
     if isinstance(value, float | int | str | bool):

@@ -17,9 +17,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from leanxl.cellcache import column_letter, escape_xml_text
 from leanxl.domain import FACTOR_KEYS
 from leanxl.errors import CellError
+from leanxl.xlsx.cached_values import escape_xml_text
+from leanxl.xlsx.refs import column_letter
 
 FLAG_KEYS = ("in_sales_plan", "reached_by_marketing", "in_target_market")
 # Columns every Leads sheet has (added blank when the source lacks them): the summary sheets'

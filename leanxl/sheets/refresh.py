@@ -8,8 +8,8 @@ workbook untouched:
    and load that copy with openpyxl: user sheets, styles, names, charts and VBA come along;
 3. compute every computed column with the vectorised scoring API and the rules engine;
 4. rewrite leanxl's sheets with openpyxl, recording each formula's cached value;
-5. save; put the cached values into the sheet XML (:mod:`leanxl.cellcache`); stream the Leads
-   rows (formulas and cached values) into the package; replace the target file atomically.
+5. save; put the cached values into the sheet XML (:mod:`leanxl.xlsx.cached_values`); stream
+   the Leads rows (formulas and cached values) into the package; replace the target file atomically.
 """
 
 from __future__ import annotations
@@ -33,7 +33,6 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
-from leanxl.cellcache import _sheet_parts, column_letter, write_cached_values
 from leanxl.errors import CellError, WorkbookError
 from leanxl.sheets import book as B
 from leanxl.sheets import leads as L
@@ -47,6 +46,9 @@ from leanxl.sheets.sources import (
     clean_profiles,
     read_source,
 )
+from leanxl.xlsx.cached_values import write_cached_values
+from leanxl.xlsx.package import shared_strings_part, sheet_parts
+from leanxl.xlsx.refs import column_letter
 
 TABLE_NAME = "LeadsTable"
 
@@ -335,16 +337,17 @@ def _xml_text(raw: bytes) -> str:
 
 
 def _shared_strings(archive: zipfile.ZipFile) -> list[str]:
-    if "xl/sharedStrings.xml" not in archive.namelist():
+    part = shared_strings_part(archive)
+    if part is None:
         return []
-    xml = archive.read("xl/sharedStrings.xml")
+    xml = archive.read(part)
     return ["".join(_xml_text(t) for t in _SCAN_IS.findall(si))
             for si in re.findall(rb"<si>(.*?)</si>", xml, re.S)]
 
 
 def _scan_user_values(book: Path, heads: list[str]) -> dict[str, dict[Any, Any]]:
     with zipfile.ZipFile(book) as archive:
-        part = _sheet_parts(archive)[B.LEADS]
+        part = sheet_parts(archive)[B.LEADS]
         xml = archive.read(part)
         sst = _shared_strings(archive)
     cells: dict[tuple[str, int], Any] = {}
@@ -504,7 +507,7 @@ def strip_sheet_rows(src: Path, dst: Path, title: str, keep_rows: int) -> None:
         raise WorkbookError(f"not a workbook ({exc})", where=str(src),
                             suggestion="refresh an .xlsx or .xlsm file") from exc
     with archive, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as out:
-        part = _sheet_parts(archive).get(title)
+        part = sheet_parts(archive).get(title)
         for info in archive.infolist():
             data = archive.read(info)
             if info.filename == part:
@@ -529,7 +532,7 @@ def splice_leads(src: Path, dst: Path, frame: pd.DataFrame, layout: L.Layout,
                  scored: L.Scored, *, progress: Any = None) -> None:
     """Write ``src`` to ``dst`` with the Leads data rows streamed in (row 2 onwards)."""
     with zipfile.ZipFile(src) as archive, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as out:
-        part = _sheet_parts(archive)[B.LEADS]
+        part = sheet_parts(archive)[B.LEADS]
         for info in archive.infolist():
             if info.filename != part:
                 out.writestr(info, archive.read(info), compress_type=zipfile.ZIP_DEFLATED)

@@ -16,13 +16,13 @@ from pathlib import Path
 import pandas as pd
 from openpyxl import Workbook
 
-from leanxl.cellcache import write_cached_values
 from leanxl.sheets import book as B
 from leanxl.sheets import leads as L
 from leanxl.sheets import refresh as R
 from leanxl.sheets import writers as W
 from leanxl.sheets.book import BookData, Cache, Settings
 from leanxl.sheets.sources import clean_actuals, clean_campaigns, clean_kpis, clean_profiles
+from leanxl.xlsx.cached_values import write_cached_values
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"

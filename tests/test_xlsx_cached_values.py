@@ -1,4 +1,4 @@
-"""cellcache: formula cells get cached values in the package XML, everything else untouched."""
+"""xlsx.cached_values: formula cells get cached values in the package XML, nothing else changes."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from leanxl.cellcache import column_index, column_letter, split_coordinate, write_cached_values
 from leanxl.errors import CellError, WorkbookError
+from leanxl.xlsx.cached_values import write_cached_values
+from leanxl.xlsx.refs import column_index, column_letter, split_coordinate
 
 
 def _book(path: Path) -> Path:

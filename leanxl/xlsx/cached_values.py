@@ -15,31 +15,26 @@ No openpyxl here: this is plain zip + text, so it is fast on 100k-row sheets.
 
 from __future__ import annotations
 
-import functools
-import html
 import math
 import os
+import posixpath
 import re
 import tempfile
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 from leanxl.errors import ERROR_CODES, CellError, WorkbookError
+from leanxl.xlsx import package
+from leanxl.xlsx.refs import column_index, column_letter, split_coordinate
 
-__all__ = [
-    "column_index",
-    "column_letter",
-    "escape_xml_text",
-    "split_coordinate",
-    "write_cached_values",
-]
+__all__ = ["escape_xml_text", "write_cached_values"]
 
 _MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-_METADATA_REL = _REL_NS + "/sheetMetadata"
+_METADATA_REL = package.REL_NS + "/sheetMetadata"
 _METADATA_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheetMetadata+xml"
 # Excel's own metadata part for dynamic arrays; cell metadata index 1 = "is a dynamic array".
 _METADATA_XML = (
@@ -56,7 +51,6 @@ _METADATA_XML = (
     "</metadata>"
 )
 
-_COORD = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
 _ROW = re.compile(rb"<row\b[^>]*?(?:/>|>.*?</row>)", re.S)
 _ROW_NUMBER = re.compile(rb'\br="(\d+)"')
 _CELL = re.compile(rb"<c\b[^>]*?(?:/>|>.*?</c>)", re.S)
@@ -65,32 +59,6 @@ _START_TAG = re.compile(rb"^<c\b([^>]*?)(/?)>")
 _FORMULA = re.compile(rb"<f\b[^>]*?(?:/>|>.*?</f>)", re.S)
 _ATTR = re.compile(rb'\s([\w:]+)="([^"]*)"')
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
-
-
-def column_index(letters: str) -> int:
-    """``"A"`` → 1, ``"AB"`` → 28."""
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + ord(ch) - 64
-    return n
-
-
-@functools.lru_cache(maxsize=4096)  # called for every formula cell of a book
-def column_letter(index: int) -> str:
-    """1 → ``"A"``, 28 → ``"AB"``."""
-    letters = ""
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
-def split_coordinate(coordinate: str) -> tuple[int, int]:
-    """``"B12"`` (or ``"$B$12"``) → ``(12, 2)`` as (row, column)."""
-    m = _COORD.match(coordinate)
-    if not m:
-        raise WorkbookError(f"not a cell address: {coordinate!r}", suggestion="use A1 style")
-    return int(m.group(2)), column_index(m.group(1))
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,55 +234,24 @@ def _patch_sheet(xml: bytes, targets: dict[int, dict[int, _Target]]) -> bytes:
     return head + b"".join(out) + tail
 
 
-def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet title → part name inside the package."""
-    workbook = archive.read("xl/workbook.xml").decode("utf-8")
-    rels = archive.read("xl/_rels/workbook.xml.rels").decode("utf-8")
-    targets = {}
-    for rel in re.finditer(r"<Relationship\b[^>]*>", rels):
-        tag = rel.group(0)
-        rid = re.search(r'\bId="([^"]+)"', tag)
-        target = re.search(r'\bTarget="([^"]+)"', tag)
-        if rid and target:
-            path = target.group(1)
-            path = path.lstrip("/") if path.startswith("/") else str(PurePosixPath("xl") / path)
-            targets[rid.group(1)] = path
-    parts = {}
-    for sheet in re.finditer(r"<(?:\w+:)?sheet\b[^>]*>", workbook):
-        tag = sheet.group(0)
-        name = re.search(r'\bname="([^"]*)"', tag)
-        rid = re.search(r'\br:id="([^"]+)"|\b\w+:id="([^"]+)"', tag)
-        if name and rid:
-            key = rid.group(1) or rid.group(2)
-            title = html.unescape(name.group(1))
-            if key in targets:
-                parts[title] = targets[key]
-    return parts
-
-
-def _ensure_metadata(files: dict[str, bytes], names: list[str]) -> None:
-    """Add Excel's dynamic-array metadata part (and its relationship) if it is missing."""
-    if "xl/metadata.xml" in names:
+def _ensure_metadata(files: dict[str, bytes], archive: zipfile.ZipFile, workbook: str) -> None:
+    """Add Excel's dynamic-array metadata part (and its relationship) beside the workbook
+    part if the workbook has none."""
+    metadata = posixpath.join(posixpath.dirname(workbook), "metadata.xml")
+    related = package.relationships(archive, workbook)
+    if metadata in archive.NameToInfo or any(r.type == _METADATA_REL for r in related):
         return
-    files["xl/metadata.xml"] = _METADATA_XML.encode()
-    rels = files["xl/_rels/workbook.xml.rels"].decode("utf-8")
-    ids = {int(n) for n in re.findall(r'Id="rId(\d+)"', rels)}
-    new_id = f"rId{max(ids, default=0) + 1}"
-    rels = rels.replace(
-        "</Relationships>",
-        f'<Relationship Id="{new_id}" Type="{_METADATA_REL}" Target="metadata.xml"/>'
-        "</Relationships>",
-    )
-    files["xl/_rels/workbook.xml.rels"] = rels.encode("utf-8")
-    types = files["[Content_Types].xml"].decode("utf-8")
-    types = types.replace(
-        "</Types>",
-        f'<Override PartName="/xl/metadata.xml" ContentType="{_METADATA_CT}"/></Types>',
-    )
-    files["[Content_Types].xml"] = types.encode("utf-8")
+    files[metadata] = _METADATA_XML.encode()
+    rels = package.rels_part(workbook)
+    files[rels], _ = package.add_relationship(
+        files.get(rels) or archive.read(rels), _METADATA_REL, "metadata.xml")
+    types = "[Content_Types].xml"
+    files[types] = package.add_override(files.get(types) or archive.read(types), metadata,
+                                        _METADATA_CT)
 
 
-def _range_cells(anchor: str, ref: str) -> list[tuple[int, int]]:
+def _spill_cells(anchor: str, ref: str) -> list[tuple[int, int]]:
+    """The cells of a spill range, which must start at its anchor."""
     first, _, last = ref.partition(":")
     r1, c1 = split_coordinate(first)
     r2, c2 = split_coordinate(last or first)
@@ -352,43 +289,20 @@ def write_cached_values(
     """
     src, dst = Path(src), Path(dst)
     spills = spills or {}
-    try:
-        archive = zipfile.ZipFile(src)
-    except (OSError, zipfile.BadZipFile) as exc:
-        raise WorkbookError(f"cannot open {src} as a workbook: {exc}", where=str(src)) from exc
+    archive = package.open_package(src)
     with archive:
-        names = archive.namelist()
-        parts = _sheet_parts(archive)
-        unknown = [s for s in list(values) + list(spills) if s not in parts]
-        if unknown:
-            raise WorkbookError(
-                f"no sheet named {unknown[0]!r}", where=str(src),
-                suggestion=f"sheets are {', '.join(parts)}",
-            )
-        files: dict[str, bytes] = {}
-        for title in set(values) | set(spills):
-            targets: dict[int, dict[int, _Target]] = {}
-            sheet_spills = spills.get(title, {})
-            for coordinate, value in values.get(title, {}).items():
-                row, col = split_coordinate(coordinate)
-                targets.setdefault(row, {})[col] = _Target(value, None)
-            for anchor, ref in sheet_spills.items():
-                _range_cells(anchor, ref)  # validates the shape
-                row, col = split_coordinate(anchor)
-                old = targets.get(row, {}).get(col)
-                targets.setdefault(row, {})[col] = _Target(old.value if old else None, ref)
-            if targets:
-                part = parts[title]
-                files[part] = _patch_sheet(archive.read(part), targets)
-        if any(spills.values()):
-            for name in ("xl/_rels/workbook.xml.rels", "[Content_Types].xml"):
-                files.setdefault(name, archive.read(name))
-            _ensure_metadata(files, names)
-        if not keep_full_calc_on_load:
-            workbook = files.get("xl/workbook.xml", archive.read("xl/workbook.xml"))
-            cleaned = re.sub(rb'\s+fullCalcOnLoad="(?:1|true)"', b"", workbook)
-            if cleaned != workbook:
-                files["xl/workbook.xml"] = cleaned
+        try:
+            workbook = package.workbook_part(archive)
+            parts = package.sheet_parts(archive)
+            unknown = [s for s in list(values) + list(spills) if s not in parts]
+            if unknown:
+                raise WorkbookError(f"no sheet named {unknown[0]!r}", where=str(src),
+                                    suggestion=f"sheets are {', '.join(parts)}")
+            files = _patched_parts(archive, workbook, parts, values, spills,
+                                   keep_full_calc_on_load)
+        except (KeyError, ElementTree.ParseError) as exc:
+            raise WorkbookError(f"not a readable workbook package ({exc})", where=str(src),
+                                suggestion="open and save it again in Excel") from exc
 
         dst.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(prefix=".leanxl-", suffix=dst.suffix, dir=dst.parent)
@@ -406,3 +320,37 @@ def write_cached_values(
         except BaseException:
             Path(tmp_name).unlink(missing_ok=True)
             raise
+
+
+def _patched_parts(
+    archive: zipfile.ZipFile,
+    workbook: str,
+    parts: Mapping[str, str],
+    values: Mapping[str, Mapping[str, Any]],
+    spills: Mapping[str, Mapping[str, str]],
+    keep_full_calc_on_load: bool,
+) -> dict[str, bytes]:
+    """Part name -> new content, for every part that changes (new parts included)."""
+    files: dict[str, bytes] = {}
+    for title in set(values) | set(spills):
+        targets: dict[int, dict[int, _Target]] = {}
+        sheet_spills = spills.get(title, {})
+        for address, value in values.get(title, {}).items():
+            row, col = split_coordinate(address)
+            targets.setdefault(row, {})[col] = _Target(value, None)
+        for anchor, ref in sheet_spills.items():
+            _spill_cells(anchor, ref)  # validates the shape
+            row, col = split_coordinate(anchor)
+            old = targets.get(row, {}).get(col)
+            targets.setdefault(row, {})[col] = _Target(old.value if old else None, ref)
+        if targets:
+            part = parts[title]
+            files[part] = _patch_sheet(archive.read(part), targets)
+    if any(spills.values()):
+        _ensure_metadata(files, archive, workbook)
+    if not keep_full_calc_on_load:
+        xml = files.get(workbook, archive.read(workbook))
+        cleaned = re.sub(rb'\s+fullCalcOnLoad="(?:1|true)"', b"", xml)
+        if cleaned != xml:
+            files[workbook] = cleaned
+    return files

@@ -1,0 +1,193 @@
+"""The workbook package: an ``.xlsx``/``.xlsm`` zip, its relationships, content types, parts.
+
+The one opener of a workbook package in leanxl.  The workbook part is found the way Excel
+finds it, through the root relationship (``_rels/.rels``, type ``officeDocument``): it is
+usually ``xl/workbook.xml`` but need not be.  Sheets are mapped to their parts through the
+workbook's own relationships.  Plain zip + ``xml.etree``: no openpyxl.
+
+Functions take an open :class:`zipfile.ZipFile`; a missing part raises ``KeyError`` and bad
+XML ``xml.etree.ElementTree.ParseError``, as reading the zip does, so callers wrap all three
+in one :class:`~leanxl.errors.WorkbookError` that names their file.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+import zipfile
+from dataclasses import dataclass
+from html import escape
+from xml.etree import ElementTree
+
+from leanxl.errors import WorkbookError
+
+__all__ = [
+    "REL_NS",
+    "Relationship",
+    "SheetEntry",
+    "add_relationship",
+    "add_override",
+    "content_type",
+    "open_package",
+    "relationships",
+    "rels_part",
+    "shared_strings_part",
+    "sheet_entries",
+    "sheet_parts",
+    "workbook_part",
+]
+
+REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PKG_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_TYPES_NS = "{http://schemas.openxmlformats.org/package/2006/content-types}"
+_DEFAULT_WORKBOOK = "xl/workbook.xml"
+
+
+@dataclass(frozen=True, slots=True)
+class Relationship:
+    """One relationship of a part: its id, type URI and the target part's name in the zip."""
+
+    id: str
+    type: str
+    target: str
+    external: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SheetEntry:
+    """One ``<sheet>`` of the workbook, in workbook order.
+
+    ``part`` is ``None`` when the entry has no part in the package: an empty or missing
+    ``r:id`` (Excel 4 macro and dialog sheets saved by some writers) or a dangling one.
+    """
+
+    name: str
+    part: str | None
+
+
+def open_package(path: str | os.PathLike[str]) -> zipfile.ZipFile:
+    """Open a workbook package for reading.
+
+    Raises
+    ------
+    WorkbookError
+        When ``path`` cannot be read or is not a zip file.
+    """
+    try:
+        return zipfile.ZipFile(path)
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise WorkbookError(f"cannot open {path} as a workbook: {exc}", where=str(path)) from exc
+
+
+def rels_part(part: str) -> str:
+    """A part's relationships part: ``xl/workbook.xml`` -> ``xl/_rels/workbook.xml.rels``."""
+    folder, name = posixpath.split(part)
+    return posixpath.join(folder, "_rels", name + ".rels")
+
+
+def _resolve(source: str, target: str) -> str:
+    if target.startswith("/"):
+        return target[1:]
+    return posixpath.normpath(posixpath.join(posixpath.dirname(source), target))
+
+
+def relationships(archive: zipfile.ZipFile, part: str) -> list[Relationship]:
+    """The relationships of ``part`` (``""`` for the package's root), targets resolved.
+
+    A part without a relationships part has none.
+    """
+    name = rels_part(part) if part else "_rels/.rels"
+    if name not in archive.NameToInfo:
+        return []
+    root = ElementTree.fromstring(archive.read(name))
+    out = []
+    for rel in root.iter(f"{_PKG_REL_NS}Relationship"):
+        target = rel.get("Target", "")
+        external = rel.get("TargetMode") == "External"
+        out.append(Relationship(rel.get("Id", ""), rel.get("Type", ""),
+                                target if external else _resolve(part, target), external))
+    return out
+
+
+def workbook_part(archive: zipfile.ZipFile) -> str:
+    """The workbook part the root relationship points to (``xl/workbook.xml`` if none does)."""
+    for rel in relationships(archive, ""):
+        if rel.type.endswith("/officeDocument") and not rel.external:
+            return rel.target
+    return _DEFAULT_WORKBOOK
+
+
+def _local(tag: str) -> str:
+    return tag.rpartition("}")[2]
+
+
+def sheet_entries(archive: zipfile.ZipFile, workbook: str | None = None) -> list[SheetEntry]:
+    """Every ``<sheet>`` of the workbook, in order, with its part (``None`` when it has none).
+
+    ``workbook`` is the workbook part when the caller already knows it.
+    """
+    workbook = workbook or workbook_part(archive)
+    targets = {rel.id: rel.target for rel in relationships(archive, workbook)
+               if not rel.external}
+    root = ElementTree.fromstring(archive.read(workbook))
+    entries = []
+    sheets = [child for sheets in root if _local(sheets.tag) == "sheets" for child in sheets]
+    for element in sheets:
+        if _local(element.tag) != "sheet":
+            continue
+        rid = next((v for k, v in element.attrib.items() if _local(k) == "id"), "")
+        part = targets.get(rid) if rid else None
+        if part is not None and part not in archive.NameToInfo:
+            part = None
+        entries.append(SheetEntry(element.get("name", ""), part))
+    return entries
+
+
+def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> part name, for every sheet that has a part in the package."""
+    return {e.name: e.part for e in sheet_entries(archive) if e.part is not None}
+
+
+def shared_strings_part(archive: zipfile.ZipFile, workbook: str | None = None) -> str | None:
+    """The shared-strings part of the workbook, ``None`` when it has none."""
+    for rel in relationships(archive, workbook or workbook_part(archive)):
+        if rel.type.endswith("/sharedStrings") and rel.target in archive.NameToInfo:
+            return rel.target
+    return None
+
+
+def content_type(archive: zipfile.ZipFile, part: str) -> str | None:
+    """The content type ``[Content_Types].xml`` gives ``part`` (override, else by extension)."""
+    root = ElementTree.fromstring(archive.read("[Content_Types].xml"))
+    extension = part.rpartition(".")[2].lower()
+    by_extension = None
+    for element in root:
+        if element.tag == f"{_TYPES_NS}Override" and element.get("PartName", "") == "/" + part:
+            return element.get("ContentType")
+        if element.tag == f"{_TYPES_NS}Default" and (
+                element.get("Extension", "").lower() == extension):
+            by_extension = element.get("ContentType")
+    return by_extension
+
+
+def add_relationship(rels_xml: bytes, rel_type: str, target: str) -> tuple[bytes, str]:
+    """Relationships XML with one more relationship (next free ``rIdN``), and that id."""
+    text = rels_xml.decode("utf-8")
+    ids = {int(n) for n in re.findall(r'Id="rId(\d+)"', text)}
+    new_id = f"rId{max(ids, default=0) + 1}"
+    text = text.replace(
+        "</Relationships>",
+        f'<Relationship Id="{new_id}" Type="{escape(rel_type)}" Target="{escape(target)}"/>'
+        "</Relationships>",
+    )
+    return text.encode("utf-8"), new_id
+
+
+def add_override(types_xml: bytes, part: str, content_type_: str) -> bytes:
+    """``[Content_Types].xml`` with an ``<Override>`` giving ``part`` its content type."""
+    text = types_xml.decode("utf-8").replace(
+        "</Types>",
+        f'<Override PartName="/{escape(part)}" ContentType="{escape(content_type_)}"/></Types>',
+    )
+    return text.encode("utf-8")
