@@ -8,6 +8,7 @@ import pytest
 
 from leanxl.recalc import recalc_workbook
 from leanxl.recalc.pyengine import PycelEngine
+from tests.package_helpers import rename_workbook_part
 from tests.recalc_golden import build_golden, cached_values, ensure_registry, make_stale, same
 
 
@@ -20,6 +21,23 @@ def test_pycel_engine_golden_book(tmp_path: Path) -> None:
     out = tmp_path / "out.xlsx"
     engine = PycelEngine()
     report = recalc_workbook(src, out, engine=engine)
+    assert report.ok, report.reason
+    got = cached_values(out)
+    bad = {k: (got.get(k), v) for k, v in expected.items() if not same(got.get(k), v)}
+    assert not bad, list(bad.items())[:5]
+
+
+def test_pycel_engine_renamed_workbook_part(tmp_path: Path) -> None:
+    """Regression (issue 9): recalc wrote cached values only where the workbook part is
+    ``xl/workbook.xml``; here the root relationship points to ``xl/book.xml``."""
+    pytest.importorskip("pycel")
+    ensure_registry()
+    plain = tmp_path / "golden.xlsx"
+    expected = build_golden(plain, n=4)
+    make_stale(plain)
+    src = rename_workbook_part(plain, tmp_path / "renamed.xlsx")
+    out = tmp_path / "out.xlsx"
+    report = recalc_workbook(src, out, engine=PycelEngine())
     assert report.ok, report.reason
     got = cached_values(out)
     bad = {k: (got.get(k), v) for k, v in expected.items() if not same(got.get(k), v)}
