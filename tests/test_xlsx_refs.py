@@ -92,6 +92,7 @@ def test_sheet_quoting() -> None:
     assert quote_sheet("Leads") == "Leads"
     assert quote_sheet("My Sheet") == "'My Sheet'"
     assert quote_sheet("Bob's") == "'Bob''s'"
+    assert quote_sheet("t.csv") == "'t.csv'"
     # Names Excel would read as a reference or a number must be quoted too.
     assert [quote_sheet(t) for t in ("A1", "R1C1", "2024", "C")] == [
         "'A1'", "'R1C1'", "'2024'", "'C'"]

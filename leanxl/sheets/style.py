@@ -11,8 +11,9 @@ from collections.abc import Iterable, Mapping
 
 from openpyxl.formatting.rule import CellIsRule, ColorScaleRule, FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
+
+from leanxl.xlsx.refs import column_letter
 
 NAVY = "1F3864"
 TITLE_FONT = Font(name="Calibri", size=16, bold=True, color=NAVY)
@@ -80,7 +81,7 @@ def widths(ws: Worksheet, sizes: Mapping[str, float] | Iterable[float], start: i
             ws.column_dimensions[letter].width = size
     else:
         for i, size in enumerate(sizes, start=start):
-            ws.column_dimensions[get_column_letter(i)].width = size
+            ws.column_dimensions[column_letter(i)].width = size
 
 
 def body(cell: object, fmt: str | None = None, *, editable: bool = False,

@@ -17,7 +17,6 @@ from openpyxl.chart import BarChart, LineChart, PieChart, RadarChart, Reference,
 from openpyxl.chart.label import DataLabelList
 from openpyxl.chart.marker import DataPoint
 from openpyxl.chart.shapes import GraphicalProperties
-from openpyxl.utils import get_column_letter as col_letter
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.pagebreak import Break, RowBreak
 from openpyxl.worksheet.worksheet import Worksheet
@@ -28,6 +27,7 @@ from leanxl.errors import CellError
 from leanxl.sheets import book as B
 from leanxl.sheets import style as S
 from leanxl.sheets.book import FIRST_ROW, HEADER_ROW, BookData, Cache, set_name
+from leanxl.xlsx.refs import column_letter as col_letter
 
 N = len(FACTOR_KEYS)
 FACTOR_LABELS = [f.label for f in FACTORS]

@@ -35,7 +35,7 @@ _AREA = re.compile(rf"^{_CELL}(?::{_CELL})?$", re.IGNORECASE)
 _COLUMNS = re.compile(r"^(\$?)([A-Z]{1,3}):(\$?)([A-Z]{1,3})$", re.IGNORECASE)
 _ROWS = re.compile(r"^(\$?)([0-9]{1,7}):(\$?)([0-9]{1,7})$")
 # A sheet name Excel writes without quotes: a word that cannot be read as a reference.
-_BARE_SHEET = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
+_BARE_SHEET = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _LOOKS_LIKE_REF = re.compile(r"^(?:[A-Za-z]{1,3}[0-9]+|[Rr][0-9]*(?:[Cc][0-9]*)?|[Cc][0-9]*)$")
 
 
