@@ -235,8 +235,7 @@ def _patch_sheet(xml: bytes, targets: dict[int, dict[int, _Target]]) -> bytes:
 
 
 def _ensure_metadata(files: dict[str, bytes], archive: zipfile.ZipFile, workbook: str) -> None:
-    """Add Excel's dynamic-array metadata part (and its relationship) beside the workbook
-    part if the workbook has none."""
+    """Give the workbook Excel's dynamic-array metadata part (beside it, related) if it has none."""
     metadata = posixpath.join(posixpath.dirname(workbook), "metadata.xml")
     related = package.relationships(archive, workbook)
     if metadata in archive.NameToInfo or any(r.type == _METADATA_REL for r in related):
