@@ -1,4 +1,4 @@
-"""``leanxl demo``: score the sample CRM export packaged in ``leanxl/data/sample/``, print a summary.
+"""``leanxl demo``: score the sample CRM export packaged with leanxl and print a summary.
 
 :func:`score_leads` is the reusable part (a frame of leads in, a frame of scores out); the
 workbook-building demo builds on it.
