@@ -1,6 +1,9 @@
-"""Regenerate the sample CRM export shipped in examples/ (deterministic: seed 7).
+"""Regenerate the sample CRM export packaged in leanxl/data/sample/ (deterministic: seed 7).
 
-    python examples/make_sample.py
+    python examples/make_sample.py [OUT.csv]
+
+writes this checkout's leanxl/data/sample/leads.csv (or OUT.csv), scored with the sample
+qualification rules beside it (leanxl/data/sample/rules.csv).
 
 Leads are drawn around a few realistic archetypes (the seed's ideal prospect, price hunters,
 small curious companies, ...) so fit, profiles, segments and mix give a readable picture.
@@ -8,10 +11,14 @@ small curious companies, ...) so fit, profiles, segments and mix give a readable
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+# The checkout's packaged sample folder: this script regenerates the repository's file.
+SAMPLE = Path(__file__).resolve().parents[1] / "leanxl" / "data" / "sample"
 
 FACTOR_KEYS = (
     "buyer_maturity", "buyer_knowledge", "buyer_influence", "company_size",
@@ -71,11 +78,11 @@ def make_leads(n: int = 3000, seed: int = 7) -> pd.DataFrame:
     frame["in_target_market"] = in_target_market
     frame["stage"] = np.where(won, "Won", rng.choice(["Open", "Lost"], n, p=[0.55, 0.45]))
     frame["revenue"] = np.where(won, price, 0.0)
-    # What the sales rep recorded: the qualification rules' answer (examples/rules.csv),
+    # What the sales rep recorded: the qualification rules' answer (leanxl/data/sample/rules.csv),
     # except for about 6% of leads where the rep deviated; `leanxl audit` finds those.
     from leanxl.rules import load
 
-    table = load(str(Path(__file__).with_name("rules.csv")))
+    table = load(str(SAMPLE / "rules.csv"))
     decided = table.evaluate(frame.assign(**{k: factors[:, j] for j, k in enumerate(FACTOR_KEYS)}))
     recorded = decided["status"].astype(str).to_numpy(dtype=object)
     flip = rng.random(n) < 0.06
@@ -92,6 +99,6 @@ def make_leads(n: int = 3000, seed: int = 7) -> pd.DataFrame:
 
 
 if __name__ == "__main__":
-    out = Path(__file__).with_name("leads.csv")
+    out = Path(sys.argv[1]) if len(sys.argv) > 1 else SAMPLE / "leads.csv"
     make_leads().to_csv(out, index=False)
     print(f"wrote {out}")

@@ -1,4 +1,4 @@
-"""The ``leanxl`` command: demo | warmup | refresh | recalc | check | audit.
+"""The ``leanxl`` command: demo | new | warmup | refresh | recalc | check | audit.
 
 Each command imports what it needs when it runs, so ``leanxl --help`` starts fast.
 """
@@ -22,6 +22,26 @@ def _run_demo(args: argparse.Namespace) -> int:
     from leanxl.demo import run_demo
 
     return run_demo(args)
+
+
+def _add_new(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "new", help="write a fresh workbook from the leanxl template",
+        description="Write BOOK (.xlsx, or .xlsm for macros) from the template packaged with "
+        "leanxl, ready for: leanxl refresh BOOK --leads crm.csv")
+    p.add_argument("book", help="the workbook to create (.xlsx or .xlsm)")
+    p.add_argument("--force", action="store_true", help="replace BOOK if it exists")
+    p.set_defaults(handler=_run_new)
+
+
+def _run_new(args: argparse.Namespace) -> int:
+    import shlex
+
+    from leanxl.sheets.new_book import new_book
+
+    path = new_book(args.book, force=args.force)
+    print(f"wrote {path}; fill it with: leanxl refresh {shlex.quote(str(path))} --leads crm.csv")
+    return 0
 
 
 def _add_warmup(sub: argparse._SubParsersAction) -> None:
@@ -81,7 +101,7 @@ def _add_refresh(sub: argparse._SubParsersAction) -> None:
         "refresh", help="fill a leanxl workbook from a CRM export or a database",
         description="Fill the templated sheets of BOOK from the sources; everything else in "
         "the workbook is kept. Computed cells hold LEANXL formulas with their values.")
-    p.add_argument("book", help="the workbook (.xlsx or .xlsm) made from the leanxl template")
+    p.add_argument("book", help="the workbook (.xlsx or .xlsm) made by `leanxl new`")
     p.add_argument("--leads", required=True,
                    help="CRM export: .csv, .xlsx, .parquet, or a database URL "
                    "(sqlite:///crm.db) with --query or --table")
@@ -182,6 +202,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
     _add_demo(sub)
+    _add_new(sub)
     _add_warmup(sub)
     _add_recalc(sub)
     _add_refresh(sub)

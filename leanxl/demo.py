@@ -1,4 +1,4 @@
-"""``leanxl demo``: score the sample CRM export shipped in ``examples/`` and print a summary.
+"""``leanxl demo``: score the sample CRM export packaged with leanxl and print a summary.
 
 :func:`score_leads` is the reusable part (a frame of leads in, a frame of scores out); the
 workbook-building demo builds on it.
@@ -14,17 +14,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from leanxl.data import sample_path, template_path
 from leanxl.domain import DEFAULT_SCALE_MAX, FACTOR_KEYS, SEGMENTS, Profile, normalize_name
 from leanxl.errors import SourceError
-
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 #: Default complexity cut: on the usual 1..5 scale, 4 and 5 are "high complexity".
 DEFAULT_COMPLEXITY_CUT = 4
 SEGMENT_COLUMNS = ("price", "complexity")
 MIX_COLUMNS = ("in_sales_plan", "reached_by_marketing", "in_target_market")
 NAME_COLUMNS = ("profile", "name")
-SCORE_COLUMNS = ("fit", "best_profile", "best_match", "segment", "mix", "errors")
 
 
 def _column(frame: pd.DataFrame, key: str) -> Any | None:
@@ -134,13 +132,9 @@ def score_leads(
     )
 
 
-def load_examples(folder: Path = EXAMPLES) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The shipped sample leads and profiles (profiles: name and factor columns only)."""
-    leads_path, profiles_path = folder / "leads.csv", folder / "profiles.csv"
-    for path in (leads_path, profiles_path):
-        if not path.is_file():
-            raise SourceError("sample file missing", where=str(path),
-                              suggestion="run from a full checkout of leanxl")
+def load_examples() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The packaged sample leads and profiles (profiles: name and factor columns only)."""
+    leads_path, profiles_path = sample_path("leads.csv"), sample_path("profiles.csv")
     leads = pd.read_csv(leads_path)
     # Only the name and factor columns are needed; the free-text columns after them are
     # not read, so a stray comma in a description cannot break the demo.
@@ -196,12 +190,12 @@ def summary(scores: pd.DataFrame, leads: pd.DataFrame) -> str:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    """Score the sample leads in ``examples/`` and print the summary table."""
+    """Score the packaged sample leads, print the summary table and write the demo workbook."""
     leads, profiles = load_examples()
     price = pd.to_numeric(leads["price"], errors="coerce")
     price_cut = float(price.median())
     scores = score_leads(leads, profiles, price_cut=price_cut)
-    print(f"leanxl demo: {EXAMPLES / 'leads.csv'} against {len(profiles)} profiles")
+    print(f"leanxl demo: {sample_path('leads.csv')} against {len(profiles)} profiles")
     print(f"segments: high price >= {price_cut:,.0f} (the median), "
           f"high complexity >= {DEFAULT_COMPLEXITY_CUT}")
     print()
@@ -215,22 +209,25 @@ def run_demo(args: argparse.Namespace) -> int:
 
 
 def build_demo_workbook(out: Path, *, price_cut: float | None = None) -> Path:
-    """Refresh the template in ``workbook/`` with the sample data into ``out``.
+    """Refresh the packaged template with the packaged sample data into ``out``.
 
-    The template is built on the fly when this checkout has none.
+    Parameters
+    ----------
+    out:
+        The workbook to write (``.xlsx``); its folder is created when missing.
+    price_cut:
+        The Settings sheet's price cut; the template's when None.
+
+    Returns
+    -------
+    pathlib.Path
+        ``out``.
     """
     from leanxl.sheets.refresh import refresh
-    from leanxl.sheets.template import TEMPLATE, build_template
 
-    template = TEMPLATE if TEMPLATE.is_file() else build_template(
-        out.with_name(".leanxl-template.xlsx"))
     settings = {"price_cut": price_cut} if price_cut is not None else None
-    try:
-        refresh(template, str(EXAMPLES / "leads.csv"), kpis=str(EXAMPLES / "kpis.csv"),
-                out=out, settings=settings)
-    finally:
-        if template != TEMPLATE:
-            template.unlink(missing_ok=True)
+    refresh(template_path(), str(sample_path("leads.csv")), kpis=str(sample_path("kpis.csv")),
+            out=out, settings=settings)
     return out
 
 

@@ -13,10 +13,11 @@ import re
 from pathlib import Path
 from typing import Any
 
+from leanxl.data import SAMPLE_FOLDER, package_file
 from tests.scoring_reference import ref_best, ref_fit, ref_match, ref_mix, ref_segment
 
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = ROOT / "examples"
+# The sample files packaged with leanxl (leanxl/data/sample/), wherever leanxl is imported from.
+SAMPLE = package_file(SAMPLE_FOLDER)
 FACTORS = ("buyer_maturity", "buyer_knowledge", "buyer_influence", "company_size",
            "product_complexity", "interest", "availability", "price_sensitivity", "competition",
            "purchase_history")
@@ -33,13 +34,13 @@ def _score(text: str) -> int | None:
 
 
 def profiles() -> tuple[list[str], list[list[int | None]]]:
-    rows = read_csv(EXAMPLES / "profiles.csv")
+    rows = read_csv(SAMPLE / "profiles.csv")
     return [r["profile"] for r in rows], [[_score(r[k]) for k in FACTORS] for r in rows]
 
 
 def rule_table() -> tuple[list[str], list[str], list[list[str]]]:
-    """(input names, output names, rule rows) of examples/rules.csv."""
-    with open(EXAMPLES / "rules.csv", newline="", encoding="utf-8") as fh:
+    """(input names, output names, rule rows) of the sample rules.csv."""
+    with open(SAMPLE / "rules.csv", newline="", encoding="utf-8") as fh:
         rows = list(csv.reader(fh))
     heads = rows[1]
     end = next((i for i, r in enumerate(rows) if not any(c.strip() for c in r)), len(rows))
@@ -63,7 +64,7 @@ def _test(cell: str, value: Any) -> bool:
 
 
 def ref_decision(lead: dict[str, Any]) -> str | None:
-    """FIRST hit policy over examples/rules.csv (comparisons only, as the sample uses)."""
+    """FIRST hit policy over the sample rules.csv (comparisons only, as the sample uses)."""
     heads, _outs, rules = rule_table()
     out_col = next(j for j, h in enumerate(heads) if h.startswith("OUT"))
     for rule in rules:
@@ -73,7 +74,7 @@ def ref_decision(lead: dict[str, Any]) -> str | None:
     return None
 
 
-def expected_leads(path: Path = EXAMPLES / "leads.csv") -> list[dict[str, Any]]:
+def expected_leads(path: Path = SAMPLE / "leads.csv") -> list[dict[str, Any]]:
     """Every computed column of every lead, from SPEC's formulas."""
     names, targets = profiles()
     weights = [1.0] * 10

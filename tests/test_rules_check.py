@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from leanxl.cli import main
+from leanxl.data import sample_path
 from leanxl.rules import audit, load
 from leanxl.rules.table import Example
 
@@ -91,7 +92,7 @@ def test_self_test_reports_failing_examples():
 
 
 def test_explain_fired_and_near_miss():
-    t = load("examples/rules.csv")
+    t = load(sample_path("rules.csv"))
     text = t.explain({"buyer_maturity": 1, "buyer_influence": 2, "interest": 1,
                       "price_sensitivity": 3, "competition": 3, "purchase_history": 4,
                       "company_size": 2})
@@ -148,7 +149,7 @@ def test_cli_check_reports_everything(tmp_path, capsys):
 
 
 def test_cli_check_clean_table_passes(tmp_path, capsys):
-    assert main(["check", "examples/rules.csv"]) == 0
+    assert main(["check", str(sample_path("rules.csv"))]) == 0
     assert "Qualify (FIRST, 7 rules, 6 examples): ok" in capsys.readouterr().out
 
 

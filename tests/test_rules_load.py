@@ -5,6 +5,7 @@ from __future__ import annotations
 import openpyxl
 import pytest
 
+from leanxl.data import sample_path
 from leanxl.errors import TableError
 from leanxl.rules import HitPolicy, load, load_sheet
 from leanxl.rules.policies import Aggregator
@@ -109,7 +110,7 @@ def test_csv_file(tmp_path):
 
 
 def test_shipped_sample_table():
-    t = load("examples/rules.csv")
+    t = load(sample_path("rules.csv"))
     assert t.policy is HitPolicy.FIRST and len(t.rules) >= 6
     assert not [f for f in t.check() if f.severity == "error"]
 

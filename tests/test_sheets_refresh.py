@@ -25,7 +25,7 @@ from leanxl.cli import main
 from leanxl.sheets.refresh import refresh
 from leanxl.sheets.template import build_template
 from tests.scoring_reference import ref_match
-from tests.sheets_helpers import EXAMPLES, FACTORS, expected_leads, header_index, profiles, read_csv
+from tests.sheets_helpers import FACTORS, SAMPLE, expected_leads, header_index, profiles, read_csv
 
 COMPUTED = {"fit": "Fit %", "best_profile": "Best profile", "match": "Match %",
             "segment": "Segment", "mix": "Mix region", "decision": "Decision",
@@ -40,7 +40,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def demo(template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("demo") / "demo.xlsx"
-    refresh(template, str(EXAMPLES / "leads.csv"), kpis=str(EXAMPLES / "kpis.csv"), out=out,
+    refresh(template, str(SAMPLE / "leads.csv"), kpis=str(SAMPLE / "kpis.csv"), out=out,
             progress=False)
     return out
 
@@ -110,7 +110,7 @@ def test_formulas_of_every_computed_column(books: tuple[Any, Any]) -> None:
 def test_table_and_names_cover_exactly_the_leads(books: tuple[Any, Any]) -> None:
     wb = books[0]
     ws = wb["Leads"]
-    n = len(read_csv(EXAMPLES / "leads.csv"))
+    n = len(read_csv(SAMPLE / "leads.csv"))
     (table,) = ws.tables.values()
     last = ws.cell(1, len(header_index(ws))).column_letter
     assert table.ref == f"A1:{last}{n + 1}"
@@ -172,7 +172,7 @@ def test_summary_sheets_match_plain_counts(books: tuple[Any, Any]) -> None:
 
 def test_campaign_matrix_and_gaps(books: tuple[Any, Any]) -> None:
     wv = books[1]
-    camps = read_csv(EXAMPLES / "campaigns.csv")
+    camps = read_csv(SAMPLE / "campaigns.csv")
     names, targets = profiles()
     m = wv["CampaignMatrix"]
     for i, c in enumerate(camps):
@@ -215,8 +215,8 @@ def test_charts_point_at_the_right_ranges(demo: Path) -> None:
 
 def test_kpi_tracker_values(books: tuple[Any, Any]) -> None:
     wf, wv = books
-    rows = read_csv(EXAMPLES / "kpis.csv")
-    defs = read_csv(EXAMPLES / "kpi_definitions.csv")
+    rows = read_csv(SAMPLE / "kpis.csv")
+    defs = read_csv(SAMPLE / "kpi_definitions.csv")
     t = wv["KPITracker"]
     for i, d in enumerate(defs):
         r = 5 + i
@@ -242,7 +242,7 @@ def test_kpi_tracker_values(books: tuple[Any, Any]) -> None:
 def test_internal_customers_and_team(books: tuple[Any, Any]) -> None:
     wv = books[1]
     ic = wv["InternalCustomers"]
-    rows = read_csv(EXAMPLES / "internal_customers.csv")
+    rows = read_csv(SAMPLE / "internal_customers.csv")
     for i, row in enumerate(rows):
         want = ("White spot" if not row["provided_by"] else "Relay" if row["via"]
                 else "Direct")
@@ -298,9 +298,9 @@ def test_user_content_survives_and_rows_shrink(template: Path, tmp_path: Path) -
     wb.save(book)
     before = load_workbook(book)["My notes"]
 
-    refresh(book, str(EXAMPLES / "leads.csv"), progress=False)
+    refresh(book, str(SAMPLE / "leads.csv"), progress=False)
     small = tmp_path / "few.csv"
-    lines = (EXAMPLES / "leads.csv").read_text().splitlines()[:51]
+    lines = (SAMPLE / "leads.csv").read_text().splitlines()[:51]
     small.write_text("\n".join(lines) + "\n")
     refresh(book, str(small), progress=False)
 
@@ -349,7 +349,7 @@ def test_xlsm_keeps_its_vba(template: Path, tmp_path: Path) -> None:
             dst.writestr(info, data)
         dst.writestr("xl/vbaProject.bin", vba)
     out = tmp_path / "out.xlsm"
-    refresh(book, str(EXAMPLES / "leads.csv"), out=out, progress=False)
+    refresh(book, str(SAMPLE / "leads.csv"), out=out, progress=False)
     with zipfile.ZipFile(out) as z:
         assert z.read("xl/vbaProject.bin") == vba
         assert b"macroEnabled" in z.read("[Content_Types].xml")
@@ -357,7 +357,7 @@ def test_xlsm_keeps_its_vba(template: Path, tmp_path: Path) -> None:
 
 def test_crm_text_that_looks_like_a_formula_stays_text(template: Path, tmp_path: Path) -> None:
     src = tmp_path / "evil.csv"
-    rows = read_csv(EXAMPLES / "leads.csv")[:7]
+    rows = read_csv(SAMPLE / "leads.csv")[:7]
     evil = ['=HYPERLINK("http://x","click")', "+1-2", "-3+4", "@SUM(A1)", "A & B <Ltd>",
             "Åkesson Bröd 中文", " padded "]
     for row, text in zip(rows, evil, strict=True):
@@ -383,8 +383,8 @@ def test_crm_text_that_looks_like_a_formula_stays_text(template: Path, tmp_path:
 def test_cli_refresh(template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     book = tmp_path / "b.xlsx"
     shutil.copy(template, book)
-    assert main(["refresh", str(book), "--leads", str(EXAMPLES / "leads.csv"),
-                 "--campaigns", str(EXAMPLES / "campaigns.csv"), "--no-progress"]) == 0
+    assert main(["refresh", str(book), "--leads", str(SAMPLE / "leads.csv"),
+                 "--campaigns", str(SAMPLE / "campaigns.csv"), "--no-progress"]) == 0
     assert "3000 leads" in capsys.readouterr().out
     assert main(["refresh", str(book), "--leads", str(tmp_path / "nope.csv")]) == 2
     assert "file not found" in capsys.readouterr().err
@@ -427,7 +427,7 @@ def test_cached_values_equal_the_add_in_functions(books: tuple[Any, Any]) -> Non
 def test_users_own_lead_columns_are_kept(template: Path, tmp_path: Path) -> None:
     """A formula column is filled down; a notes column follows its lead, not its row."""
     book = tmp_path / "cols.xlsx"
-    refresh(template, str(EXAMPLES / "leads.csv"), out=book, progress=False)
+    refresh(template, str(SAMPLE / "leads.csv"), out=book, progress=False)
     wb = load_workbook(book)
     ws = wb["Leads"]
     width = len(header_index(ws))
@@ -439,7 +439,7 @@ def test_users_own_lead_columns_are_kept(template: Path, tmp_path: Path) -> None
     wb.save(book)
 
     # Re-export: the CRM now sends the leads in reverse order, fewer of them.
-    rows = read_csv(EXAMPLES / "leads.csv")[:10][::-1]
+    rows = read_csv(SAMPLE / "leads.csv")[:10][::-1]
     src = tmp_path / "rev.csv"
     import csv
 
@@ -462,12 +462,12 @@ def test_users_own_lead_columns_are_kept(template: Path, tmp_path: Path) -> None
 
 def test_campaign_and_profile_tables_grow_and_shrink(template: Path, tmp_path: Path) -> None:
     camps = tmp_path / "c.csv"
-    camps.write_text("\n".join((EXAMPLES / "campaigns.csv").read_text().splitlines()[:3]) + "\n")
+    camps.write_text("\n".join((SAMPLE / "campaigns.csv").read_text().splitlines()[:3]) + "\n")
     profs = tmp_path / "p.csv"
-    lines = (EXAMPLES / "profiles.csv").read_text().splitlines()
+    lines = (SAMPLE / "profiles.csv").read_text().splitlines()
     profs.write_text("\n".join(lines + [lines[1].replace("Perfect prospect", "Twin")]) + "\n")
     out = tmp_path / "gs.xlsx"
-    refresh(template, str(EXAMPLES / "leads.csv"), campaigns=str(camps), profiles=str(profs),
+    refresh(template, str(SAMPLE / "leads.csv"), campaigns=str(camps), profiles=str(profs),
             out=out, progress=False)
     wb = load_workbook(out)
     assert wb.defined_names["ProfileTargets"].attr_text == "Profiles!$B$5:$K$9"

@@ -14,9 +14,9 @@ from openpyxl import load_workbook
 from leanxl.errors import SourceError, TableError, WorkbookError
 from leanxl.sheets.refresh import refresh
 from leanxl.sheets.template import build_template
-from tests.sheets_helpers import EXAMPLES, header_index
+from tests.sheets_helpers import SAMPLE, header_index
 
-LEADS = EXAMPLES / "leads.csv"
+LEADS = SAMPLE / "leads.csv"
 
 
 @pytest.fixture(scope="module")

@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
+from leanxl.data import template_path
 from leanxl.domain import FACTORS
 from leanxl.sheets.refresh import refresh
-from leanxl.sheets.template import TEMPLATE, build_template
-from tests.sheets_helpers import EXAMPLES, read_csv
+from leanxl.sheets.template import build_template
+from tests.sheets_helpers import SAMPLE, read_csv
 
 SHEETS = ["About", "Settings", "Factors", "Profiles", "Leads", "Campaigns", "CampaignMatrix",
           "Segments", "Mix", "Rules", "KPIs", "KPITracker", "InternalCustomers", "Team",
@@ -41,8 +42,8 @@ def test_sheets_names_and_settings(fresh: Path) -> None:
     factors = wb["Factors"]
     assert [factors.cell(5 + i, 2).value for i in range(10)] == [f.key for f in FACTORS]
     assert wb["xlwings.conf"]["A1"].value == "UDF Modules"
-    # The Rules sheet holds the sample table exactly as examples/rules.csv has it.
-    with open(EXAMPLES / "rules.csv", newline="") as fh:
+    # The Rules sheet holds the sample table exactly as the sample rules.csv has it.
+    with open(SAMPLE / "rules.csv", newline="") as fh:
         rows = list(csv.reader(fh))
     rules = wb["Rules"]
     for i, row in enumerate(rows):  # the table, a blank row, and its EXAMPLES block
@@ -59,16 +60,16 @@ def test_empty_template_shows_zeros_not_errors(fresh: Path) -> None:
     assert leads["A1"].value == "lead_id"
     # Profile fit % is computed even without leads (the perfect prospect is 100).
     assert wv["Profiles"]["P5"].value == 100
-    kpis = read_csv(EXAMPLES / "kpi_definitions.csv")
+    kpis = read_csv(SAMPLE / "kpi_definitions.csv")
     assert wv["KPITracker"].cell(5, 1).value == kpis[0]["kpi"]
 
 
 def test_committed_template_is_current(fresh: Path) -> None:
-    """workbook/leanxl-template.xlsx must equal a fresh build, formula and value alike."""
-    assert TEMPLATE.is_file(), "run: python -m leanxl.sheets.template"
+    """The packaged template must equal a fresh build, formula and value alike."""
+    template = template_path()
     for data_only in (False, True):
-        a, b = load_workbook(TEMPLATE, data_only=data_only), load_workbook(fresh,
-                                                                          data_only=data_only)
+        a, b = load_workbook(template, data_only=data_only), load_workbook(fresh,
+                                                                           data_only=data_only)
         assert a.sheetnames == b.sheetnames
         for ws in a.worksheets:
             other = b[ws.title]
@@ -80,14 +81,21 @@ def test_committed_template_is_current(fresh: Path) -> None:
                         "python -m leanxl.sheets.template")
 
 
+def test_repository_template_is_the_packaged_one() -> None:
+    """workbook/leanxl-template.xlsx, where users of a checkout look, links to the one copy."""
+    link = Path(__file__).resolve().parents[1] / "workbook" / "leanxl-template.xlsx"
+    assert link.is_symlink()
+    assert link.resolve() == template_path().resolve()
+
+
 @pytest.mark.libreoffice
 @pytest.mark.skipif(shutil.which("soffice") is None or shutil.which("pdftoppm") is None,
                     reason="needs LibreOffice and poppler")
 def test_libreoffice_opens_and_renders_a_refreshed_book(fresh: Path, tmp_path: Path) -> None:
     book = tmp_path / "demo.xlsx"
     small = tmp_path / "leads.csv"
-    small.write_text("\n".join((EXAMPLES / "leads.csv").read_text().splitlines()[:60]) + "\n")
-    refresh(fresh, str(small), kpis=str(EXAMPLES / "kpis.csv"), out=book, progress=False)
+    small.write_text("\n".join((SAMPLE / "leads.csv").read_text().splitlines()[:60]) + "\n")
+    refresh(fresh, str(small), kpis=str(SAMPLE / "kpis.csv"), out=book, progress=False)
     profile = (tmp_path / "lo-profile").as_uri()
     subprocess.run(["soffice", "--headless", f"-env:UserInstallation={profile}",
                     "--convert-to", "pdf", "--outdir", str(tmp_path), str(book)],
@@ -126,8 +134,8 @@ def test_input_cells_are_checked(fresh: Path, tmp_path: Path) -> None:
     """Factor targets accept 1..ScaleMax; KPI level and direction offer their choices; a
     refresh (twice) keeps exactly one check per range."""
     out = tmp_path / "dv.xlsx"
-    refresh(fresh, str(EXAMPLES / "leads.csv"), out=out, progress=False)
-    refresh(out, str(EXAMPLES / "leads.csv"), progress=False)
+    refresh(fresh, str(SAMPLE / "leads.csv"), out=out, progress=False)
+    refresh(out, str(SAMPLE / "leads.csv"), progress=False)
     wb = load_workbook(out)
     checks = {t: {str(d.sqref): (d.type, d.formula1, d.formula2)
                   for d in wb[t].data_validations.dataValidation}

@@ -165,8 +165,7 @@ def sheet(wb: Workbook, title: str) -> Worksheet:
     if title not in wb.sheetnames:
         raise WorkbookError(
             f"the workbook has no sheet {title!r}",
-            suggestion="refresh a workbook made from workbook/leanxl-template.xlsx "
-            "(python -m leanxl.sheets.template rebuilds it)")
+            suggestion="refresh a workbook made by `leanxl new BOOK.xlsx`")
     return wb[title]
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import shlex
 import sys
 import tempfile
 import zipfile
@@ -82,7 +83,7 @@ def refresh(book: str | os.PathLike[str], leads: str | pd.DataFrame, *,
     Parameters
     ----------
     book:
-        A workbook made from ``workbook/leanxl-template.xlsx`` (``.xlsx`` or ``.xlsm``).
+        A workbook made from the leanxl template by ``leanxl new`` (``.xlsx`` or ``.xlsm``).
     leads:
         CRM export: CSV / xlsx / Parquet path, a database URL (with ``query`` or ``table``),
         or a DataFrame.
@@ -105,7 +106,7 @@ def refresh(book: str | os.PathLike[str], leads: str | pd.DataFrame, *,
     target = Path(out) if out is not None else book
     if not book.is_file():
         raise WorkbookError("workbook not found", where=str(book),
-                            suggestion="copy workbook/leanxl-template.xlsx and refresh the copy")
+                            suggestion=f"create it with: leanxl new {shlex.quote(str(book))}")
     check_unlocked(book)
     if target != book and target.exists():
         check_unlocked(target)

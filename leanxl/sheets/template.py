@@ -1,9 +1,10 @@
-"""Build ``workbook/leanxl-template.xlsx``: the workbook sales ops open and leanxl refreshes.
+"""Build ``leanxl/data/leanxl-template.xlsx``: the workbook sales ops open and leanxl refreshes.
 
     python -m leanxl.sheets.template [OUT.xlsx]
 
-The sample profiles, campaigns, rules, KPIs and internal-customer map come from ``examples/``;
-the Leads sheet is empty until the first ``leanxl refresh``.
+The sample profiles, campaigns, rules, KPIs and internal-customer map come from the packaged
+sample (``leanxl/data/sample/``); the Leads sheet is empty until the first ``leanxl refresh``.
+``workbook/leanxl-template.xlsx`` in the repository is a link to the packaged template.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 from openpyxl import Workbook
 
+from leanxl.data import TEMPLATE_NAME, package_file, sample_path
 from leanxl.sheets import book as B
 from leanxl.sheets import leads as L
 from leanxl.sheets import refresh as R
@@ -24,26 +26,23 @@ from leanxl.sheets.book import BookData, Cache, Settings
 from leanxl.sheets.sources import clean_actuals, clean_campaigns, clean_kpis, clean_profiles
 from leanxl.xlsx.cached_values import write_cached_values
 
-ROOT = Path(__file__).resolve().parents[2]
-EXAMPLES = ROOT / "examples"
-TEMPLATE = ROOT / "workbook" / "leanxl-template.xlsx"
 
-
-def sample_data(examples: Path = EXAMPLES) -> BookData:
-    """The template's starting content, from the shipped examples."""
+def sample_data() -> BookData:
+    """The template's starting content, from the packaged sample files."""
     def csv(name: str) -> pd.DataFrame:
-        return pd.read_csv(examples / name, dtype=object, keep_default_na=False).replace(
+        return pd.read_csv(sample_path(name), dtype=object, keep_default_na=False).replace(
             {"": None})
 
-    rules = pd.read_csv(examples / "rules.csv", header=None, dtype=object,
+    rules = pd.read_csv(sample_path("rules.csv"), header=None, dtype=object,
                         keep_default_na=False)
     block = [[_cell(v) for v in row] for row in rules.to_numpy().tolist()]
     return BookData(
         settings=Settings(),
-        profiles=clean_profiles(csv("profiles.csv"), "examples/profiles.csv"),
-        campaigns=clean_campaigns(csv("campaigns.csv"), "examples/campaigns.csv"),
-        kpis=clean_kpis(pd.read_csv(examples / "kpi_definitions.csv"), "kpi_definitions.csv"),
-        actuals=clean_actuals(pd.read_csv(examples / "kpis.csv"), "examples/kpis.csv"),
+        profiles=clean_profiles(csv("profiles.csv"), str(sample_path("profiles.csv"))),
+        campaigns=clean_campaigns(csv("campaigns.csv"), str(sample_path("campaigns.csv"))),
+        kpis=clean_kpis(pd.read_csv(sample_path("kpi_definitions.csv")),
+                        str(sample_path("kpi_definitions.csv"))),
+        actuals=clean_actuals(pd.read_csv(sample_path("kpis.csv")), str(sample_path("kpis.csv"))),
         internal=csv("internal_customers.csv")[list(B.INTERNAL_FIELDS)],
         rules=block,
         xlwings_conf=_xlwings_conf(),
@@ -67,9 +66,23 @@ def _xlwings_conf() -> list[tuple[str, str]]:
     return [(str(k), str(v)) for k, v in conf_rows()]
 
 
-def build_template(out: str | os.PathLike[str] = TEMPLATE, data: BookData | None = None) -> Path:
-    """Write the template workbook (formulas with cached values) to ``out``; return the path."""
-    out = Path(out)
+def build_template(out: str | os.PathLike[str] | None = None,
+                   data: BookData | None = None) -> Path:
+    """Write the template workbook (formulas with cached values); return its path.
+
+    Parameters
+    ----------
+    out:
+        Where to write; the packaged template (``leanxl/data/leanxl-template.xlsx``) when None.
+    data:
+        The starting content; the packaged sample when None.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+    """
+    out = Path(out) if out is not None else package_file(TEMPLATE_NAME)
     data = data or sample_data()
     wb = Workbook()
     first = wb.active
@@ -97,5 +110,5 @@ def build_template(out: str | os.PathLike[str] = TEMPLATE, data: BookData | None
 
 
 if __name__ == "__main__":
-    path = build_template(sys.argv[1] if len(sys.argv) > 1 else TEMPLATE)
+    path = build_template(sys.argv[1] if len(sys.argv) > 1 else None)
     print(f"wrote {path}")
