@@ -16,6 +16,7 @@ import pandas as pd
 
 from leanxl.domain import DEFAULT_SCALE_MAX, FACTOR_KEYS, SEGMENTS, Profile, normalize_name
 from leanxl.errors import SourceError
+from leanxl.sources import read_source
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
@@ -141,10 +142,10 @@ def load_examples(folder: Path = EXAMPLES) -> tuple[pd.DataFrame, pd.DataFrame]:
         if not path.is_file():
             raise SourceError("sample file missing", where=str(path),
                               suggestion="run from a full checkout of leanxl")
-    leads = pd.read_csv(leads_path)
+    leads = read_source(str(leads_path))
     # Only the name and factor columns are needed; the free-text columns after them are
     # not read, so a stray comma in a description cannot break the demo.
-    profiles = pd.read_csv(profiles_path, usecols=["profile", *FACTOR_KEYS])
+    profiles = read_source(str(profiles_path), columns=["profile", *FACTOR_KEYS])
     return leads, profiles
 
 

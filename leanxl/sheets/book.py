@@ -42,10 +42,6 @@ SHEET_ORDER = (ABOUT, SETTINGS, FACTORS_SHEET, PROFILES, LEADS, CAMPAIGNS, MATRI
 HEADER_ROW = 4  # input tables on every sheet but Leads start here; Leads' header is row 1
 FIRST_ROW = HEADER_ROW + 1
 
-PROFILE_TEXT = ("description", "pains", "awareness", "assumptions")
-CAMPAIGN_TEXT = ("code", "name", "channel")
-KPI_FIELDS = ("kpi", "level", "why", "when", "how", "who", "target", "direction", "tolerance",
-              "unit")
 INTERNAL_FIELDS = ("receiver", "information", "frequency", "provided_by", "via")
 
 

@@ -20,13 +20,7 @@ import pandas as pd
 from leanxl.cellcache import column_letter, escape_xml_text
 from leanxl.domain import FACTOR_KEYS
 from leanxl.errors import CellError
-
-FLAG_KEYS = ("in_sales_plan", "reached_by_marketing", "in_target_market")
-# Columns every Leads sheet has (added blank when the source lacks them): the summary sheets'
-# formulas point at them through defined names.
-ALWAYS = ("lead_id", "company", "owner", "created", *FACTOR_KEYS, "price", "complexity",
-          *FLAG_KEYS, "stage", "revenue", "recorded_status")
-REQUIRED = (*FACTOR_KEYS, "price", *FLAG_KEYS)
+from leanxl.sources import ALWAYS, FLAG_KEYS
 
 # key, header, number format
 COMPUTED = (

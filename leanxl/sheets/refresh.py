@@ -40,7 +40,9 @@ from leanxl.sheets import leads as L
 from leanxl.sheets import style as S
 from leanxl.sheets import writers as W
 from leanxl.sheets.book import BookData, Cache, set_name
-from leanxl.sheets.sources import (
+from leanxl.sources import (
+    ALWAYS,
+    FLAG_KEYS,
     clean_actuals,
     clean_campaigns,
     clean_leads,
@@ -285,7 +287,7 @@ def _leanxl_columns(wb: Workbook) -> set[str]:
                 return set(json.loads(prop.value))
             except (TypeError, ValueError):
                 break
-    return set(L.ALWAYS) | set(L.COMPUTED_HEADERS.values())
+    return set(ALWAYS) | set(L.COMPUTED_HEADERS.values())
 
 
 def find_user_columns(wb: Workbook, layout: L.Layout) -> tuple[dict[str, str], list[str]]:
@@ -573,8 +575,8 @@ def splice_leads(src: Path, dst: Path, frame: pd.DataFrame, layout: L.Layout,
 def empty_leads() -> pd.DataFrame:
     """A zero-row CRM frame with every standard column (the template's Leads sheet)."""
     cols: dict[str, Any] = {}
-    for key in L.ALWAYS:
-        if key in L.FLAG_KEYS:
+    for key in ALWAYS:
+        if key in FLAG_KEYS:
             cols[key] = pd.Series(dtype=bool)
         elif key in (*L.FACTOR_KEYS, "price", "complexity", "revenue"):
             cols[key] = pd.Series(dtype=float)

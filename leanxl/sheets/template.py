@@ -22,7 +22,13 @@ from leanxl.sheets import leads as L
 from leanxl.sheets import refresh as R
 from leanxl.sheets import writers as W
 from leanxl.sheets.book import BookData, Cache, Settings
-from leanxl.sheets.sources import clean_actuals, clean_campaigns, clean_kpis, clean_profiles
+from leanxl.sources import (
+    clean_actuals,
+    clean_campaigns,
+    clean_kpis,
+    clean_profiles,
+    read_source,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -32,8 +38,7 @@ TEMPLATE = ROOT / "workbook" / "leanxl-template.xlsx"
 def sample_data(examples: Path = EXAMPLES) -> BookData:
     """The template's starting content, from the shipped examples."""
     def csv(name: str) -> pd.DataFrame:
-        return pd.read_csv(examples / name, dtype=object, keep_default_na=False).replace(
-            {"": None})
+        return read_source(str(examples / name), text=True)
 
     rules = pd.read_csv(examples / "rules.csv", header=None, dtype=object,
                         keep_default_na=False)
@@ -42,8 +47,9 @@ def sample_data(examples: Path = EXAMPLES) -> BookData:
         settings=Settings(),
         profiles=clean_profiles(csv("profiles.csv"), "examples/profiles.csv"),
         campaigns=clean_campaigns(csv("campaigns.csv"), "examples/campaigns.csv"),
-        kpis=clean_kpis(pd.read_csv(examples / "kpi_definitions.csv"), "kpi_definitions.csv"),
-        actuals=clean_actuals(pd.read_csv(examples / "kpis.csv"), "examples/kpis.csv"),
+        kpis=clean_kpis(read_source(str(examples / "kpi_definitions.csv")),
+                        "kpi_definitions.csv"),
+        actuals=clean_actuals(read_source(str(examples / "kpis.csv")), "examples/kpis.csv"),
         internal=csv("internal_customers.csv")[list(B.INTERNAL_FIELDS)],
         rules=block,
         xlwings_conf=_xlwings_conf(),

@@ -28,6 +28,7 @@ from leanxl.errors import CellError
 from leanxl.sheets import book as B
 from leanxl.sheets import style as S
 from leanxl.sheets.book import FIRST_ROW, HEADER_ROW, BookData, Cache, set_name
+from leanxl.sources import CAMPAIGN_TEXT, KPI_FIELDS, PROFILE_TEXT
 
 N = len(FACTOR_KEYS)
 FACTOR_LABELS = [f.label for f in FACTORS]
@@ -271,7 +272,7 @@ def write_profiles(wb: Workbook, ws: Worksheet, data: BookData, leads: pd.DataFr
             cell = ws.cell(row=r, column=2 + j, value=None if _blank(v) else int(float(v)))
             S.body(cell, S.INTEGER, editable=True)
             cell.alignment = S.CENTER
-        for j, key in enumerate(B.PROFILE_TEXT):
+        for j, key in enumerate(PROFILE_TEXT):
             cell = ws.cell(row=r, column=2 + N + j)
             text(cell, None if _blank(row[key]) else str(row[key]))
             S.body(cell, editable=True, wrap=True)
@@ -310,7 +311,7 @@ def write_profiles(wb: Workbook, ws: Worksheet, data: BookData, leads: pd.DataFr
 
 
 def read_profiles(ws: Worksheet) -> pd.DataFrame:
-    return B.read_block(ws, ("profile", *FACTOR_KEYS, *B.PROFILE_TEXT))
+    return B.read_block(ws, ("profile", *FACTOR_KEYS, *PROFILE_TEXT))
 
 
 def _won(frame: pd.DataFrame) -> pd.Series:
@@ -329,7 +330,7 @@ def write_campaigns(ws: Worksheet, data: BookData) -> None:
     S.header(ws, HEADER_ROW, 1, CAMPAIGN_HEADERS)
     for i, row in data.campaigns.reset_index(drop=True).iterrows():
         r = FIRST_ROW + int(i)
-        for c, key in enumerate(B.CAMPAIGN_TEXT, start=1):
+        for c, key in enumerate(CAMPAIGN_TEXT, start=1):
             cell = ws.cell(row=r, column=c)
             text(cell, None if _blank(row[key]) else str(row[key]))
             S.body(cell, editable=True, wrap=c == 2)
@@ -346,7 +347,7 @@ def write_campaigns(ws: Worksheet, data: BookData) -> None:
 
 
 def read_campaigns(ws: Worksheet) -> pd.DataFrame:
-    return B.read_block(ws, (*B.CAMPAIGN_TEXT, *FACTOR_KEYS))
+    return B.read_block(ws, (*CAMPAIGN_TEXT, *FACTOR_KEYS))
 
 
 # --------------------------------------------------------------------------- CampaignMatrix
@@ -850,7 +851,7 @@ def write_kpis(ws: Worksheet, data: BookData, cache: Cache) -> None:
     kpis = data.kpis.reset_index(drop=True)
     for i, row in kpis.iterrows():
         r = FIRST_ROW + int(i)
-        for c, key in enumerate(B.KPI_FIELDS, start=1):
+        for c, key in enumerate(KPI_FIELDS, start=1):
             v = row[key]
             cell = ws.cell(row=r, column=c)
             text(cell, None if _blank(v) else v)
@@ -877,7 +878,7 @@ def write_kpis(ws: Worksheet, data: BookData, cache: Cache) -> None:
 
 
 def read_kpis(ws: Worksheet) -> pd.DataFrame:
-    return B.read_block(ws, B.KPI_FIELDS)
+    return B.read_block(ws, KPI_FIELDS)
 
 
 TRACKER_FIXED = ("KPI", "Target", "Latest", "Status", "Trend", "Plan adherence",
