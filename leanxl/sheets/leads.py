@@ -216,7 +216,7 @@ def _decide(frame: pd.DataFrame, layout: Layout, computed: dict[str, np.ndarray]
             data: Any) -> tuple[np.ndarray, str]:
     """Run the Rules sheet's first decision table over the leads, as the sheet headers name them."""
     from leanxl.rules import load
-    from leanxl.sheets.writers import split_rules
+    from leanxl.sheets.rules_sheet import split_rules
 
     n = len(frame)
     block, _examples = split_rules(data.rules)

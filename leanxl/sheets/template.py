@@ -20,7 +20,7 @@ from leanxl.cellcache import write_cached_values
 from leanxl.sheets import book as B
 from leanxl.sheets import leads as L
 from leanxl.sheets import refresh as R
-from leanxl.sheets import writers as W
+from leanxl.sheets.about import write_about, write_factors
 from leanxl.sheets.book import BookData, Cache, Settings
 from leanxl.sources import (
     clean_actuals,
@@ -82,8 +82,8 @@ def build_template(out: str | os.PathLike[str] = TEMPLATE, data: BookData | None
     first.title = B.ABOUT
     for title in B.SHEET_ORDER[1:]:
         wb.create_sheet(title)
-    W.write_about(wb[B.ABOUT])
-    W.write_factors(wb[B.FACTORS_SHEET])
+    write_about(wb[B.ABOUT])
+    write_factors(wb[B.FACTORS_SHEET])
     frame = R.empty_leads()
     layout = L.make_layout(frame)
     cache = Cache()
