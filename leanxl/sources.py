@@ -13,7 +13,9 @@ the column and the row, and says what to fix; nothing is written until all sourc
 
 from __future__ import annotations
 
+import csv
 import difflib
+import io
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -109,8 +111,7 @@ def read_csv(path: Path, *, usecols: list[str] | None = None, text: bool = False
     """
     raw = path.read_bytes()
     encoding = csv_encoding(raw)
-    first = raw.decode(encoding, errors="replace").split("\n", 1)[0]
-    sep = max((",", ";", "\t"), key=first.count)
+    sep = csv_separator(raw.decode(encoding, errors="replace"))
     try:
         if text:
             return pd.read_csv(path, sep=sep, encoding=encoding, usecols=usecols, dtype=object,
@@ -121,6 +122,35 @@ def read_csv(path: Path, *, usecols: list[str] | None = None, text: bool = False
     if sep == ";":  # Excel pairs the semicolon separator with the decimal comma
         frame = _decimal_commas(frame)
     return frame
+
+
+def read_grid(path: str | Path) -> list[list[str | None]]:
+    """A CSV file as the rectangle of cell texts a spreadsheet shows (empty cells None).
+
+    For blocks of cells such as decision tables: nothing is converted (``1,5`` stays the
+    text an S-FEEL cell holds), an empty line stays an empty row, and short rows are padded.
+    Encoding and separator are detected as for :func:`read_csv`.
+
+    Raises
+    ------
+    SourceError
+        The file is missing or cannot be decoded.
+    """
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+        text = raw.decode(csv_encoding(raw))
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=csv_separator(text)))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise SourceError(f"cannot read: {exc}", where=str(path)) from exc
+    width = max(map(len, rows), default=0)
+    return [[v if v != "" else None for v in row] + [None] * (width - len(row)) for row in rows]
+
+
+def csv_separator(text: str) -> str:
+    """Comma, semicolon (European Excel) or tab: whichever the first line uses most."""
+    first = text.split("\n", 1)[0]
+    return max((",", ";", "\t"), key=first.count)
 
 
 def csv_encoding(raw: bytes) -> str:

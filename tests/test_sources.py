@@ -75,3 +75,16 @@ def test_comma_csv_is_read_as_before(tmp_path: Path) -> None:
     frame = pd.DataFrame({"lead_id": ["L1", "L2"], "price": [1.5, 2.25]})
     frame.to_csv(tmp_path / "plain.csv", index=False)
     pd.testing.assert_frame_equal(read_source(str(tmp_path / "plain.csv")), frame)
+
+
+def test_check_reads_a_semicolon_table_csv(tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    import csv
+
+    with Path("examples/rules.csv").open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    table = tmp_path / "rules-eu.csv"
+    with table.open("w", encoding="cp1252", newline="") as fh:
+        csv.writer(fh, delimiter=";").writerows(rows)
+    assert main(["check", str(table)]) == 0
+    assert "Qualify (FIRST, 7 rules, 6 examples): ok" in capsys.readouterr().out

@@ -27,6 +27,7 @@ from leanxl.sources import (
     clean_campaigns,
     clean_kpis,
     clean_profiles,
+    read_grid,
     read_source,
 )
 
@@ -40,9 +41,7 @@ def sample_data(examples: Path = EXAMPLES) -> BookData:
     def csv(name: str) -> pd.DataFrame:
         return read_source(str(examples / name), text=True)
 
-    rules = pd.read_csv(examples / "rules.csv", header=None, dtype=object,
-                        keep_default_na=False)
-    block = [[_cell(v) for v in row] for row in rules.to_numpy().tolist()]
+    block = [[_cell(v) for v in row] for row in read_grid(examples / "rules.csv")]
     return BookData(
         settings=Settings(),
         profiles=clean_profiles(csv("profiles.csv"), "examples/profiles.csv"),
@@ -56,9 +55,9 @@ def sample_data(examples: Path = EXAMPLES) -> BookData:
     )
 
 
-def _cell(text: str) -> object:
+def _cell(text: str | None) -> object:
     """A CSV cell as a user would have typed it into Excel: numbers become numbers."""
-    if text == "":
+    if text is None:
         return None
     try:
         number = float(text)
