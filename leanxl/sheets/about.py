@@ -40,6 +40,7 @@ SHEET_GUIDE = (
 
 
 def write_about(ws: Worksheet) -> None:
+    """The About sheet: how to use the workbook and what each sheet answers (template only)."""
     start_sheet(ws, "Lean sales workbook", "One workbook for sales and marketing: profile "
                 "leads, match campaigns, follow KPIs.", widths={"A": 20, "B": 110})
     S.subtitle(ws, "A4", "How to use it")
@@ -64,6 +65,7 @@ def write_about(ws: Worksheet) -> None:
 
 
 def write_factors(ws: Worksheet) -> None:
+    """The Factors sheet: the ten lead factors, what 1 and 5 mean, the question to ask."""
     start_sheet(ws, "The ten lead factors", "Score every lead 1..5 on each factor. 1 is always "
                 "best: the perfect prospect scores 1 everywhere.",
                 headers=("#", "Key (column name)", "Factor", "1 means", "5 means",

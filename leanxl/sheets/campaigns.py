@@ -23,6 +23,7 @@ CAMPAIGN_HEADERS = ("Code", "Campaign", "Channel", *FACTOR_LABELS)
 
 
 def write_campaigns(ws: Worksheet, data: BookData) -> None:
+    """The Campaigns rows from ``data.campaigns`` (inputs: yellow, checked 1..ScaleMax)."""
     start_sheet(ws, "Campaigns (market activities)", "What each activity is meant to do to a "
                 "lead: the factor level it targets (1 best, blank = this campaign does not "
                 "target that factor).", headers=CAMPAIGN_HEADERS, clear_from=HEADER_ROW,
@@ -44,4 +45,5 @@ def write_campaigns(ws: Worksheet, data: BookData) -> None:
 
 
 def read_campaigns(ws: Worksheet) -> pd.DataFrame:
+    """The Campaigns rows the user edited, one column per key."""
     return B.read_block(ws, (*CAMPAIGN_TEXT, *FACTOR_KEYS))

@@ -19,6 +19,7 @@ INTERNAL_HEADERS = ("Internal customer (receiver)", "Information they need from 
 
 
 def write_internal(ws: Worksheet, data: BookData, cache: Cache) -> None:
+    """The internal-customer map with each row's status (direct, relay, white spot)."""
     start_sheet(ws, "Internal customers of sales", "Who inside the company receives information "
                 "from sales? White spot: a group needs it and nobody provides it. Relay: it "
                 "passes through a secondary party.", headers=INTERNAL_HEADERS,
@@ -60,4 +61,5 @@ def write_internal(ws: Worksheet, data: BookData, cache: Cache) -> None:
 
 
 def read_internal(ws: Worksheet) -> pd.DataFrame:
+    """The internal-customer rows the user edited, one column per key."""
     return B.read_block(ws, B.INTERNAL_FIELDS)

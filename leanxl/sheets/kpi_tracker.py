@@ -25,6 +25,7 @@ P0 = len(TRACKER_FIXED) + 1  # first period column
 
 
 def write_tracker(ws: Worksheet, data: BookData, cache: Cache) -> None:
+    """Actuals per KPI and period with status, trend, adherence, goal held, and a chart."""
     kpis = data.kpis.reset_index(drop=True)
     periods = [str(p) for p in data.actuals.columns]
     n_p = len(periods)

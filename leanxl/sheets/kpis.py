@@ -21,6 +21,7 @@ KPI_HEADERS = ("KPI", "Level", "WHY: purpose", "WHEN: frequency",
 
 
 def write_kpis(ws: Worksheet, data: BookData, cache: Cache) -> None:
+    """The KPI definitions with their buy-in check (WHY, WHEN, HOW and WHO all given)."""
     start_sheet(ws, "KPIs: why, when, how, who", "Sell the KPI to the people providing the "
                 "numbers: a KPI without a clear WHY, WHEN, HOW and WHO has no buy-in. Levels: "
                 "operational (daily), tactical (weekly), goal.", headers=KPI_HEADERS,
@@ -54,4 +55,5 @@ def write_kpis(ws: Worksheet, data: BookData, cache: Cache) -> None:
 
 
 def read_kpis(ws: Worksheet) -> pd.DataFrame:
+    """The KPI definitions the user edited, one column per key."""
     return B.read_block(ws, KPI_FIELDS)

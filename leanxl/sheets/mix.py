@@ -29,6 +29,7 @@ MIX_HEADERS = ("Mix region", "In sales plan", "Reached by marketing", "In target
 
 
 def write_mix(ws: Worksheet, leads: pd.DataFrame, cache: Cache) -> None:
+    """Leads, wins, won revenue and open pipeline per mix region, and a bar chart."""
     start_sheet(ws, "Sales, Marketing, Market mix", "Are sales and marketing working the same "
                 "market? The goal: move leads into the sweet spot.", headers=MIX_HEADERS,
                 clear_from=1, cache=cache, drop_charts=True, drop_colours=True,

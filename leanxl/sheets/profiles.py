@@ -32,6 +32,7 @@ PROFILE_HEADERS = ("Profile", *FACTOR_LABELS, "Who they are", "Their pains", "Aw
 
 def write_profiles(wb: Workbook, ws: Worksheet, data: BookData, leads: pd.DataFrame,
                    cache: Cache) -> None:
+    """The profiles with their fit % and the count, match and won revenue of their leads."""
     start_sheet(ws, "Ideal-prospect profiles", "Who are we targeting? Target score per factor "
                 "(1 best, blank = any), the pains and assumptions, and how many of our leads "
                 "look like each profile.", headers=PROFILE_HEADERS, clear_from=HEADER_ROW,
@@ -91,4 +92,5 @@ def write_profiles(wb: Workbook, ws: Worksheet, data: BookData, leads: pd.DataFr
 
 
 def read_profiles(ws: Worksheet) -> pd.DataFrame:
+    """The profile rows the user edited, one column per key."""
     return B.read_block(ws, ("profile", *FACTOR_KEYS, *PROFILE_TEXT))

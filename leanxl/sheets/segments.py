@@ -24,6 +24,7 @@ SEGMENT_HEADERS = ("Segment", "Price / complexity", "Leads", "Won (12 months)",
 
 
 def write_segments(ws: Worksheet, data: BookData, leads: pd.DataFrame, cache: Cache) -> None:
+    """Wins and marketing reach per segment S1..S4 over the 12-month window, and a chart."""
     start_sheet(ws, "Segments: customer spread vs marketing spread", "Where did we win in the "
                 "last 12 months, where does marketing reach, and where is potential nobody "
                 "works? S1 low price/low complexity ... S4 high/high.",

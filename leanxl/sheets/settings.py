@@ -41,6 +41,7 @@ WEIGHTS_ROW = SETTINGS_FIRST + len(SETTING_ROWS) + 3
 
 
 def write_settings(wb: Workbook, ws: Worksheet, data: BookData, cache: Cache) -> None:
+    """The settings and factor weights, each behind the defined name formulas use."""
     st = data.settings
     for merged in list(ws.merged_cells.ranges):
         ws.unmerge_cells(str(merged))
@@ -78,6 +79,7 @@ def write_settings(wb: Workbook, ws: Worksheet, data: BookData, cache: Cache) ->
 
 
 def read_settings(wb: Workbook) -> B.Settings:
+    """The workbook's settings, read through their defined names (defaults where absent)."""
     d = B.Settings()
     st = B.Settings(
         scale_max=int(B.name_value(wb, "ScaleMax", d.scale_max)),

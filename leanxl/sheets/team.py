@@ -19,6 +19,7 @@ from leanxl.sheets.layout import start_sheet
 
 def write_team(wb: Workbook, ws: Worksheet, data: BookData, leads: pd.DataFrame,
                cache: Cache) -> None:
+    """The no-heroes arithmetic and the same figures for the sellers found in Leads."""
     st = data.settings
     start_sheet(ws, "There are no heroes", "5 sellers, the top one 30% over the group average. "
                 "Lift the other four by 10% and the top seller can drop 20%: the team still "
