@@ -52,14 +52,13 @@ def child(mode: str, csv: Path, template: Path, out: Path) -> dict[str, float]:
         seconds = time.perf_counter() - start
         stages = {k: round(v, 3) for k, v in result.seconds.items()}
     else:
-        import pandas as pd
         from openpyxl import Workbook, load_workbook
 
         from leanxl.sheets import leads as L
         from leanxl.sheets.refresh import read_book
-        from leanxl.sheets.sources import clean_leads
+        from leanxl.sources import clean_leads, read_source
 
-        frame = clean_leads(pd.read_csv(csv), str(csv))
+        frame = clean_leads(read_source(str(csv)), str(csv))
         wb0 = load_workbook(template)
         data = read_book(wb0)
         layout = L.make_layout(frame)

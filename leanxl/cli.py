@@ -170,7 +170,11 @@ def _add_audit(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("audit", help="count leads whose recorded decision differs from the "
                        "rules, per rule")
     p.add_argument("book", help="workbook (.xlsx/.xlsm) holding the table, or a .csv table")
-    p.add_argument("--leads", required=True, help="leads: .csv, .xlsx or .parquet")
+    p.add_argument("--leads", required=True,
+                   help="leads: .csv, .xlsx, .parquet, or a database URL (sqlite:///crm.db) "
+                   "with --query or --leads-table; read exactly as refresh reads them")
+    p.add_argument("--query", help="SQL query for a database --leads source")
+    p.add_argument("--leads-table", help="table name for a database --leads source")
     p.add_argument("--recorded", required=True, help="column of the recorded decision")
     p.add_argument("--table", help="table name (needed when the book has several)")
     p.add_argument("--output", help="output to compare (default: the table's first)")
@@ -180,11 +184,12 @@ def _add_audit(sub: argparse._SubParsersAction) -> None:
 
 def _run_audit(args: argparse.Namespace) -> int:
     from leanxl.rules.audit import audit
-    from leanxl.sheets.decision_tables import pick_table, read_leads, read_tables
+    from leanxl.sheets.decision_tables import pick_table, read_tables
+    from leanxl.sources import read_source
 
     found = read_tables(args.book)
     table = pick_table(found.tables, found.errors, args.table, args.book)
-    leads = read_leads(args.leads)
+    leads = read_source(args.leads, query=args.query, table=args.leads_table)
     report = audit(table, leads, args.recorded, output=args.output)
     print(report)
     if args.show and report.n_deviations:

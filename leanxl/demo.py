@@ -17,6 +17,7 @@ import pandas as pd
 from leanxl.data import sample_path, template_path
 from leanxl.domain import DEFAULT_SCALE_MAX, FACTOR_KEYS, SEGMENTS, Profile, normalize_name
 from leanxl.errors import SourceError
+from leanxl.sources import read_source
 
 #: Default complexity cut: on the usual 1..5 scale, 4 and 5 are "high complexity".
 DEFAULT_COMPLEXITY_CUT = 4
@@ -135,10 +136,10 @@ def score_leads(
 def load_examples() -> tuple[pd.DataFrame, pd.DataFrame]:
     """The packaged sample leads and profiles (profiles: name and factor columns only)."""
     leads_path, profiles_path = sample_path("leads.csv"), sample_path("profiles.csv")
-    leads = pd.read_csv(leads_path)
+    leads = read_source(str(leads_path))
     # Only the name and factor columns are needed; the free-text columns after them are
     # not read, so a stray comma in a description cannot break the demo.
-    profiles = pd.read_csv(profiles_path, usecols=["profile", *FACTOR_KEYS])
+    profiles = read_source(str(profiles_path), columns=["profile", *FACTOR_KEYS])
     return leads, profiles
 
 

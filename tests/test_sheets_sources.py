@@ -82,6 +82,22 @@ def test_semicolon_csv_with_spelled_out_headers(book: Path, tmp_path: Path) -> N
     assert "buyer_maturity" in header_index(ws)
 
 
+def test_european_excel_csv_decimal_commas_and_cp1252(book: Path, tmp_path: Path) -> None:
+    frame = sample(8).assign(price=lambda f: f["price"] + 0.25,
+                             company=["Müller GmbH", *sample(8)["company"][1:]])
+    frame.to_csv(tmp_path / "eu.csv", sep=";", decimal=",", index=False, encoding="cp1252")
+    assert b"12600,25" in (tmp_path / "eu.csv").read_bytes()
+    refresh(book, str(tmp_path / "eu.csv"), progress=False)
+    wb = load_workbook(book, read_only=True)
+    try:
+        rows = wb["Leads"].iter_rows(values_only=True)
+        heads = next(rows)
+        got = [(r[heads.index("company")], r[heads.index("price")]) for r in rows]
+    finally:
+        wb.close()
+    assert got == list(zip(frame["company"], frame["price"], strict=True))
+
+
 def _missing_column(tmp: Path) -> Path:
     sample().drop(columns=["price_sensitivity"]).to_csv(tmp / "s.csv", index=False)
     return tmp / "s.csv"

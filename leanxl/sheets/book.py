@@ -1,6 +1,6 @@
 """What a leanxl workbook holds, independent of its cells: settings, profiles, campaigns, KPIs.
 
-The sheet writers (:mod:`leanxl.sheets.writers`) turn a :class:`BookData` into cells; the
+The sheet modules (:mod:`leanxl.sheets.profiles`, ...) turn a :class:`BookData` into cells; the
 readers here turn the input areas of an existing workbook back into a :class:`BookData`, so a
 refresh keeps whatever the user edited (profiles, weights, rules, KPI definitions, ...).
 """
@@ -8,7 +8,6 @@ refresh keeps whatever the user edited (profiles, weights, rules, KPI definition
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +16,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from leanxl.domain import DEFAULT_SCALE_MAX, FACTOR_KEYS, normalize_name
+from leanxl.domain import DEFAULT_SCALE_MAX, FACTOR_KEYS
 from leanxl.errors import WorkbookError
 
 # Sheet titles, in the order a reader meets them.
@@ -42,10 +41,6 @@ SHEET_ORDER = (ABOUT, SETTINGS, FACTORS_SHEET, PROFILES, LEADS, CAMPAIGNS, MATRI
 HEADER_ROW = 4  # input tables on every sheet but Leads start here; Leads' header is row 1
 FIRST_ROW = HEADER_ROW + 1
 
-PROFILE_TEXT = ("description", "pains", "awareness", "assumptions")
-CAMPAIGN_TEXT = ("code", "name", "channel")
-KPI_FIELDS = ("kpi", "level", "why", "when", "how", "who", "target", "direction", "tolerance",
-              "unit")
 INTERNAL_FIELDS = ("receiver", "information", "frequency", "provided_by", "via")
 
 
@@ -168,11 +163,3 @@ def sheet(wb: Workbook, title: str) -> Worksheet:
             suggestion="refresh a workbook made by `leanxl new BOOK.xlsx`")
     return wb[title]
 
-
-def find_column(columns: Mapping[str, Any] | list[str], key: str) -> str | None:
-    """The column whose name folds to ``key`` (case/space/underscore-insensitive)."""
-    want = normalize_name(key)
-    for col in columns:
-        if normalize_name(col) == want:
-            return str(col)
-    return None

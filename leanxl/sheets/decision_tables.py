@@ -14,10 +14,10 @@ from leanxl.rules.table import (
     DecisionTable,
     Example,
     GridSheet,
-    _as_rows,
     attach_examples,
     scan_sheet,
 )
+from leanxl.sources import read_grid
 
 
 @dataclass
@@ -45,7 +45,7 @@ def read_tables(path: str | Path) -> WorkbookTables:
     result = WorkbookTables(path)
     if path.suffix.lower() == ".csv":
         # A CSV is read like one sheet: several tables and EXAMPLES blocks may share it.
-        blocks = scan_sheet(GridSheet(path.name, _as_rows(path)))
+        blocks = scan_sheet(GridSheet(path.name, read_grid(path)))
         result.tables, result.errors = blocks.tables, blocks.errors
         for name, rows, where in blocks.examples:
             try:
@@ -103,25 +103,3 @@ def pick_table(tables: list[DecisionTable], errors: list[TableError], name: str 
                      suggestion=f"did you mean {close[0]}?" if close else
                      f"tables: {', '.join(t.name for t in tables) or 'none'}")
 
-
-def read_leads(path: str | Path):
-    """Leads from a .csv, .xlsx/.xlsm (first sheet) or .parquet file, as a DataFrame."""
-    import pandas as pd
-
-    from leanxl.errors import SourceError
-
-    path = Path(path)
-    if not path.exists():
-        raise SourceError("file not found", where=str(path))
-    suffix = path.suffix.lower()
-    try:
-        if suffix == ".csv":
-            return pd.read_csv(path)
-        if suffix in (".xlsx", ".xlsm"):
-            return pd.read_excel(path)
-        if suffix == ".parquet":
-            return pd.read_parquet(path)
-    except (ValueError, OSError) as exc:
-        raise SourceError(f"cannot read leads: {exc}", where=str(path)) from exc
-    raise SourceError(f"unknown leads format '{suffix}'", where=str(path),
-                      suggestion="use .csv, .xlsx or .parquet")

@@ -19,15 +19,9 @@ import pandas as pd
 
 from leanxl.domain import FACTOR_KEYS
 from leanxl.errors import CellError
+from leanxl.sources import ALWAYS, FLAG_KEYS
 from leanxl.xlsx.cached_values import escape_xml_text
 from leanxl.xlsx.refs import column_letter
-
-FLAG_KEYS = ("in_sales_plan", "reached_by_marketing", "in_target_market")
-# Columns every Leads sheet has (added blank when the source lacks them): the summary sheets'
-# formulas point at them through defined names.
-ALWAYS = ("lead_id", "company", "owner", "created", *FACTOR_KEYS, "price", "complexity",
-          *FLAG_KEYS, "stage", "revenue", "recorded_status")
-REQUIRED = (*FACTOR_KEYS, "price", *FLAG_KEYS)
 
 # key, header, number format
 COMPUTED = (
@@ -223,7 +217,7 @@ def _decide(frame: pd.DataFrame, layout: Layout, computed: dict[str, np.ndarray]
             data: Any) -> tuple[np.ndarray, str]:
     """Run the Rules sheet's first decision table over the leads, as the sheet headers name them."""
     from leanxl.rules import load
-    from leanxl.sheets.writers import split_rules
+    from leanxl.sheets.rules_sheet import split_rules
 
     n = len(frame)
     block, _examples = split_rules(data.rules)

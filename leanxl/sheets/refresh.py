@@ -22,12 +22,10 @@ import sys
 import tempfile
 import zipfile
 from collections.abc import Iterable, Mapping
-from copy import copy
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from openpyxl import load_workbook
 from openpyxl.workbook.workbook import Workbook
@@ -38,9 +36,23 @@ from leanxl.errors import CellError, WorkbookError
 from leanxl.sheets import book as B
 from leanxl.sheets import leads as L
 from leanxl.sheets import style as S
-from leanxl.sheets import writers as W
 from leanxl.sheets.book import BookData, Cache, set_name
-from leanxl.sheets.sources import (
+from leanxl.sheets.campaign_matrix import write_matrix
+from leanxl.sheets.campaigns import read_campaigns, write_campaigns
+from leanxl.sheets.internal_customers import read_internal, write_internal
+from leanxl.sheets.kpi_tracker import read_actuals, write_tracker
+from leanxl.sheets.kpis import read_kpis, write_kpis
+from leanxl.sheets.layout import clear_rows
+from leanxl.sheets.mix import write_mix
+from leanxl.sheets.profiles import read_profiles, write_profiles
+from leanxl.sheets.rules_sheet import read_rules, write_rules
+from leanxl.sheets.segments import write_segments
+from leanxl.sheets.settings import read_settings, write_settings
+from leanxl.sheets.team import write_team
+from leanxl.sheets.xlwings_conf import write_xlwings_conf
+from leanxl.sources import (
+    ALWAYS,
+    FLAG_KEYS,
     clean_actuals,
     clean_campaigns,
     clean_leads,
@@ -220,8 +232,8 @@ def _copy_mode(original: Path | None, new: Path) -> None:
 # --------------------------------------------------------------------------- book <-> data
 def read_book(wb: Workbook) -> BookData:
     """The user-editable inputs of a leanxl workbook."""
-    kpis = W.read_kpis(wb[B.KPIS])
-    actuals = (W.read_actuals(wb[B.TRACKER], kpis) if B.TRACKER in wb.sheetnames
+    kpis = read_kpis(wb[B.KPIS])
+    actuals = (read_actuals(wb[B.TRACKER], kpis) if B.TRACKER in wb.sheetnames
                else pd.DataFrame(index=kpis["kpi"]))
     conf: list[tuple[str, str]] = []
     if B.XLWINGS in wb.sheetnames:
@@ -229,14 +241,14 @@ def read_book(wb: Workbook) -> BookData:
             if row[0] is not None:
                 conf.append((str(row[0]), "" if row[1] is None else str(row[1])))
     return BookData(
-        settings=W.read_settings(wb),
-        profiles=W.read_profiles(wb[B.PROFILES]),
-        campaigns=W.read_campaigns(wb[B.CAMPAIGNS]),
+        settings=read_settings(wb),
+        profiles=read_profiles(wb[B.PROFILES]),
+        campaigns=read_campaigns(wb[B.CAMPAIGNS]),
         kpis=kpis,
         actuals=actuals,
-        internal=W.read_internal(wb[B.INTERNAL]) if B.INTERNAL in wb.sheetnames else
+        internal=read_internal(wb[B.INTERNAL]) if B.INTERNAL in wb.sheetnames else
         pd.DataFrame(columns=list(B.INTERNAL_FIELDS)),
-        rules=W.read_rules(wb[B.RULES]),
+        rules=read_rules(wb[B.RULES]),
         xlwings_conf=conf,
     )
 
@@ -256,19 +268,19 @@ def write_all(wb: Workbook, data: BookData, view: pd.DataFrame, cache: Cache) ->
     def ws(title: str) -> Any:
         return wb[title] if title in wb.sheetnames else wb.create_sheet(title)
 
-    W.write_settings(wb, ws(B.SETTINGS), data, cache)
-    W.write_profiles(wb, ws(B.PROFILES), data, view, cache)
-    W.write_campaigns(ws(B.CAMPAIGNS), data)
-    W.write_matrix(ws(B.MATRIX), data, view, cache)
-    W.write_segments(ws(B.SEGMENTS), data, view, cache)
-    W.write_mix(ws(B.MIX), view, cache)
-    W.write_rules(wb, ws(B.RULES), data, view, cache)
-    W.write_kpis(ws(B.KPIS), data, cache)
-    W.write_tracker(ws(B.TRACKER), data, cache)
-    W.write_internal(ws(B.INTERNAL), data, cache)
-    W.write_team(wb, ws(B.TEAM), data, view, cache)
+    write_settings(wb, ws(B.SETTINGS), data, cache)
+    write_profiles(wb, ws(B.PROFILES), data, view, cache)
+    write_campaigns(ws(B.CAMPAIGNS), data)
+    write_matrix(ws(B.MATRIX), data, view, cache)
+    write_segments(ws(B.SEGMENTS), data, view, cache)
+    write_mix(ws(B.MIX), view, cache)
+    write_rules(wb, ws(B.RULES), data, view, cache)
+    write_kpis(ws(B.KPIS), data, cache)
+    write_tracker(ws(B.TRACKER), data, cache)
+    write_internal(ws(B.INTERNAL), data, cache)
+    write_team(wb, ws(B.TEAM), data, view, cache)
     if data.xlwings_conf:
-        W.write_xlwings_conf(ws(B.XLWINGS), data)
+        write_xlwings_conf(ws(B.XLWINGS), data)
     for title in B.SHEET_ORDER:
         if title in wb.sheetnames:
             S.page(wb[title])
@@ -288,7 +300,7 @@ def _leanxl_columns(wb: Workbook) -> set[str]:
                 return set(json.loads(prop.value))
             except (TypeError, ValueError):
                 break
-    return set(L.ALWAYS) | set(L.COMPUTED_HEADERS.values())
+    return set(ALWAYS) | set(L.COMPUTED_HEADERS.values())
 
 
 def find_user_columns(wb: Workbook, layout: L.Layout) -> tuple[dict[str, str], list[str]]:
@@ -435,18 +447,18 @@ def prepare_leads_sheet(wb: Workbook, layout: L.Layout, n: int) -> None:
             continue
         below = ws.cell(row=2, column=cell.column)
         if below.has_style:
-            old_styles[str(cell.value)] = copy(below._style)
+            old_styles[str(cell.value)] = below  # the cell keeps its style once cleared
         width = ws.column_dimensions[cell.column_letter].width
         if width:
             old_widths[str(cell.value)] = width
-    W.clear(ws, 1)
+    clear_rows(ws, 1)
     ws.conditional_formatting = type(ws.conditional_formatting)()
     for j, (head, key) in enumerate(zip(layout.headers, layout.keys, strict=True), start=1):
         h = ws.cell(row=1, column=j, value=head)
         h.font, h.fill, h.alignment, h.border = S.HEADER_FONT, S.HEADER_FILL, S.CENTER, S.BOX
         c = ws.cell(row=2, column=j)
         if head in old_styles:
-            c._style = copy(old_styles[head])
+            S.copy_style(old_styles[head], c)
         else:
             c.number_format = layout.formats.get(key) or "General"
             c.border = S.BOX
@@ -577,8 +589,8 @@ def splice_leads(src: Path, dst: Path, frame: pd.DataFrame, layout: L.Layout,
 def empty_leads() -> pd.DataFrame:
     """A zero-row CRM frame with every standard column (the template's Leads sheet)."""
     cols: dict[str, Any] = {}
-    for key in L.ALWAYS:
-        if key in L.FLAG_KEYS:
+    for key in ALWAYS:
+        if key in FLAG_KEYS:
             cols[key] = pd.Series(dtype=bool)
         elif key in (*L.FACTOR_KEYS, "price", "complexity", "revenue"):
             cols[key] = pd.Series(dtype=float)
@@ -589,5 +601,3 @@ def empty_leads() -> pd.DataFrame:
     return pd.DataFrame(cols)
 
 
-def empty_scored(layout: L.Layout) -> L.Scored:
-    return L.Scored({k: np.empty(0, dtype=object) for k, _h, _f in L.COMPUTED}, "status")

@@ -8,6 +8,8 @@ header row is dark blue. Yellow cells are inputs you may edit; white cells are c
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from copy import copy
+from typing import Any
 
 from openpyxl.formatting.rule import CellIsRule, ColorScaleRule, FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -135,6 +137,19 @@ def page(ws: Worksheet) -> None:
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     ws.print_options.gridLines = False
+
+
+def copy_style(source: Any, target: Any) -> None:
+    """Give ``target`` the whole look of ``source`` (a cell of the same workbook)."""
+    target.style = source.style  # the named style first: setting it resets the rest
+    target.font = copy(source.font)
+    target.fill = copy(source.fill)
+    target.border = copy(source.border)
+    target.alignment = copy(source.alignment)
+    target.protection = copy(source.protection)
+    target.number_format = source.number_format
+    target.quotePrefix = source.quotePrefix
+    target.pivotButton = source.pivotButton
 
 
 def choices(ws: Worksheet, ref: str, formula: str, prompt: str, *, kind: str = "list",

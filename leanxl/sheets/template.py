@@ -21,37 +21,42 @@ from leanxl.data import TEMPLATE_NAME, package_file, sample_path
 from leanxl.sheets import book as B
 from leanxl.sheets import leads as L
 from leanxl.sheets import refresh as R
-from leanxl.sheets import writers as W
+from leanxl.sheets.about import write_about, write_factors
 from leanxl.sheets.book import BookData, Cache, Settings
-from leanxl.sheets.sources import clean_actuals, clean_campaigns, clean_kpis, clean_profiles
+from leanxl.sources import (
+    clean_actuals,
+    clean_campaigns,
+    clean_kpis,
+    clean_profiles,
+    read_grid,
+    read_source,
+)
 from leanxl.xlsx.cached_values import write_cached_values
 
 
 def sample_data() -> BookData:
     """The template's starting content, from the packaged sample files."""
     def csv(name: str) -> pd.DataFrame:
-        return pd.read_csv(sample_path(name), dtype=object, keep_default_na=False).replace(
-            {"": None})
+        return read_source(str(sample_path(name)), text=True)
 
-    rules = pd.read_csv(sample_path("rules.csv"), header=None, dtype=object,
-                        keep_default_na=False)
-    block = [[_cell(v) for v in row] for row in rules.to_numpy().tolist()]
+    block = [[_cell(v) for v in row] for row in read_grid(sample_path("rules.csv"))]
     return BookData(
         settings=Settings(),
         profiles=clean_profiles(csv("profiles.csv"), str(sample_path("profiles.csv"))),
         campaigns=clean_campaigns(csv("campaigns.csv"), str(sample_path("campaigns.csv"))),
-        kpis=clean_kpis(pd.read_csv(sample_path("kpi_definitions.csv")),
+        kpis=clean_kpis(read_source(str(sample_path("kpi_definitions.csv"))),
                         str(sample_path("kpi_definitions.csv"))),
-        actuals=clean_actuals(pd.read_csv(sample_path("kpis.csv")), str(sample_path("kpis.csv"))),
+        actuals=clean_actuals(read_source(str(sample_path("kpis.csv"))),
+                              str(sample_path("kpis.csv"))),
         internal=csv("internal_customers.csv")[list(B.INTERNAL_FIELDS)],
         rules=block,
         xlwings_conf=_xlwings_conf(),
     )
 
 
-def _cell(text: str) -> object:
+def _cell(text: str | None) -> object:
     """A CSV cell as a user would have typed it into Excel: numbers become numbers."""
-    if text == "":
+    if text is None:
         return None
     try:
         number = float(text)
@@ -89,8 +94,8 @@ def build_template(out: str | os.PathLike[str] | None = None,
     first.title = B.ABOUT
     for title in B.SHEET_ORDER[1:]:
         wb.create_sheet(title)
-    W.write_about(wb[B.ABOUT])
-    W.write_factors(wb[B.FACTORS_SHEET])
+    write_about(wb[B.ABOUT])
+    write_factors(wb[B.FACTORS_SHEET])
     frame = R.empty_leads()
     layout = L.make_layout(frame)
     cache = Cache()

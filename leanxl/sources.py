@@ -1,12 +1,23 @@
-"""Data sources for a refresh: CSV, xlsx, Parquet or a SQL database, checked before any write.
+"""THE reader of leads and other CRM tables, for every command, and their column checks.
 
+:func:`read_source` reads a CSV (comma, semicolon or tab separated; UTF-8 with or without a
+BOM, or Windows-1252 as Excel's plain "CSV" export writes it; decimal commas in semicolon
+files, as a European Excel writes them), an xlsx sheet, a Parquet file or a SQL database.
+``refresh``, ``audit`` and the demo all read through it, so a file one command reads right
+every other command reads the same way.
+
+The ``clean_*`` functions then check a table and give it leanxl's column names and types.
 Every problem with a source is a :class:`~leanxl.errors.SourceError` that names the source,
 the column and the row, and says what to fix; nothing is written until all sources are good.
 """
 
 from __future__ import annotations
 
+import csv
 import difflib
+import io
+import re
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -14,14 +25,28 @@ import pandas as pd
 
 from leanxl.domain import FACTOR_KEYS, normalize_name
 from leanxl.errors import SourceError
-from leanxl.sheets.book import CAMPAIGN_TEXT, KPI_FIELDS, PROFILE_TEXT
-from leanxl.sheets.leads import ALWAYS, FLAG_KEYS, REQUIRED
+
+# The columns of the CRM tables leanxl reads.
+FLAG_KEYS = ("in_sales_plan", "reached_by_marketing", "in_target_market")
+#: Columns every Leads sheet has (added blank when the source lacks them): the summary
+#: sheets' formulas point at them through defined names.
+ALWAYS = ("lead_id", "company", "owner", "created", *FACTOR_KEYS, "price", "complexity",
+          *FLAG_KEYS, "stage", "revenue", "recorded_status")
+REQUIRED = (*FACTOR_KEYS, "price", *FLAG_KEYS)
+PROFILE_TEXT = ("description", "pains", "awareness", "assumptions")
+CAMPAIGN_TEXT = ("code", "name", "channel")
+KPI_FIELDS = ("kpi", "level", "why", "when", "how", "who", "target", "direction", "tolerance",
+              "unit")
 
 _TRUE = {"true", "yes", "y", "1", "x", "ja", "wahr", "1.0"}
 _FALSE = {"false", "no", "n", "0", "", "nej", "falsch", "0.0", "-", "nan", "<na>", "none"}
 
+#: A number as a European Excel writes it: decimal comma, optional dot thousands groups.
+_DECIMAL_COMMA = re.compile(r"^[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?$")
 
-def read_source(spec: str, *, query: str | None = None, table: str | None = None) -> pd.DataFrame:
+
+def read_source(spec: str, *, query: str | None = None, table: str | None = None,
+                columns: Sequence[str] | None = None, text: bool = False) -> pd.DataFrame:
     """Read a table from a file path or a database URL.
 
     Parameters
@@ -31,24 +56,39 @@ def read_source(spec: str, *, query: str | None = None, table: str | None = None
         such as ``sqlite:///crm.db`` / ``postgresql://user@host/crm``.
     query, table:
         For a database: the SQL to run, or the table to read whole (one of the two).
+    columns:
+        Read only these columns (a stray separator in a free-text column after them then
+        cannot break the read).
+    text:
+        Keep a CSV's cells as the text typed (no number or date guessing); empty cells are
+        None.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per record, the source's own column names.
+
+    Raises
+    ------
+    SourceError
+        The file is missing, of an unknown type, unreadable, or has no rows.
     """
     if "://" in spec:
-        return _read_sql(spec, query, table)
+        frame = _read_sql(spec, query, table)
+        return frame[list(columns)] if columns is not None else frame
     path = Path(spec)
     if not path.is_file():
         raise SourceError("file not found", where=spec,
                           suggestion="give a CSV, xlsx or Parquet file, or a database URL")
     suffix = path.suffix.lower()
+    usecols = list(columns) if columns is not None else None
     try:
         if suffix in (".csv", ".txt"):
-            try:
-                frame = pd.read_csv(path, sep=_delimiter(path), encoding="utf-8-sig")
-            except pd.errors.EmptyDataError:
-                frame = pd.DataFrame()
+            frame = read_csv(path, usecols=usecols, text=text)
         elif suffix in (".xlsx", ".xlsm"):
-            frame = pd.read_excel(path, engine="openpyxl")
+            frame = pd.read_excel(path, engine="openpyxl", usecols=usecols)
         elif suffix in (".parquet", ".pq"):
-            frame = pd.read_parquet(path)
+            frame = pd.read_parquet(path, columns=usecols)
         else:
             raise SourceError(f"unknown file type {suffix!r}", where=spec,
                               suggestion="use .csv, .xlsx or .parquet")
@@ -62,11 +102,84 @@ def read_source(spec: str, *, query: str | None = None, table: str | None = None
     return frame
 
 
-def _delimiter(path: Path) -> str:
-    """Comma, semicolon (European Excel exports) or tab: whichever the header line uses most."""
-    with open(path, encoding="utf-8-sig", errors="replace") as fh:
-        first = fh.readline()
+def read_csv(path: Path, *, usecols: list[str] | None = None, text: bool = False
+             ) -> pd.DataFrame:
+    """A CSV file as Excel or a CRM wrote it: encoding, separator and decimal mark detected.
+
+    With ``text`` every cell stays the text typed (empty cells None). An empty file gives an
+    empty frame (the caller decides whether that is an error).
+    """
+    raw = path.read_bytes()
+    encoding = csv_encoding(raw)
+    sep = csv_separator(raw.decode(encoding, errors="replace"))
+    try:
+        if text:
+            return pd.read_csv(path, sep=sep, encoding=encoding, usecols=usecols, dtype=object,
+                               keep_default_na=False).replace({"": None})
+        frame = pd.read_csv(path, sep=sep, encoding=encoding, usecols=usecols)
+    except pd.errors.EmptyDataError:
+        return pd.DataFrame()
+    if sep == ";":  # Excel pairs the semicolon separator with the decimal comma
+        frame = _decimal_commas(frame)
+    return frame
+
+
+def read_grid(path: str | Path) -> list[list[str | None]]:
+    """A CSV file as the rectangle of cell texts a spreadsheet shows (empty cells None).
+
+    For blocks of cells such as decision tables: nothing is converted (``1,5`` stays the
+    text an S-FEEL cell holds), an empty line stays an empty row, and short rows are padded.
+    Encoding and separator are detected as for :func:`read_csv`.
+
+    Raises
+    ------
+    SourceError
+        The file is missing or cannot be decoded.
+    """
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+        text = raw.decode(csv_encoding(raw))
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=csv_separator(text)))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise SourceError(f"cannot read: {exc}", where=str(path)) from exc
+    width = max(map(len, rows), default=0)
+    return [[v if v != "" else None for v in row] + [None] * (width - len(row)) for row in rows]
+
+
+def csv_separator(text: str) -> str:
+    """Comma, semicolon (European Excel) or tab: whichever the first line uses most."""
+    first = text.split("\n", 1)[0]
     return max((",", ";", "\t"), key=first.count)
+
+
+def csv_encoding(raw: bytes) -> str:
+    """UTF-16 (Excel's "Unicode text") by its BOM, UTF-8 (with or without a BOM) when the
+    bytes decode as such, else Windows-1252 (Excel's plain "CSV" export in Western Europe)."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return "cp1252"
+    return "utf-8-sig"
+
+
+def _decimal_commas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text columns whose every value is a decimal-comma number (``1.234,5``) become floats."""
+    out = frame.copy()
+    for col in frame.columns:
+        values = frame[col]
+        if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+            continue
+        text = values.dropna().astype(str).str.strip()
+        text = text[text != ""]
+        if text.empty or not text.str.fullmatch(_DECIMAL_COMMA).all():
+            continue
+        numbers = values.astype("string").str.strip().str.replace(".", "", regex=False) \
+            .str.replace(",", ".", regex=False)
+        out[col] = pd.to_numeric(numbers, errors="coerce").astype(float)
+    return out
 
 
 def _read_sql(url: str, query: str | None, table: str | None) -> pd.DataFrame:
