@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from leanxl.cli import main
+from leanxl.data import sample_path
 from leanxl.sources import read_source
 
 # Prices with decimal commas: 1.000,5 is "one thousand and a half".
@@ -81,7 +82,7 @@ def test_check_reads_a_semicolon_table_csv(tmp_path: Path,
                                            capsys: pytest.CaptureFixture[str]) -> None:
     import csv
 
-    with Path("examples/rules.csv").open(encoding="utf-8", newline="") as fh:
+    with sample_path("rules.csv").open(encoding="utf-8", newline="") as fh:
         rows = list(csv.reader(fh))
     table = tmp_path / "rules-eu.csv"
     with table.open("w", encoding="cp1252", newline="") as fh:

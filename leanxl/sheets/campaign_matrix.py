@@ -20,10 +20,9 @@ from leanxl.sheets.cells import (
     FACTOR_LABELS,
     N,
     factor_rows,
-    quoted,
 )
 from leanxl.sheets.layout import start_sheet
-from leanxl.xlsx.refs import column_letter
+from leanxl.xlsx.refs import column_letter, quote_sheet
 
 
 def write_matrix(ws: Worksheet, data: BookData, leads: pd.DataFrame, cache: Cache) -> None:
@@ -185,14 +184,14 @@ PROFILE_COLOURS = ("C00000", "2E75B6", "70AD47", "ED7D31", "7030A0", "00B0F0", "
 
 def _row_series(title: str, row: int, first_col: int, label: str) -> Series:
     first, last = column_letter(first_col), column_letter(first_col + N - 1)
-    ref = f"{quoted(title)}!${first}${row}:${last}${row}"
+    ref = f"{quote_sheet(title)}!${first}${row}:${last}${row}"
     return Series(ref, title=label)
 
 
 def _cat_ref(_ref: Any, title: str, row: int, c1: int, c2: int) -> Any:
     from openpyxl.chart.data_source import AxDataSource, StrRef
 
-    return AxDataSource(strRef=StrRef(f"{quoted(title)}!${column_letter(c1)}${row}:"
+    return AxDataSource(strRef=StrRef(f"{quote_sheet(title)}!${column_letter(c1)}${row}:"
                                       f"${column_letter(c2)}${row}"))
 
 

@@ -30,11 +30,6 @@ def number(value: Any) -> float | None:
     return None if out != out else out
 
 
-def quoted(title: str) -> str:
-    """A sheet title as a formula names it: quoted unless it is a plain word."""
-    return f"'{title}'" if not title.replace("_", "").isalnum() else title
-
-
 def factor_rows(frame: pd.DataFrame) -> np.ndarray:
     """The ten factor columns of a frame as an N x 10 float array (NaN = not given)."""
     return np.column_stack([pd.to_numeric(frame[k], errors="coerce").to_numpy(float)
