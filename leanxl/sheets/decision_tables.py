@@ -10,14 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from leanxl.errors import TableError, WorkbookError
-from leanxl.rules.table import (
-    DecisionTable,
-    Example,
-    GridSheet,
-    _as_rows,
-    attach_examples,
-    scan_sheet,
-)
+from leanxl.rules.loader import GridSheet, attach_examples, cell_rows, scan_sheet
+from leanxl.rules.table import DecisionTable, Example
 
 
 @dataclass
@@ -45,7 +39,7 @@ def read_tables(path: str | Path) -> WorkbookTables:
     result = WorkbookTables(path)
     if path.suffix.lower() == ".csv":
         # A CSV is read like one sheet: several tables and EXAMPLES blocks may share it.
-        blocks = scan_sheet(GridSheet(path.name, _as_rows(path)))
+        blocks = scan_sheet(GridSheet(path.name, cell_rows(path)))
         result.tables, result.errors = blocks.tables, blocks.errors
         for name, rows, where in blocks.examples:
             try:
