@@ -58,7 +58,9 @@ _region_k = kernel()(_region)
 # chunk); a serial and a parallel=True twin loop over the blocks.  The twins are separate named
 # functions on purpose: numba's on-disk cache is keyed by the function's name, source line and
 # signature, not by ``parallel=``, so twins compiled from one function would share one cache
-# entry and whichever compiled first would serve both.
+# entry and whichever compiled first would serve both.  A block's rows are sliced so the
+# inner index starts at 0: numba then emits no negative-index wraparound check, which would
+# block vectorisation (as in kernels/scoring.py).
 BLOCK = 1024
 
 
@@ -73,13 +75,15 @@ def _first_float_block(keys, bounds, nbounds, masks, out, used, lo):  # pragma: 
         acc[:m] = ALL_ONES
         for f in range(nf):
             nb = nbounds[f]
+            seg = keys[f, lo:lo + m]
             for k in range(m):
-                acc[k] &= masks[f, _region_k(bounds, f, nb, keys[f, lo + k]), w]
+                acc[k] &= masks[f, _region_k(bounds, f, nb, seg[k]), w]
         for k in range(m):
             if best[k] < 0 and acc[k] != 0:
                 best[k] = w * 64 + trailing_zeros(acc[k])
+    dest = out[lo:lo + m]
     for k in range(m):
-        out[lo + k] = best[k]
+        dest[k] = best[k]
         if not used[best[k] + 1]:  # which results occur (see _mark_used_chunk)
             used[best[k] + 1] = True
 
@@ -108,15 +112,16 @@ def _first_int8_block(keys, lut, out, used, lo):  # pragma: no cover - jitted
     for w in range(nw):
         acc[:m] = ALL_ONES
         for f in range(nf):
-            row = keys[f]
+            seg = keys[f, lo:lo + m]
             table = lut[f, :, w]
             for k in range(m):
-                acc[k] &= table[np.int64(row[lo + k]) + 128]
+                acc[k] &= table[np.int64(seg[k]) + 128]
         for k in range(m):
             if best[k] < 0 and acc[k] != 0:
                 best[k] = w * 64 + trailing_zeros(acc[k])
+    dest = out[lo:lo + m]
     for k in range(m):
-        out[lo + k] = best[k]
+        dest[k] = best[k]
         if not used[best[k] + 1]:  # which results occur (see _mark_used_chunk)
             used[best[k] + 1] = True
 
@@ -145,10 +150,12 @@ def _masks_float_block(keys, bounds, nbounds, masks, out, lo):  # pragma: no cov
         acc[:m] = ALL_ONES
         for f in range(nf):
             nb = nbounds[f]
+            seg = keys[f, lo:lo + m]
             for k in range(m):
-                acc[k] &= masks[f, _region_k(bounds, f, nb, keys[f, lo + k]), w]
+                acc[k] &= masks[f, _region_k(bounds, f, nb, seg[k]), w]
+        dest = out[lo:lo + m, w]
         for k in range(m):
-            out[lo + k, w] = acc[k]
+            dest[k] = acc[k]
 
 
 @kernel()
@@ -174,12 +181,13 @@ def _masks_int8_block(keys, lut, out, lo):  # pragma: no cover - jitted
     for w in range(nw):
         acc[:m] = ALL_ONES
         for f in range(nf):
-            row = keys[f]
+            seg = keys[f, lo:lo + m]
             table = lut[f, :, w]
             for k in range(m):
-                acc[k] &= table[np.int64(row[lo + k]) + 128]
+                acc[k] &= table[np.int64(seg[k]) + 128]
+        dest = out[lo:lo + m, w]
         for k in range(m):
-            out[lo + k, w] = acc[k]
+            dest[k] = acc[k]
 
 
 @kernel()
