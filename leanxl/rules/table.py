@@ -1,6 +1,6 @@
 """Decision tables: the model, and how one block of cells builds it.
 
-Layout (SPEC "Decision tables")::
+Layout::
 
     DECISION Qualify   | FIRST
     IN buyer_maturity  | IN buyer_influence | OUT status {Qualified, Nurture} | OUT route | NOTE
