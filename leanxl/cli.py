@@ -137,7 +137,8 @@ def _add_check(sub: argparse._SubParsersAction) -> None:
 
 
 def _run_check(args: argparse.Namespace) -> int:
-    from leanxl.rules.check import ERROR
+    from leanxl.rules import check
+    from leanxl.rules.soundness import ERROR
     from leanxl.sheets.decision_tables import read_tables
 
     found = read_tables(args.book)
@@ -146,7 +147,7 @@ def _run_check(args: argparse.Namespace) -> int:
         print(f"{err.where}: error: {err.message}"
               + (f" ({err.suggestion})" if err.suggestion else ""))
     for table in found.tables:
-        findings = table.check()
+        findings = check(table)
         errors = [f for f in findings if f.severity == ERROR]
         failed = failed or bool(errors) or (args.strict and bool(findings))
         status = "ok" if not findings else f"{len(errors)} errors, " \
@@ -183,7 +184,7 @@ def _add_audit(sub: argparse._SubParsersAction) -> None:
 
 
 def _run_audit(args: argparse.Namespace) -> int:
-    from leanxl.rules.audit import audit
+    from leanxl.rules import audit
     from leanxl.sheets.decision_tables import pick_table, read_tables
     from leanxl.sources import read_source
 

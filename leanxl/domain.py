@@ -1,12 +1,12 @@
-"""The Lean sales vocabulary: the ten lead factors, profiles, campaigns and mix regions.
+"""The Lean sales vocabulary: the ten lead factors, profiles, segments and mix regions.
 
-Plain data only: no scoring here (that is :mod:`leanxl.kernels` and :mod:`leanxl.core`).
+Plain data only: no scoring here (that is :mod:`leanxl.scoring` over :mod:`leanxl.kernels`).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 DEFAULT_SCALE_MAX = 5
@@ -75,17 +75,6 @@ class Profile:
     pains: str = ""
     awareness: str = ""
     assumptions: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Campaign:
-    """A market activity (A1..An): the factors it targets; None = not targeted."""
-
-    code: str
-    name: str
-    targets: tuple[int | None, ...]
-    channel: str = ""
-    segments: tuple[str, ...] = field(default_factory=tuple)
 
 
 SEGMENTS: dict[str, str] = {

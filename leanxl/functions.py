@@ -712,13 +712,15 @@ def decide(table: Any, inputs: Any, headers: Any, output_name: Any = None) -> Ro
 )
 def explain(table: Any, inputs: Any, headers: Any) -> Rows:
     def body() -> Rows:
+        from leanxl import rules  # lazy, as in _load_table
+
         compiled = _table(table)
         names, rows = _inputs(inputs, headers)
         out: Rows = []
         for row in rows:
             record = {str(n): (None if _blank(c) else c)
                       for n, c in zip(names, row, strict=True) if n is not None}
-            out.append([compiled.explain(record)])
+            out.append([rules.explain(compiled, record)])
         return out
 
     return _guard(_n_rows(inputs), body)

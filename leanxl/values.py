@@ -1,7 +1,7 @@
 """What a raw cell value means, the same for every path (cells, arrays, frames, sheets, rules).
 
-This is the one definition of a *blank* cell: SPEC's "empty, ``""``, or only spaces; NaN/NA in
-arrays and frames".  Scoring, the registry, decision tables and the sheet writers all ask
+This is the one definition of a *blank* cell: empty, ``""``, or only spaces; NaN/NA in arrays
+and frames.  Scoring, the registry, decision tables and the sheet writers all ask
 :func:`is_blank`; none keeps its own copy.
 """
 

@@ -237,3 +237,11 @@ def test_warm_names_every_kernel() -> None:
     for name in ("fit_serial", "fit_parallel", "match_serial", "match_parallel",
                  "best_serial", "best_parallel", "segment_codes", "mix_codes"):
         assert f"leanxl.kernels.scoring.{name}" in names
+    import leanxl.kernels.rules as kr
+
+    rules = sorted(n.removeprefix("leanxl.kernels.rules.") for n in names
+                   if n.startswith("leanxl.kernels.rules."))
+    assert rules == sorted(f"{k}_{twin}" for k in ("first_float", "first_int8", "masks_float",
+                                                    "masks_int8", "mark_used", "remap")
+                           for twin in ("serial", "parallel"))
+    assert all(hasattr(kr, name) for name in rules)  # names of real kernels

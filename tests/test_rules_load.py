@@ -7,7 +7,7 @@ import pytest
 
 from leanxl.data import sample_path
 from leanxl.errors import TableError
-from leanxl.rules import HitPolicy, load, load_sheet
+from leanxl.rules import HitPolicy, check, load, load_sheet, self_test
 from leanxl.rules.policies import Aggregator
 
 SPEC_TABLE = [
@@ -112,7 +112,7 @@ def test_csv_file(tmp_path):
 def test_shipped_sample_table():
     t = load(sample_path("rules.csv"))
     assert t.policy is HitPolicy.FIRST and len(t.rules) >= 6
-    assert not [f for f in t.check() if f.severity == "error"]
+    assert not [f for f in check(t) if f.severity == "error"]
 
 
 def test_worksheet_with_tables_anywhere_and_examples():
@@ -139,7 +139,7 @@ def test_worksheet_with_tables_anywhere_and_examples():
     assert [t.name for t in tables] == ["Qualify", "Route"]
     q, route = tables
     assert q.where == "'Rules sheet'!C3" and q.rules[1].where == "'Rules sheet'!C6"
-    assert len(q.examples) == 2 and q.self_test() == []
+    assert len(q.examples) == 2 and self_test(q) == []
     assert route.policy is HitPolicy.UNIQUE
     assert route.evaluate_rows({"status": ["Nurture"]}) == [["SDR"]]
 

@@ -14,8 +14,10 @@ Two lookups:
 * ``*_float``: keys are float64 (NaN = blank), found by binary search over the points;
 * ``*_int8``: keys are int8 (factor scores), found directly in a 256-entry table per input.
 
-Kernels write into caller-provided outputs (first touch of numba-allocated memory is slow);
-``_par`` variants split the leads over threads and are worth it from ~10^4 leads.
+Kernels write into caller-provided outputs (first touch of numba-allocated memory is slow).
+Each has a ``_serial`` and a ``_parallel`` twin; the entry points (:func:`first_match`,
+:func:`match_masks`, :func:`result_codes`) pick the parallel one from
+:data:`leanxl.kernels.parallel.RULES_PARALLEL_MIN_ROWS` leads.
 """
 
 from __future__ import annotations
@@ -25,9 +27,10 @@ from numba import prange
 from numba.cpython.unsafe.numbers import trailing_zeros
 
 from leanxl.kernels._jit import kernel
+from leanxl.kernels.parallel import RULES_PARALLEL_MIN_ROWS
 
 ALL_ONES = np.uint64(0xFFFFFFFFFFFFFFFF)
-CHUNK = 1 << 14  # leads per parallel task (count kernel)
+CHUNK = 1 << 14  # leads per parallel task (mark_used, remap)
 
 
 def _region(bounds: np.ndarray, f: int, n: int, x: float) -> int:
@@ -51,158 +54,202 @@ _region_k = kernel()(_region)
 
 # Leads are processed in blocks: one pass per input column over the block ANDs that column's
 # sets into a small accumulator (L1-resident), which the compiler can vectorise; a pass per
-# 64-rule word keeps any number of rules exact.
+# 64-rule word keeps any number of rules exact.  Each kernel's body works on one block (or
+# chunk); a serial and a parallel=True twin loop over the blocks.  The twins are separate named
+# functions on purpose: numba's on-disk cache is keyed by the function's name, source line and
+# signature, not by ``parallel=``, so twins compiled from one function would share one cache
+# entry and whichever compiled first would serve both.  A block's rows are sliced so the
+# inner index starts at 0: numba then emits no negative-index wraparound check, which would
+# block vectorisation (as in kernels/scoring.py).
 BLOCK = 1024
 
 
-def _first_float(keys, bounds, nbounds, masks, out, used):
+@kernel()
+def _first_float_block(keys, bounds, nbounds, masks, out, used, lo):  # pragma: no cover - jitted
     nf, n = keys.shape
     nw = masks.shape[2]
-    nblocks = (n + BLOCK - 1) // BLOCK
-    for b in prange(nblocks):
-        lo = b * BLOCK
-        m = min(n, lo + BLOCK) - lo
-        acc = np.empty(BLOCK, np.uint64)
-        best = np.full(BLOCK, -1, np.int64)
-        for w in range(nw):
-            acc[:m] = ALL_ONES
-            for f in range(nf):
-                nb = nbounds[f]
-                for k in range(m):
-                    acc[k] &= masks[f, _region_k(bounds, f, nb, keys[f, lo + k]), w]
+    m = min(n, lo + BLOCK) - lo
+    acc = np.empty(BLOCK, np.uint64)
+    best = np.full(BLOCK, -1, np.int64)
+    for w in range(nw):
+        acc[:m] = ALL_ONES
+        for f in range(nf):
+            nb = nbounds[f]
+            seg = keys[f, lo:lo + m]
             for k in range(m):
-                if best[k] < 0 and acc[k] != 0:
-                    best[k] = w * 64 + trailing_zeros(acc[k])
+                acc[k] &= masks[f, _region_k(bounds, f, nb, seg[k]), w]
         for k in range(m):
-            out[lo + k] = best[k]
-            if not used[best[k] + 1]:  # which results occur (see _mark_used)
-                used[best[k] + 1] = True
+            if best[k] < 0 and acc[k] != 0:
+                best[k] = w * 64 + trailing_zeros(acc[k])
+    dest = out[lo:lo + m]
+    for k in range(m):
+        dest[k] = best[k]
+        if not used[best[k] + 1]:  # which results occur (see _mark_used_chunk)
+            used[best[k] + 1] = True
 
 
-def _first_int8(keys, lut, out, used):
+@kernel()
+def first_float_serial(keys, bounds, nbounds, masks, out, used):  # pragma: no cover - jitted
+    """First matching bit per lead, float64 keys (see :func:`first_match`)."""
+    for lo in range(0, keys.shape[1], BLOCK):
+        _first_float_block(keys, bounds, nbounds, masks, out, used, lo)
+
+
+@kernel(parallel=True)
+def first_float_parallel(keys, bounds, nbounds, masks, out, used):  # pragma: no cover - jitted
+    """:func:`first_float_serial` with the blocks spread over numba's threads."""
+    for b in prange((keys.shape[1] + BLOCK - 1) // BLOCK):
+        _first_float_block(keys, bounds, nbounds, masks, out, used, b * BLOCK)
+
+
+@kernel()
+def _first_int8_block(keys, lut, out, used, lo):  # pragma: no cover - jitted
     nf, n = keys.shape
     nw = lut.shape[2]
-    nblocks = (n + BLOCK - 1) // BLOCK
-    for b in prange(nblocks):
-        lo = b * BLOCK
-        m = min(n, lo + BLOCK) - lo
-        acc = np.empty(BLOCK, np.uint64)
-        best = np.full(BLOCK, -1, np.int64)
-        for w in range(nw):
-            acc[:m] = ALL_ONES
-            for f in range(nf):
-                row = keys[f]
-                table = lut[f, :, w]
-                for k in range(m):
-                    acc[k] &= table[np.int64(row[lo + k]) + 128]
+    m = min(n, lo + BLOCK) - lo
+    acc = np.empty(BLOCK, np.uint64)
+    best = np.full(BLOCK, -1, np.int64)
+    for w in range(nw):
+        acc[:m] = ALL_ONES
+        for f in range(nf):
+            seg = keys[f, lo:lo + m]
+            table = lut[f, :, w]
             for k in range(m):
-                if best[k] < 0 and acc[k] != 0:
-                    best[k] = w * 64 + trailing_zeros(acc[k])
+                acc[k] &= table[np.int64(seg[k]) + 128]
         for k in range(m):
-            out[lo + k] = best[k]
-            if not used[best[k] + 1]:  # which results occur (see _mark_used)
-                used[best[k] + 1] = True
+            if best[k] < 0 and acc[k] != 0:
+                best[k] = w * 64 + trailing_zeros(acc[k])
+    dest = out[lo:lo + m]
+    for k in range(m):
+        dest[k] = best[k]
+        if not used[best[k] + 1]:  # which results occur (see _mark_used_chunk)
+            used[best[k] + 1] = True
 
 
-def _masks_float(keys, bounds, nbounds, masks, out):
+@kernel()
+def first_int8_serial(keys, lut, out, used):  # pragma: no cover - jitted
+    """First matching bit per lead, int8 keys (see :func:`first_match`)."""
+    for lo in range(0, keys.shape[1], BLOCK):
+        _first_int8_block(keys, lut, out, used, lo)
+
+
+@kernel(parallel=True)
+def first_int8_parallel(keys, lut, out, used):  # pragma: no cover - jitted
+    """:func:`first_int8_serial` with the blocks spread over numba's threads."""
+    for b in prange((keys.shape[1] + BLOCK - 1) // BLOCK):
+        _first_int8_block(keys, lut, out, used, b * BLOCK)
+
+
+@kernel()
+def _masks_float_block(keys, bounds, nbounds, masks, out, lo):  # pragma: no cover - jitted
     nf, n = keys.shape
     nw = masks.shape[2]
-    nblocks = (n + BLOCK - 1) // BLOCK
-    for b in prange(nblocks):
-        lo = b * BLOCK
-        m = min(n, lo + BLOCK) - lo
-        acc = np.empty(BLOCK, np.uint64)
-        for w in range(nw):
-            acc[:m] = ALL_ONES
-            for f in range(nf):
-                nb = nbounds[f]
-                for k in range(m):
-                    acc[k] &= masks[f, _region_k(bounds, f, nb, keys[f, lo + k]), w]
+    m = min(n, lo + BLOCK) - lo
+    acc = np.empty(BLOCK, np.uint64)
+    for w in range(nw):
+        acc[:m] = ALL_ONES
+        for f in range(nf):
+            nb = nbounds[f]
+            seg = keys[f, lo:lo + m]
             for k in range(m):
-                out[lo + k, w] = acc[k]
+                acc[k] &= masks[f, _region_k(bounds, f, nb, seg[k]), w]
+        dest = out[lo:lo + m, w]
+        for k in range(m):
+            dest[k] = acc[k]
 
 
-def _masks_int8(keys, lut, out):
+@kernel()
+def masks_float_serial(keys, bounds, nbounds, masks, out):  # pragma: no cover - jitted
+    """Every lead's matching-rule words, float64 keys (see :func:`match_masks`)."""
+    for lo in range(0, keys.shape[1], BLOCK):
+        _masks_float_block(keys, bounds, nbounds, masks, out, lo)
+
+
+@kernel(parallel=True)
+def masks_float_parallel(keys, bounds, nbounds, masks, out):  # pragma: no cover - jitted
+    """:func:`masks_float_serial` with the blocks spread over numba's threads."""
+    for b in prange((keys.shape[1] + BLOCK - 1) // BLOCK):
+        _masks_float_block(keys, bounds, nbounds, masks, out, b * BLOCK)
+
+
+@kernel()
+def _masks_int8_block(keys, lut, out, lo):  # pragma: no cover - jitted
     nf, n = keys.shape
     nw = lut.shape[2]
-    nblocks = (n + BLOCK - 1) // BLOCK
-    for b in prange(nblocks):
-        lo = b * BLOCK
-        m = min(n, lo + BLOCK) - lo
-        acc = np.empty(BLOCK, np.uint64)
-        for w in range(nw):
-            acc[:m] = ALL_ONES
-            for f in range(nf):
-                row = keys[f]
-                table = lut[f, :, w]
-                for k in range(m):
-                    acc[k] &= table[np.int64(row[lo + k]) + 128]
+    m = min(n, lo + BLOCK) - lo
+    acc = np.empty(BLOCK, np.uint64)
+    for w in range(nw):
+        acc[:m] = ALL_ONES
+        for f in range(nf):
+            seg = keys[f, lo:lo + m]
+            table = lut[f, :, w]
             for k in range(m):
-                out[lo + k, w] = acc[k]
+                acc[k] &= table[np.int64(seg[k]) + 128]
+        dest = out[lo:lo + m, w]
+        for k in range(m):
+            dest[k] = acc[k]
 
 
-def _popcount(m):
-    # SWAR popcount; LLVM turns it into one instruction where the CPU has it.
-    m = m - ((m >> np.uint64(1)) & np.uint64(0x5555555555555555))
-    m = (m & np.uint64(0x3333333333333333)) + ((m >> np.uint64(2)) & np.uint64(0x3333333333333333))
-    m = (m + (m >> np.uint64(4))) & np.uint64(0x0F0F0F0F0F0F0F0F)
-    return np.int64((m * np.uint64(0x0101010101010101)) >> np.uint64(56))
+@kernel()
+def masks_int8_serial(keys, lut, out):  # pragma: no cover - jitted
+    """Every lead's matching-rule words, int8 keys (see :func:`match_masks`)."""
+    for lo in range(0, keys.shape[1], BLOCK):
+        _masks_int8_block(keys, lut, out, lo)
 
 
-_popcount_k = kernel()(_popcount)
+@kernel(parallel=True)
+def masks_int8_parallel(keys, lut, out):  # pragma: no cover - jitted
+    """:func:`masks_int8_serial` with the blocks spread over numba's threads."""
+    for b in prange((keys.shape[1] + BLOCK - 1) // BLOCK):
+        _masks_int8_block(keys, lut, out, b * BLOCK)
 
 
-def _count_words(words, out):
-    n, nw = words.shape
-    nchunks = (n + CHUNK - 1) // CHUNK
-    for c in prange(nchunks):
-        for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
-            total = 0
-            for w in range(nw):
-                total += _popcount_k(words[i, w])
-            out[i] = total
-
-
-first_float = kernel()(_first_float)
-first_float_par = kernel(parallel=True)(_first_float)
-first_int8 = kernel()(_first_int8)
-first_int8_par = kernel(parallel=True)(_first_int8)
-masks_float = kernel()(_masks_float)
-masks_float_par = kernel(parallel=True)(_masks_float)
-masks_int8 = kernel()(_masks_int8)
-masks_int8_par = kernel(parallel=True)(_masks_int8)
-def _mark_used(src, offset, used):
+@kernel()
+def _mark_used_chunk(src, offset, used, lo):  # pragma: no cover - jitted
     # Which results occur at all.  Write only on first sight: threads then share the small
     # array read-only instead of bouncing its cache line (racing writes of True are harmless).
-    n = src.shape[0]
-    nchunks = (n + CHUNK - 1) // CHUNK
-    for c in prange(nchunks):
-        for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
-            d = src[i] + offset
-            if not used[d]:
-                used[d] = True
+    for i in range(lo, min(src.shape[0], lo + CHUNK)):
+        d = src[i] + offset
+        if not used[d]:
+            used[d] = True
 
 
-def _remap(src, offset, tables, out):
+@kernel()
+def mark_used_serial(src, offset, used):  # pragma: no cover - jitted
+    """Set ``used[src[i] + offset]`` for every lead i."""
+    for lo in range(0, src.shape[0], CHUNK):
+        _mark_used_chunk(src, offset, used, lo)
+
+
+@kernel(parallel=True)
+def mark_used_parallel(src, offset, used):  # pragma: no cover - jitted
+    """:func:`mark_used_serial` with the chunks spread over numba's threads."""
+    for c in prange((src.shape[0] + CHUNK - 1) // CHUNK):
+        _mark_used_chunk(src, offset, used, c * CHUNK)
+
+
+@kernel()
+def _remap_chunk(src, offset, tables, out, lo):  # pragma: no cover - jitted
     # One pass writing every output column's category code: out[j, i] = tables[j, src[i]].
-    n = src.shape[0]
     nj = tables.shape[0]
-    nchunks = (n + CHUNK - 1) // CHUNK
-    for c in prange(nchunks):
-        for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
-            d = src[i] + offset
-            for j in range(nj):
-                out[j, i] = tables[j, d]
+    for i in range(lo, min(src.shape[0], lo + CHUNK)):
+        d = src[i] + offset
+        for j in range(nj):
+            out[j, i] = tables[j, d]
 
 
-count_words = kernel()(_count_words)
-mark_used_k = kernel()(_mark_used)
-mark_used_par = kernel(parallel=True)(_mark_used)
-remap_k = kernel()(_remap)
-remap_par = kernel(parallel=True)(_remap)
-count_words_par = kernel(parallel=True)(_count_words)
+@kernel()
+def remap_serial(src, offset, tables, out):  # pragma: no cover - jitted
+    """``out[j, i] = tables[j, src[i] + offset]`` for every column j and lead i."""
+    for lo in range(0, src.shape[0], CHUNK):
+        _remap_chunk(src, offset, tables, out, lo)
 
-PARALLEL_FROM = 20_000  # below this, thread start-up costs more than it saves
+
+@kernel(parallel=True)
+def remap_parallel(src, offset, tables, out):  # pragma: no cover - jitted
+    """:func:`remap_serial` with the chunks spread over numba's threads."""
+    for c in prange((src.shape[0] + CHUNK - 1) // CHUNK):
+        _remap_chunk(src, offset, tables, out, c * CHUNK)
 
 
 def first_match(keys: np.ndarray, table: tuple[np.ndarray, ...], out: np.ndarray,
@@ -214,27 +261,23 @@ def first_match(keys: np.ndarray, table: tuple[np.ndarray, ...], out: np.ndarray
     """
     if used is None:
         used = np.zeros(table[-1].shape[2] * 64 + 1, np.bool_)
-    par = keys.shape[1] >= PARALLEL_FROM
+    par = keys.shape[1] >= RULES_PARALLEL_MIN_ROWS
     if keys.dtype == np.int8:
-        (first_int8_par if par else first_int8)(keys, table[0], out, used)
+        (first_int8_parallel if par else first_int8_serial)(keys, table[0], out, used)
     else:
         bounds, nbounds, masks = table
-        (first_float_par if par else first_float)(keys, bounds, nbounds, masks, out, used)
+        (first_float_parallel if par else first_float_serial)(keys, bounds, nbounds, masks, out,
+                                                              used)
 
 
 def match_masks(keys: np.ndarray, table: tuple[np.ndarray, ...], out: np.ndarray) -> None:
     """Every lead's matching rules as ``W`` uint64 words per lead, into ``out`` (N x W)."""
-    par = keys.shape[1] >= PARALLEL_FROM
+    par = keys.shape[1] >= RULES_PARALLEL_MIN_ROWS
     if keys.dtype == np.int8:
-        (masks_int8_par if par else masks_int8)(keys, table[0], out)
+        (masks_int8_parallel if par else masks_int8_serial)(keys, table[0], out)
     else:
         bounds, nbounds, masks = table
-        (masks_float_par if par else masks_float)(keys, bounds, nbounds, masks, out)
-
-
-def count_matches(words: np.ndarray, out: np.ndarray) -> None:
-    """Number of set bits per row of ``words`` (N x W uint64) into ``out`` (int64)."""
-    (count_words_par if words.shape[0] >= PARALLEL_FROM else count_words)(words, out)
+        (masks_float_parallel if par else masks_float_serial)(keys, bounds, nbounds, masks, out)
 
 
 def result_codes(src: np.ndarray, offset: int, n_results: int,
@@ -245,13 +288,13 @@ def result_codes(src: np.ndarray, offset: int, n_results: int,
     boolean array of results that occur and returns ``tables`` (J x n_results, int8/int16/
     int32): the category code of each result in each of J columns.  Returns J x N codes.
     """
-    par = src.shape[0] >= PARALLEL_FROM
+    par = src.shape[0] >= RULES_PARALLEL_MIN_ROWS
     if used is None:
         used = np.zeros(n_results, np.bool_)
-        (mark_used_par if par else mark_used_k)(src, offset, used)
+        (mark_used_parallel if par else mark_used_serial)(src, offset, used)
     tables = build(used)  # type: ignore[operator]
     out = np.empty((tables.shape[0], src.shape[0]), tables.dtype)
-    (remap_par if par else remap_k)(src, offset, tables, out)
+    (remap_parallel if par else remap_serial)(src, offset, tables, out)
     return out
 
 
@@ -266,27 +309,27 @@ def warm() -> list[str]:
     lut = np.full((1, 256, 1), ALL_ONES, np.uint64)
     out_i = np.empty(n, np.int32)
     out_w = np.empty((n, 1), np.uint64)
-    out_c = np.empty(n, np.int64)
     used = np.zeros(65, np.bool_)
-    first_float(keys_f, bounds, nb, masks, out_i, used)
-    first_float_par(keys_f, bounds, nb, masks, out_i, used)
-    first_int8(keys_i, lut, out_i, used)
-    first_int8_par(keys_i, lut, out_i, used)
-    masks_float(keys_f, bounds, nb, masks, out_w)
-    masks_float_par(keys_f, bounds, nb, masks, out_w)
-    masks_int8(keys_i, lut, out_w)
-    masks_int8_par(keys_i, lut, out_w)
-    count_words(out_w, out_c)
-    count_words_par(out_w, out_c)
-    for src in (out_i, out_c):
+    twins = (
+        (first_float_serial, first_float_parallel, (keys_f, bounds, nb, masks, out_i, used)),
+        (first_int8_serial, first_int8_parallel, (keys_i, lut, out_i, used)),
+        (masks_float_serial, masks_float_parallel, (keys_f, bounds, nb, masks, out_w)),
+        (masks_int8_serial, masks_int8_parallel, (keys_i, lut, out_w)),
+    )
+    names: list[str] = []
+    for serial, parallel, args in twins:
+        serial(*args)
+        parallel(*args)
+        names += [serial.__name__, parallel.__name__]
+    # src is int32 (first_match) or int64 (factorize codes); tables int8 or int16 (_frame).
+    for src in (np.zeros(n, np.int32), np.zeros(n, np.int64)):
         for dtype in (np.int8, np.int16):
-            src[:] = 0
             used = np.zeros(1, np.bool_)
-            mark_used_k(src, 0, used)
-            mark_used_par(src, 0, used)
+            mark_used_serial(src, 0, used)
+            mark_used_parallel(src, 0, used)
             tables = np.zeros((2, 1), dtype)
             codes = np.empty((2, n), dtype)
-            remap_k(src, 0, tables, codes)
-            remap_par(src, 0, tables, codes)
-    return ["rules.first_float", "rules.first_int8", "rules.masks_float", "rules.masks_int8",
-            "rules.count_words", "rules.mark_used", "rules.remap"]
+            remap_serial(src, 0, tables, codes)
+            remap_parallel(src, 0, tables, codes)
+    return names + [mark_used_serial.__name__, mark_used_parallel.__name__,
+                    remap_serial.__name__, remap_parallel.__name__]

@@ -9,8 +9,8 @@ Storage conventions (the Python layer in :mod:`leanxl.scoring` prepares them):
   Factor-major lets the compiler vectorise the inner loop over leads, and a pandas frame's
   columns land in it without a transpose.
 * weights are ``float64`` of length F, already checked (finite, ``>= 0``).
-* outputs are caller-provided buffers: at 10^7 leads, letting the kernel allocate costs more
-  than the arithmetic (PERFORMANCE.md).
+* outputs are caller-provided buffers: at 10^7 leads, letting the kernel allocate (and touch
+  fresh memory for the first time) costs more than the arithmetic.
 
 Every public kernel has a serial and a ``parallel=True`` twin with the same body; the Python
 layer picks the parallel one only for large inputs (a parallel launch costs ~7 µs, and on two

@@ -6,20 +6,28 @@ Python API::
     tables = leanxl.rules.load_sheet(ws)          # every DECISION block on a worksheet
     table.evaluate(leads)                         # DataFrame: one column per output + rules
     table.evaluate_rows({"buyer_maturity": [2]})  # fast path for a few leads: lists of lists
-    table.check()                                 # overlaps, conflicts, gaps, unreachable
-    table.self_test()                             # EXAMPLES rows that fail
-    table.explain({"buyer_maturity": 2, ...})     # which rule fired and why
-    leanxl.rules.audit(table, leads, "recorded_status")  # deviations per rule
+    leanxl.rules.check(table)                     # overlaps, conflicts, gaps, unreachable
+    leanxl.rules.self_test(table)                 # EXAMPLES rows that fail
+    leanxl.rules.explain(table, {"buyer_maturity": 2, ...})  # which rule fired and why
+    leanxl.rules.audit(table, leads, "recorded_status")      # deviations per rule
 
 ``evaluate_rows`` is the path for cell functions (LEANXL_DECIDE / LEANXL_EXPLAIN): ``load``
 caches parsing by content and each table caches its compiled form, so a call on one row costs
 microseconds and touches neither numba nor pandas.
+
+Modules, each importing only those above it: ``cells`` (S-FEEL cell language), ``policies``
+(hit policies), ``compile`` (bit-set tables and evaluation), ``table`` (the model and its
+builder), ``loader`` (cells, CSV and worksheets -> tables), then the functions over a table:
+``soundness`` (check, self_test), ``explanation`` (explain), ``deviations`` (audit) and
+``reference`` (a plain-Python interpreter used as the tests' oracle).
 """
 
-from leanxl.rules.audit import AuditReport, audit
-from leanxl.rules.check import Finding
+from leanxl.rules.deviations import AuditReport, audit
+from leanxl.rules.explanation import explain
+from leanxl.rules.loader import load, load_sheet
 from leanxl.rules.policies import Aggregator, HitPolicy
-from leanxl.rules.table import DecisionTable, Example, Rule, load, load_sheet
+from leanxl.rules.soundness import Finding, check, self_test
+from leanxl.rules.table import DecisionTable, Example, Rule
 
 __all__ = ["AuditReport", "Aggregator", "DecisionTable", "Example", "Finding", "HitPolicy",
-           "Rule", "audit", "load", "load_sheet"]
+           "Rule", "audit", "check", "explain", "load", "load_sheet", "self_test"]

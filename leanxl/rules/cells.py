@@ -179,7 +179,7 @@ def parse_test(cell: object) -> UnaryTest:
         a, lo, hi, b = comma_range.groups()
         raise CellSyntaxError("a range is written with `..`, not a comma",
                               f"did you mean `{a}{lo}..{hi}{b}`?")
-    atoms = tuple(_parse_item(item) for item in _split_list(body))
+    atoms = tuple(_parse_item(item) for item in split_list(body))
     kinds = {_atom_kind(a) for a in atoms}
     if len(kinds) > 1:
         raise CellSyntaxError("a list mixes numbers, texts and booleans",
@@ -195,7 +195,7 @@ def _atom_kind(atom: Atom) -> str:
     return TEXT
 
 
-def _split_list(body: str) -> list[str]:
+def split_list(body: str) -> list[str]:
     """Split on commas outside double quotes."""
     items: list[str] = []
     current: list[str] = []
@@ -311,7 +311,7 @@ def parse_output(cell: object) -> object:
 
 def parse_value_list(text: str) -> tuple[object, ...]:
     """Parse the ``{a, b, "c"}`` allowed-values list of a header (without the braces)."""
-    items = [item for item in _split_list(text)]
+    items = [item for item in split_list(text)]
     values = tuple(parse_output(item) for item in items)
     if any(v is None for v in values):
         raise CellSyntaxError("empty item in the list of allowed values",

@@ -1,6 +1,6 @@
-"""Decision tables: the model, and the loader that reads them from cells.
+"""Decision tables: the model, and how one block of cells builds it.
 
-Layout (SPEC "Decision tables")::
+Layout::
 
     DECISION Qualify   | FIRST
     IN buyer_maturity  | IN buyer_influence | OUT status {Qualified, Nurture} | OUT route | NOTE
@@ -8,7 +8,7 @@ Layout (SPEC "Decision tables")::
     -                  | -                  | Nurture                         | SDR       |
 
 Rule rows run until the first empty row.  Example rows that test a table (run by
-:meth:`DecisionTable.self_test` and ``leanxl check``) are a block anywhere on the same
+:func:`leanxl.rules.self_test` and ``leanxl check``) are a block anywhere on the same
 workbook::
 
     EXAMPLES Qualify
@@ -16,26 +16,25 @@ workbook::
     1              | 2               | Qualified  | AE
     5              | 5               | Nurture    | SDR
 
-The loader takes a plain 2-D list of cell values (what a cell function receives, errors name
-cells ``R3C2`` relative to the list) or any worksheet-like object (``ws.title`` and
-``ws.iter_rows()`` yielding cells with ``.value``, ``.row``, ``.column``; errors name
-``Sheet!B3``).  It never imports openpyxl.
+:func:`build_table` and :func:`build_examples` parse one block of cells and name mistakes with
+a ``where(row, col)`` function; :mod:`leanxl.rules.loader` finds the blocks (in a 2-D list, a
+CSV file or a worksheet) and caches parsing.  A table evaluates itself through its compiled
+form (:mod:`leanxl.rules.compile`, which needs this module only for type hints); checks,
+explanations and audits are functions over a table in their own modules, which import this
+one and never the reverse.
 """
 
 from __future__ import annotations
 
-import csv
 import difflib
 import hashlib
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from leanxl.domain import FACTOR_KEYS, normalize_name
-from leanxl.errors import TableError
+from leanxl.errors import ArgumentError, TableError
 from leanxl.rules.cells import (
     BOOL,
     NUM,
@@ -48,23 +47,15 @@ from leanxl.rules.cells import (
     parse_value_list,
     same_value,
 )
+from leanxl.rules.compile import CompiledTable, compile_table
 from leanxl.rules.policies import Aggregator, HitPolicy, parse_hit_policy, policy_label
-from leanxl.xlsx.refs import column_index, column_letter, quote_sheet
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from leanxl.rules.audit import AuditReport
-    from leanxl.rules.check import Finding
-    from leanxl.rules.compile import CompiledTable
-
 _FACTOR_NAMES = {normalize_name(k) for k in FACTOR_KEYS}
 _HEADER_RE = re.compile(r"^(IN|OUT|NOTE|ANNOTATION)\b\s*(.*)$", re.IGNORECASE | re.DOTALL)
 _TITLE_RE = re.compile(r"^DECISION\b\s*(.*)$", re.IGNORECASE | re.DOTALL)
-# On a sheet, only upper-case DECISION / EXAMPLES followed by a name start a block, so a note
-# such as "Decision makers" is not mistaken for a table.
-_SHEET_TITLE_RE = re.compile(r"^DECISION\s+\S")
-_EXAMPLES_RE = re.compile(r"^EXAMPLES\s+(\S.*)$", re.DOTALL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,8 +152,6 @@ class DecisionTable:
     @property
     def compiled(self) -> CompiledTable:
         if self._compiled is None:
-            from leanxl.rules.compile import compile_table
-
             self._compiled = compile_table(self)
         return self._compiled
 
@@ -195,32 +184,6 @@ class DecisionTable:
         """
         return self.compiled.evaluate_rows(columns, output)
 
-    def check(self, domain: Mapping[str, Sequence[object]] | None = None) -> list[Finding]:
-        """Overlaps (UNIQUE), conflicts (ANY), gaps and unreachable rules, each with an
-        example input; plus failing examples (see :meth:`self_test`)."""
-        from leanxl.rules.check import check_table
-
-        return check_table(self, domain)
-
-    def self_test(self) -> list[Finding]:
-        """Run the table's example rows; one finding per example that fails."""
-        from leanxl.rules.check import run_examples
-
-        return run_examples(self)
-
-    def explain(self, row: Mapping[str, object]) -> str:
-        """Which rule(s) fired for one lead and why, or the nearest miss when none did."""
-        from leanxl.rules.explain import explain_row
-
-        return explain_row(self, row)
-
-    def audit(self, data: Any, recorded: str | Sequence[object],
-              output: str | None = None) -> AuditReport:
-        """Rows where a recorded decision differs from the table, counted per rule."""
-        from leanxl.rules.audit import audit
-
-        return audit(self, data, recorded, output=output)
-
     def output_index(self, output: str | None) -> list[int]:
         """Indices of the outputs to return (all when ``output`` is None)."""
         if output is None:
@@ -229,8 +192,6 @@ class DecisionTable:
         for i, col in enumerate(self.outputs):
             if col.key == key:
                 return [i]
-        from leanxl.errors import ArgumentError
-
         names = [c.name for c in self.outputs]
         close = difflib.get_close_matches(output, names, n=1)
         raise ArgumentError(f"table {self.name} has no output '{output}' (outputs: "
@@ -243,7 +204,7 @@ class DecisionTable:
                 f"rules={len(self.rules)})")
 
 
-# ---------------------------------------------------------------------------------- loading
+# ---------------------------------------------------------------------------------- building
 
 Where = Callable[[int, int], str]
 
@@ -478,184 +439,8 @@ def _value_kind(value: object) -> str:
     return TEXT
 
 
-def _as_rows(source: object) -> list[list[object]]:
-    if isinstance(source, str | Path):
-        path = Path(source)
-        if path.suffix.lower() != ".csv":
-            raise TableError("load() reads a 2-D list of cells or a .csv file",
-                             where=str(path),
-                             suggestion="for a workbook use load_sheet(ws) or `leanxl check`")
-        if not path.exists():
-            raise TableError("file not found", where=str(path))
-        with path.open(newline="", encoding="utf-8-sig") as fh:
-            return [[v if v != "" else None for v in row] for row in csv.reader(fh)]
-    if hasattr(source, "values") and hasattr(source, "columns"):  # a DataFrame of cells
-        body = [list(r) for r in source.values.tolist()]
-        if type(source.columns).__name__ == "RangeIndex":  # read with header=None
-            return body
-        return [list(source.columns), *body]
-    if not isinstance(source, Sequence) or not all(
-            isinstance(r, Sequence) and not isinstance(r, str) for r in source):
-        raise TableError("a decision table is a 2-D list of cells (rows of values)",
-                         where="table", suggestion="pass the table's whole range, title row "
-                         "`DECISION <name>` first")
-    return [list(r) for r in source]
-
-
-def _freeze(value: object) -> object:
-    """Make a cell hashable for the parse cache (numpy scalars become Python values)."""
-    if hasattr(value, "item") and not isinstance(value, str | bytes):
-        try:
-            return value.item()
-        except (TypeError, ValueError):
-            return str(value)
-    try:
-        hash(value)
-    except TypeError:
-        return str(value)
-    return value
-
-
-@lru_cache(maxsize=256)
-def _load_cached(cells: tuple[tuple[object, ...], ...], name: str | None) -> DecisionTable:
-    table, errors = build_table(cells, relative_where, name)
-    if errors:
-        first = errors[0]
-        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-        raise TableError(first.message + more, where=first.where, suggestion=first.suggestion)
-    assert table is not None
-    return table
-
-
-def load(source: object, *, name: str | None = None) -> DecisionTable:
-    """Load one decision table from a 2-D list of cell values (or a ``.csv`` file).
-
-    Parsing is cached by content, so a cell function may call this on every recalculation.
-
-    Parameters
-    ----------
-    source:
-        Rows of cell values, first row ``DECISION <name> | <hit policy>``; or a CSV path.
-    name:
-        Overrides the name in the title cell.
-
-    Raises
-    ------
-    TableError
-        The first mistake, with its cell (``R3C2``, 1-based within ``source``) and a
-        suggestion; the message says how many more there are.
-    """
-    rows = source if isinstance(source, list | tuple) and all(
-        isinstance(r, list | tuple) for r in source) else _as_rows(source)
-    plain = (str, float, int, bool, type(None))
-    try:
-        frozen = tuple(tuple(v if type(v) in plain else _freeze(v) for v in row)
-                       for row in rows)
-    except TypeError:  # not rows of cells: let _as_rows explain
-        rows = _as_rows(source)
-        frozen = tuple(tuple(_freeze(v) for v in row) for row in rows)
-    return _load_cached(frozen, name)
-
-
-# ------------------------------------------------------------------------------ worksheets
-
-
-def _sheet_where(title: str, top: int, left: int) -> Where:
-    quoted = quote_sheet(title)
-
-    def where(r: int, c: int) -> str:
-        return f"{quoted}!{column_letter(left + c)}{top + r}"
-
-    return where
-
-
-def _sheet_cells(ws: Any) -> dict[tuple[int, int], object]:
-    grid: dict[tuple[int, int], object] = {}
-    for row in ws.iter_rows():
-        for cell in row:
-            value = getattr(cell, "value", None)
-            if _blank(value):
-                continue
-            r = getattr(cell, "row", None)
-            c = getattr(cell, "column", None)
-            if r is None or c is None:
-                continue
-            if isinstance(c, str):  # very old openpyxl: column letters
-                c = column_index(c)
-            grid[int(r), int(c)] = value
-    return grid
-
-
-def _block(grid: Mapping[tuple[int, int], object], top: int, left: int) -> list[list[object]]:
-    """Title row, header row (to its first empty cell) and rows up to the first empty row."""
-    width = 0
-    while (top + 1, left + width) in grid:
-        width += 1
-    width = max(width, 2)
-    rows = [[grid.get((top, left + c)) for c in range(width)],
-            [grid.get((top + 1, left + c)) for c in range(width)]]
-    r = top + 2
-    while any((r, left + c) in grid for c in range(width)):
-        rows.append([grid.get((r, left + c)) for c in range(width)])
-        r += 1
-    return rows
-
-
-class GridSheet:
-    """A worksheet-like view of a 2-D list (a CSV file), so it can hold several blocks."""
-
-    class _Cell:
-        __slots__ = ("value", "row", "column")
-
-        def __init__(self, value: object, row: int, column: int):
-            self.value, self.row, self.column = value, row, column
-
-    def __init__(self, title: str, rows: Sequence[Sequence[object]]):
-        self.title = title
-        self._rows = rows
-
-    def iter_rows(self) -> Iterable[list[GridSheet._Cell]]:
-        for r, row in enumerate(self._rows, start=1):
-            yield [GridSheet._Cell(v, r, c) for c, v in enumerate(row, start=1)]
-
-
-@dataclass
-class SheetBlocks:
-    """What one worksheet holds: tables, their errors, and example blocks."""
-
-    tables: list[DecisionTable]
-    errors: list[TableError]
-    examples: list[tuple[str, list[Example], str]]  # (table name, examples, where)
-
-
-def scan_sheet(ws: Any) -> SheetBlocks:
-    """Find every ``DECISION`` and ``EXAMPLES`` block on a worksheet, collecting errors."""
-    grid = _sheet_cells(ws)
-    title = str(getattr(ws, "title", "Sheet"))
-    tables: list[DecisionTable] = []
-    errors: list[TableError] = []
-    examples: list[tuple[str, list[Example], str]] = []
-    for (r, c), value in sorted(grid.items()):
-        if not isinstance(value, str):
-            continue
-        where = _sheet_where(title, r, c)
-        if _SHEET_TITLE_RE.match(value.strip()):
-            table, errs = build_table(_block(grid, r, c), where)
-            errors.extend(errs)
-            if table is not None:
-                tables.append(table)
-        else:
-            em = _EXAMPLES_RE.match(value.strip())
-            if em:
-                try:
-                    examples.append((em.group(1).strip(),
-                                     _parse_examples(_block(grid, r, c), where), where(0, 0)))
-                except TableError as exc:
-                    errors.append(exc)
-    return SheetBlocks(tables, errors, examples)
-
-
-def _parse_examples(rows: list[list[object]], where: Where) -> list[Example]:
+def build_examples(rows: Sequence[Sequence[object]], where: Where) -> list[Example]:
+    """Parse one EXAMPLES block (title row first, then headers, then one example per row)."""
     header = rows[1]
     names: list[tuple[bool, str]] = []  # (is_output, name)
     for h in header:
@@ -685,42 +470,3 @@ def _parse_examples(rows: list[list[object]], where: Where) -> list[Example]:
                 inputs[n] = v
         result.append(Example(inputs, expected, where(r, 0)))
     return result
-
-
-def load_sheet(ws: Any) -> list[DecisionTable]:
-    """Every decision table on a worksheet, with its EXAMPLES attached.
-
-    Parameters
-    ----------
-    ws:
-        A worksheet-like object: ``ws.title`` and ``ws.iter_rows()`` yielding cells with
-        ``.value``, ``.row`` and ``.column``.
-
-    Raises
-    ------
-    TableError
-        The first mistake, named ``Sheet!B3``, with a suggestion.
-    """
-    blocks = scan_sheet(ws)
-    if blocks.errors:
-        raise blocks.errors[0]
-    # Examples for a table on another sheet are attached by the workbook-level check.
-    attach_examples(blocks.tables, blocks.examples, strict=False)
-    return blocks.tables
-
-
-def attach_examples(tables: Iterable[DecisionTable],
-                    examples: Iterable[tuple[str, list[Example], str]],
-                    strict: bool = True) -> None:
-    """Give each table the EXAMPLES blocks named after it (unknown names are errors)."""
-    by_name = {normalize_name(t.name): t for t in tables}
-    for name, rows, where in examples:
-        table = by_name.get(normalize_name(name))
-        if table is None:
-            if not strict:
-                continue
-            close = difflib.get_close_matches(name, [t.name for t in by_name.values()], n=1)
-            raise TableError(f"EXAMPLES for unknown table '{name}'", where=where,
-                             suggestion=f"did you mean {close[0]}?" if close else
-                             "name the table as in its DECISION cell")
-        table.examples.extend(rows)

@@ -10,13 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from leanxl.errors import TableError, WorkbookError
-from leanxl.rules.table import (
-    DecisionTable,
-    Example,
-    GridSheet,
-    attach_examples,
-    scan_sheet,
-)
+from leanxl.rules.loader import GridSheet, attach_examples, scan_sheet
+from leanxl.rules.table import DecisionTable, Example
 from leanxl.sources import read_grid
 
 

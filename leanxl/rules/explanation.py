@@ -28,8 +28,23 @@ def _outputs(table: DecisionTable, rule: Rule) -> str:
                      for c, v in zip(table.outputs, rule.outputs, strict=True))
 
 
-def explain_row(table: DecisionTable, row: Mapping[str, object]) -> str:
-    """Text for one lead: decision, fired rules with notes and why; nearest miss if none."""
+def explain(table: DecisionTable, row: Mapping[str, object]) -> str:
+    """Which rule(s) fired for one lead and why, or the nearest miss when none did.
+
+    Parameters
+    ----------
+    table:
+        A loaded decision table.
+    row:
+        One lead: input column name -> value (names match case-, space- and
+        underscore-insensitively).
+
+    Returns
+    -------
+    str
+        The decision, then one line per fired rule with its note and passed tests; when no
+        rule fired, the rule that failed the fewest tests and which.
+    """
     decision, _ = table.compiled.decide_one(row)
     given = {normalize_name(k): _typed(v) for k, v in row.items()}
     values = [given.get(c.key) for c in table.inputs]

@@ -16,7 +16,16 @@ from dataclasses import dataclass, field
 
 from leanxl.domain import normalize_name
 from leanxl.errors import CellError
-from leanxl.rules.cells import BOOL, NUM, TEXT, Interval, format_value, parse_output, same_value
+from leanxl.rules.cells import (
+    BOOL,
+    NUM,
+    TEXT,
+    Interval,
+    format_value,
+    parse_output,
+    same_value,
+    split_list,
+)
 from leanxl.rules.policies import HitPolicy
 from leanxl.rules.table import DecisionTable
 
@@ -139,9 +148,24 @@ def _uncovered(box: Box, rules: list[Box], limit: int) -> tuple[list[Box], bool]
     return out, True
 
 
-def check_table(table: DecisionTable,
-                domain: Mapping[str, Sequence[object]] | None = None) -> list[Finding]:
-    """All findings of one table (see :meth:`DecisionTable.check`)."""
+def check(table: DecisionTable,
+          domain: Mapping[str, Sequence[object]] | None = None) -> list[Finding]:
+    """Prove a table sound: everything that can go wrong with it, each with an example lead.
+
+    Parameters
+    ----------
+    table:
+        A loaded decision table.
+    domain:
+        Optional representative values per input column (name -> values), replacing the
+        domain derived from the table (see the module docstring).
+
+    Returns
+    -------
+    list of Finding
+        Overlaps (UNIQUE), conflicts (ANY), gaps and unreachable rules, each with a lead that
+        shows it; then the failing example rows (see :func:`self_test`).
+    """
     domains = [column_domain(table, j, domain) for j in range(len(table.inputs))]
     boxes = _boxes(table, domains)
     names = [c.name for c in table.inputs]
@@ -207,7 +231,7 @@ def check_table(table: DecisionTable,
         findings.append(Finding("incomplete", WARNING, table.name,
                                 "the table is too large to search for every gap",
                                 (), {}, table.where))
-    findings += run_examples(table)
+    findings += self_test(table)
     return findings
 
 
@@ -215,9 +239,7 @@ def _expected(value: object, list_result: bool) -> object:
     if isinstance(value, str) and value.strip().startswith("#"):
         return CellError(value.strip().upper(), "")
     if list_result and isinstance(value, str):
-        from leanxl.rules.cells import _split_list
-
-        return [parse_output(v) for v in _split_list(value)]
+        return [parse_output(v) for v in split_list(value)]
     return parse_output(value)
 
 
@@ -234,11 +256,22 @@ def _same(expected: object, actual: object) -> bool:
     return same_value(expected, actual)
 
 
-def run_examples(table: DecisionTable) -> list[Finding]:
-    """Evaluate every EXAMPLES row of the table; a finding per mismatch.
+def self_test(table: DecisionTable) -> list[Finding]:
+    """Run the table's EXAMPLES rows; one finding per example that fails.
 
     A blank expected cell means "not checked"; ``#N/A`` / ``#VALUE!`` expect that error;
     for list policies the expected cell lists the values, comma-separated.
+
+    Parameters
+    ----------
+    table:
+        A loaded decision table with its examples attached (:func:`load_sheet`, or
+        ``table.examples``).
+
+    Returns
+    -------
+    list of Finding
+        One ``example`` finding per mismatch or unknown column; empty when all pass.
     """
     findings: list[Finding] = []
     out_keys = {c.key: i for i, c in enumerate(table.outputs)}

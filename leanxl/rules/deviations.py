@@ -82,6 +82,12 @@ def audit(table: DecisionTable, data: Any, recorded: str | Sequence[object], *,
         The column of ``data`` holding what was recorded, or the values themselves.
     output:
         Which output to compare (default: the first).
+
+    Returns
+    -------
+    AuditReport
+        Per rule, how many leads it decided and how many of them recorded something else;
+        and the deviating leads themselves.
     """
     import pandas as pd
 
