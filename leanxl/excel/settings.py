@@ -1,13 +1,8 @@
-"""xlwings settings: the template workbook's ``xlwings.conf`` sheet, the xlwings Server project.
+"""xlwings Server settings: the project folder (``.env`` and the LEANXL functions module).
 
-No xlwings import here: the template writer and the server set-up use this without Excel or
-an xlwings licence key.
-
-The xlwings add-in reads a sheet named ``xlwings.conf``: keys in column A (from A1 down, no
-gaps, case-insensitive), values in column B.  A key present on the sheet overrides the
-add-in's ribbon and ``~/.xlwings/xlwings.conf`` — even with an empty value — so only keys
-with a value every user shares are listed: the interpreter path differs per machine and is
-left to the ribbon (or add ``Interpreter_Win`` / ``Interpreter_Mac`` rows yourself).
+No xlwings import here: the server set-up uses this without an xlwings licence key.  The
+classic add-in's settings are the template's ``xlwings.conf`` sheet
+(:mod:`leanxl.sheets.xlwings_conf`).
 """
 
 from __future__ import annotations
@@ -15,19 +10,6 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-
-CONF_SHEET = "xlwings.conf"
-UDF_MODULE = "leanxl.excel.udfs"
-
-XLWINGS_CONF: dict[str, str] = {
-    "UDF Modules": UDF_MODULE,
-}
-
-
-def conf_rows() -> list[tuple[str, str]]:
-    """The ``xlwings.conf`` sheet's rows: ``(key, value)`` for A1:B<n>, in order."""
-    return list(XLWINGS_CONF.items())
-
 
 #: Excel shows the server's functions as ``<namespace>.<NAME>``; the add-in manifest carries it.
 SERVER_NAMESPACE = "LEANXL"

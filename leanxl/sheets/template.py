@@ -23,6 +23,7 @@ from leanxl.sheets import leads as L
 from leanxl.sheets import refresh as R
 from leanxl.sheets.about import write_about, write_factors
 from leanxl.sheets.book import BookData, Cache, Settings
+from leanxl.sheets.xlwings_conf import conf_rows
 from leanxl.sources import (
     clean_actuals,
     clean_campaigns,
@@ -66,8 +67,6 @@ def _cell(text: str | None) -> object:
 
 
 def _xlwings_conf() -> list[tuple[str, str]]:
-    from leanxl.excel.settings import conf_rows
-
     return [(str(k), str(v)) for k, v in conf_rows()]
 
 

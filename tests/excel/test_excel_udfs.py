@@ -13,6 +13,7 @@ import pytest
 
 from leanxl import functions
 from leanxl.excel import settings
+from leanxl.sheets import xlwings_conf
 
 # VBA keywords that cannot name a parameter (a subset that looks like argument names).
 VBA_RESERVED = {"input", "output", "open", "close", "name", "type", "string", "date", "end",
@@ -116,7 +117,7 @@ def test_import_functions_sets_descriptions(classic: Any, monkeypatch: pytest.Mo
     monkeypatch.setattr(udfs, "__pro__", False)
     udfs.get_udf_module("leanxl.excel.udfs", None)  # cached, as after the first call
     book = _Workbook(udfs.pywintypes.com_error)
-    udfs.import_udfs(settings.XLWINGS_CONF["UDF Modules"], book)
+    udfs.import_udfs(xlwings_conf.XLWINGS_CONF["UDF Modules"], book)
     assert len(book.imported) == 1
     assert 'Attribute VB_Name = "xlwings_udfs"' in book.imported[0]
     assert set(_vba_functions(book.imported[0])) == {
@@ -138,12 +139,12 @@ def test_error_cell_in_input_is_not_read_as_blank(classic: Any) -> None:
 
 
 def test_template_settings() -> None:
-    assert settings.CONF_SHEET == "xlwings.conf"
-    assert settings.conf_rows() == [("UDF Modules", "leanxl.excel.udfs")]
+    assert xlwings_conf.CONF_SHEET == "xlwings.conf"
+    assert xlwings_conf.conf_rows() == [("UDF Modules", "leanxl.excel.udfs")]
     # the module named there is importable and publishes every LEANXL_* function
     import importlib
 
-    module = importlib.import_module(settings.UDF_MODULE)
+    module = importlib.import_module(xlwings_conf.UDF_MODULE)
     assert set(module.__all__) == {fn.excel_name for fn in functions.REGISTRY.values()}
 
 
