@@ -13,9 +13,7 @@ the column and the row, and says what to fix; nothing is written until all sourc
 
 from __future__ import annotations
 
-import csv
 import difflib
-import io
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -23,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from leanxl.csvfiles import csv_encoding, csv_separator
 from leanxl.domain import FACTOR_KEYS, normalize_name
 from leanxl.errors import SourceError
 
@@ -122,47 +121,6 @@ def read_csv(path: Path, *, usecols: list[str] | None = None, text: bool = False
     if sep == ";":  # Excel pairs the semicolon separator with the decimal comma
         frame = _decimal_commas(frame)
     return frame
-
-
-def read_grid(path: str | Path) -> list[list[str | None]]:
-    """A CSV file as the rectangle of cell texts a spreadsheet shows (empty cells None).
-
-    For blocks of cells such as decision tables: nothing is converted (``1,5`` stays the
-    text an S-FEEL cell holds), an empty line stays an empty row, and short rows are padded.
-    Encoding and separator are detected as for :func:`read_csv`.
-
-    Raises
-    ------
-    SourceError
-        The file is missing or cannot be decoded.
-    """
-    path = Path(path)
-    try:
-        raw = path.read_bytes()
-        text = raw.decode(csv_encoding(raw))
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=csv_separator(text)))
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise SourceError(f"cannot read: {exc}", where=str(path)) from exc
-    width = max(map(len, rows), default=0)
-    return [[v if v != "" else None for v in row] + [None] * (width - len(row)) for row in rows]
-
-
-def csv_separator(text: str) -> str:
-    """Comma, semicolon (European Excel) or tab: whichever the first line uses most."""
-    first = text.split("\n", 1)[0]
-    return max((",", ";", "\t"), key=first.count)
-
-
-def csv_encoding(raw: bytes) -> str:
-    """UTF-16 (Excel's "Unicode text") by its BOM, UTF-8 (with or without a BOM) when the
-    bytes decode as such, else Windows-1252 (Excel's plain "CSV" export in Western Europe)."""
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "utf-16"
-    try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return "cp1252"
-    return "utf-8-sig"
 
 
 def _decimal_commas(frame: pd.DataFrame) -> pd.DataFrame:

@@ -170,3 +170,20 @@ def test_dataframe_of_cells_read_without_header():
 
     frame = pd.DataFrame([["DECISION T", "FIRST"], ["IN a", "OUT b"], ["<=2", "x"]])
     assert load(frame).evaluate_rows({"a": [1]}) == [["x"]]
+
+
+def test_csv_saved_by_european_excel_loads_like_the_comma_file(tmp_path):
+    # Excel in a Western European locale saves "CSV" as Windows-1252 with `;` separators;
+    # `1,2` is then one S-FEEL list cell, not two cells.  load() used to read such a file
+    # with commas only (one column), while `leanxl check` read it right.
+    rows = [["DECISION Größe", "FIRST"],
+            ["IN buyer_maturity", "OUT status"],
+            ["1,2", "Qualifiziert"],
+            ["-", "Später"]]
+    path = tmp_path / "rules.csv"
+    path.write_bytes("\r\n".join(";".join(r) for r in rows).encode("cp1252") + b"\r\n")
+    table = load(path)
+    assert table.name == "Größe"
+    assert table.policy is HitPolicy.FIRST
+    got = table.evaluate_rows({"buyer_maturity": [1, 2, 3]})
+    assert [row[0] for row in got] == ["Qualifiziert", "Qualifiziert", "Später"]

@@ -10,7 +10,6 @@ openpyxl.
 
 from __future__ import annotations
 
-import csv
 import difflib
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -19,6 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from leanxl.csvfiles import read_grid
 from leanxl.domain import normalize_name
 from leanxl.errors import TableError
 from leanxl.rules.table import (
@@ -48,8 +48,7 @@ def cell_rows(source: object) -> list[list[object]]:
                              suggestion="for a workbook use load_sheet(ws) or `leanxl check`")
         if not path.exists():
             raise TableError("file not found", where=str(path))
-        with path.open(newline="", encoding="utf-8-sig") as fh:
-            return [[v if v != "" else None for v in row] for row in csv.reader(fh)]
+        return read_grid(path)  # a `;` or UTF-16 export of the table reads as in `leanxl check`
     if hasattr(source, "values") and hasattr(source, "columns"):  # a DataFrame of cells
         body = [list(r) for r in source.values.tolist()]
         if type(source.columns).__name__ == "RangeIndex":  # read with header=None

@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from leanxl.csvfiles import read_grid
 from leanxl.errors import TableError, WorkbookError
 from leanxl.rules.loader import GridSheet, attach_examples, scan_sheet
 from leanxl.rules.table import DecisionTable, Example
-from leanxl.sources import read_grid
 
 
 @dataclass

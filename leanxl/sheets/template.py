@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 from openpyxl import Workbook
 
+from leanxl.csvfiles import read_grid
 from leanxl.data import TEMPLATE_NAME, package_file, sample_path
 from leanxl.sheets import book as B
 from leanxl.sheets import leads as L
@@ -29,7 +30,6 @@ from leanxl.sources import (
     clean_campaigns,
     clean_kpis,
     clean_profiles,
-    read_grid,
     read_source,
 )
 from leanxl.xlsx.cached_values import write_cached_values
