@@ -24,16 +24,15 @@ Shapes, per function
     argument get ``#VALUE!``.  Factor ranges are rows of ten cells (one lead per row; a
     vertical lead needs ``TRANSPOSE``).
 
-Compiled decision tables are cached by the *content* of their cells (an LRU, thread-safe), so
-a table range that did not change is parsed once however many cells call it.
+Decision tables are loaded through :func:`leanxl.rules.load`, whose cache
+(:mod:`leanxl.rules.cache`) keys them by the content of their cells, so a table range that did
+not change is parsed once however many cells call it.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import chain
 from typing import Any
@@ -116,81 +115,6 @@ def call(name: str, *args: Any) -> Rows:
                             suggestion=f"did you mean LEANXL_{close[0]}?" if close else
                             f"known: {', '.join(sorted(REGISTRY))}")
     return fn.impl(*args)
-
-
-# ---------------------------------------------------------------------------------------------
-# Content cache (compiled decision tables)
-
-
-class ContentCache:
-    """A thread-safe LRU of values computed from cell contents.
-
-    ``get(cells)`` keys on the cells' values *and* their types (so ``TRUE`` and ``1`` differ)
-    and calls ``loader(cells)`` only on a miss; a loader's :class:`LeanxlError` is cached too,
-    so a broken table is not re-parsed by every cell that uses it.  The lock is held while
-    loading, so concurrent callers of the same new table parse it exactly once.
-    """
-
-    def __init__(self, loader: Callable[[Rows], Any], maxsize: int = 64):
-        self._loader = loader
-        self._maxsize = maxsize
-        # key (values only) -> {type signature or None: value}
-        self._data: OrderedDict[Hashable, dict[Hashable, Any]] = OrderedDict()
-        self._lock = threading.Lock()
-        self.hits = 0
-        self.misses = 0
-
-    @staticmethod
-    def key(cells: Rows) -> tuple[tuple[Any, ...], ...]:
-        """The values-only key; :meth:`get` tells ``TRUE`` from ``1`` separately."""
-        return tuple(map(tuple, cells))
-
-    @staticmethod
-    def _types(key: tuple[tuple[Any, ...], ...]) -> Hashable:
-        """The type signature, needed only when a cell could be mistaken (True == 1 == 1.0)."""
-        flat = tuple(chain.from_iterable(key))
-        if any(c is True or c is False or (c.__class__ in (int, float) and c in (0, 1))
-               for c in flat):
-            return tuple(map(type, flat))
-        return None
-
-    def get(self, cells: Rows) -> Any:
-        key = self.key(cells)
-        with self._lock:
-            variants = self._data.get(key)
-            if variants is not None:
-                # Cheap path: a table without 0/1/TRUE/FALSE cells has one unambiguous variant.
-                sig = None if len(variants) == 1 and None in variants else self._types(key)
-                if sig in variants:
-                    self._data.move_to_end(key)
-                    self.hits += 1
-                    return variants[sig]
-            else:
-                sig = self._types(key)
-            self.misses += 1
-            try:
-                value = self._loader(cells)
-            except LeanxlError as exc:
-                value = exc
-            self._data.setdefault(key, {})[sig] = value
-            self._data.move_to_end(key)
-            if len(self._data) > self._maxsize:
-                self._data.popitem(last=False)
-            return value
-
-    def clear(self) -> None:
-        with self._lock:
-            self._data.clear()
-            self.hits = self.misses = 0
-
-
-def _load_table(cells: Rows) -> Any:
-    from leanxl import rules  # lazy: the rules engine is only needed by DECIDE/EXPLAIN
-
-    return rules.load(cells)
-
-
-TABLES = ContentCache(_load_table)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -593,10 +517,12 @@ _HEADERS_HELP = "Column names of inputs (one row), matched to the table's IN hea
 
 
 def _table(cells: Any) -> Any:
-    table = TABLES.get(as_rows(cells))
-    if isinstance(table, LeanxlError):
-        raise _Bad(f"decision table: {table}")
-    return table
+    from leanxl import rules  # lazy: the rules engine is only needed by DECIDE/EXPLAIN
+
+    try:
+        return rules.load(as_rows(cells))  # cached by content: leanxl.rules.cache
+    except LeanxlError as exc:
+        raise _Bad(f"decision table: {exc}") from None
 
 
 def _inputs(inputs: Any, headers: Any) -> tuple[list[Any], Rows]:
@@ -780,9 +706,7 @@ def kpi_trend(values_row: Any, direction: Any = "up",
 
 __all__ = [
     "REGISTRY",
-    "TABLES",
     "Cell",
-    "ContentCache",
     "Param",
     "Rows",
     "SheetFunction",

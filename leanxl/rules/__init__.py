@@ -12,14 +12,16 @@ Python API::
     leanxl.rules.audit(table, leads, "recorded_status")  # deviations per rule
 
 ``evaluate_rows`` is the path for cell functions (LEANXL_DECIDE / LEANXL_EXPLAIN): ``load``
-caches parsing by content and each table caches its compiled form, so a call on one row costs
-microseconds and touches neither numba nor pandas.
+caches parsing by content (:mod:`leanxl.rules.cache`, the one cache of tables) and each table
+memoises its compiled form, so a call on one row costs microseconds and touches neither numba
+nor pandas.
 """
 
 from leanxl.rules.audit import AuditReport, audit
+from leanxl.rules.cache import load
 from leanxl.rules.check import Finding
 from leanxl.rules.policies import Aggregator, HitPolicy
-from leanxl.rules.table import DecisionTable, Example, Rule, load, load_sheet
+from leanxl.rules.table import DecisionTable, Example, Rule, load_sheet
 
 __all__ = ["AuditReport", "Aggregator", "DecisionTable", "Example", "Finding", "HitPolicy",
            "Rule", "audit", "load", "load_sheet"]

@@ -18,7 +18,7 @@ Evaluation paths (the same bit sets throughout):
   on its set of matching rules (its first match, for FIRST and PRIORITY), so the policy is
   resolved once per distinct set and spread with integer codes into categorical columns.
 
-Compiled tables are cached by the table's content hash; the cache is thread-safe.
+A table memoises its compiled form; tables are cached by cell content in :mod:`leanxl.rules.cache`.
 """
 
 from __future__ import annotations
@@ -690,20 +690,6 @@ def _and(numbers: Sequence[int]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-_CACHE: dict[str, CompiledTable] = {}
-_CACHE_LOCK = threading.Lock()
-
-
 def compile_table(table: DecisionTable) -> CompiledTable:
-    """The compiled form of a table, shared by every table with the same content."""
-    key = table.fingerprint
-    hit = _CACHE.get(key)
-    if hit is not None and hit.table.name == table.name:
-        return hit
-    with _CACHE_LOCK:
-        hit = _CACHE.get(key)
-        if hit is None or hit.table.name != table.name:
-            if len(_CACHE) > 512:
-                _CACHE.clear()
-            hit = _CACHE[key] = CompiledTable(table)
-    return hit
+    """The compiled form of a table (the table memoises it: see ``DecisionTable.compiled``)."""
+    return CompiledTable(table)

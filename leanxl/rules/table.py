@@ -26,11 +26,9 @@ from __future__ import annotations
 
 import csv
 import difflib
-import hashlib
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -148,15 +146,6 @@ class DecisionTable:
     def list_result(self) -> bool:
         """True when each lead gets a list (RULE ORDER, OUTPUT ORDER, plain COLLECT)."""
         return not self.policy.single_hit and self.aggregator is None
-
-    @property
-    def fingerprint(self) -> str:
-        """Hash of the table's content: equal tables share one compiled form."""
-        parts = [self.policy.value, repr(self.aggregator),
-                 repr([(c.name, c.kind, c.allowed) for c in self.inputs]),
-                 repr([(c.name, c.allowed) for c in self.outputs])]
-        parts += [repr(([t.text for t in r.tests], r.outputs)) for r in self.rules]
-        return hashlib.sha1("\x1f".join(parts).encode()).hexdigest()
 
     @property
     def compiled(self) -> CompiledTable:
@@ -500,61 +489,6 @@ def _as_rows(source: object) -> list[list[object]]:
                          where="table", suggestion="pass the table's whole range, title row "
                          "`DECISION <name>` first")
     return [list(r) for r in source]
-
-
-def _freeze(value: object) -> object:
-    """Make a cell hashable for the parse cache (numpy scalars become Python values)."""
-    if hasattr(value, "item") and not isinstance(value, str | bytes):
-        try:
-            return value.item()
-        except (TypeError, ValueError):
-            return str(value)
-    try:
-        hash(value)
-    except TypeError:
-        return str(value)
-    return value
-
-
-@lru_cache(maxsize=256)
-def _load_cached(cells: tuple[tuple[object, ...], ...], name: str | None) -> DecisionTable:
-    table, errors = build_table(cells, relative_where, name)
-    if errors:
-        first = errors[0]
-        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-        raise TableError(first.message + more, where=first.where, suggestion=first.suggestion)
-    assert table is not None
-    return table
-
-
-def load(source: object, *, name: str | None = None) -> DecisionTable:
-    """Load one decision table from a 2-D list of cell values (or a ``.csv`` file).
-
-    Parsing is cached by content, so a cell function may call this on every recalculation.
-
-    Parameters
-    ----------
-    source:
-        Rows of cell values, first row ``DECISION <name> | <hit policy>``; or a CSV path.
-    name:
-        Overrides the name in the title cell.
-
-    Raises
-    ------
-    TableError
-        The first mistake, with its cell (``R3C2``, 1-based within ``source``) and a
-        suggestion; the message says how many more there are.
-    """
-    rows = source if isinstance(source, list | tuple) and all(
-        isinstance(r, list | tuple) for r in source) else _as_rows(source)
-    plain = (str, float, int, bool, type(None))
-    try:
-        frozen = tuple(tuple(v if type(v) in plain else _freeze(v) for v in row)
-                       for row in rows)
-    except TypeError:  # not rows of cells: let _as_rows explain
-        rows = _as_rows(source)
-        frozen = tuple(tuple(_freeze(v) for v in row) for row in rows)
-    return _load_cached(frozen, name)
 
 
 # ------------------------------------------------------------------------------ worksheets
