@@ -40,6 +40,7 @@ from typing import Any
 from leanxl import kpi
 from leanxl.domain import DEFAULT_SCALE_MAX, N_FACTORS
 from leanxl.errors import NUM, VALUE, ArgumentError, CellError, LeanxlError
+from leanxl.values import is_blank
 
 Cell = float | int | str | bool | None
 Rows = list[list[Any]]
@@ -135,10 +136,6 @@ def as_rows(value: Any) -> Rows:
     return [[value]]
 
 
-def _blank(value: Any) -> bool:
-    return value is None or value == ""
-
-
 def _flat(value: Any) -> list[Any]:
     """A single row or single column (or scalar) as a flat list; anything 2-D as-is flattened."""
     rows = as_rows(value)
@@ -157,7 +154,7 @@ def _scalar(value: Any, what: str) -> Any:
     if len(rows) != 1 or len(rows[0]) != 1:
         raise _Bad(f"{what} must be a single cell")
     cell = rows[0][0]
-    return None if cell == "" else cell
+    return None if is_blank(cell) else cell
 
 
 class _Bad(Exception):
@@ -236,7 +233,7 @@ def _weights(value: Any) -> list[Any] | None:
     if value is None:
         return None
     rows = as_rows(value)
-    if len(rows) == 1 and len(rows[0]) == 1 and _blank(rows[0][0]):
+    if len(rows) == 1 and len(rows[0]) == 1 and is_blank(rows[0][0]):
         return None
     if not _is_vector(rows):
         raise _Bad("weights must be one row or one column of 10 cells")
@@ -284,6 +281,20 @@ def _column(values: Any, errors: dict[Any, CellError]) -> Rows:
     return out
 
 
+def _score(value: Any) -> Any:
+    """A scoring result -> host cell: NaN without an error is a row with no factor given,
+    which SPEC shows as a blank cell."""
+    return None if value != value else value
+
+
+def _score_column(values: Any, errors: dict[Any, CellError]) -> Rows:
+    """FIT / BESTMATCH / BESTPROFILE results as a column; rows with no factor given blank."""
+    out = [[_score(v)] for v in values.tolist()]
+    for i, err in errors.items():
+        out[i][0] = err
+    return out
+
+
 def _blank_out(out: Rows, rows: Sequence[Sequence[Any]], errors: dict[Any, CellError]) -> Rows:
     """A fully blank input row (a spare row at the end of a range) gives a blank result row.
 
@@ -291,7 +302,7 @@ def _blank_out(out: Rows, rows: Sequence[Sequence[Any]], errors: dict[Any, CellE
     """
     for key in errors:
         i = key[0] if isinstance(key, tuple) else key
-        if i is not None and all(_blank(c) for c in rows[i]):
+        if i is not None and all(is_blank(c) for c in rows[i]):
             out[i] = [None] * len(out[i])
     return out
 
@@ -350,7 +361,7 @@ def fit(factors: Any, weights: Any = None, scale_max: Any = DEFAULT_SCALE_MAX) -
         values, errors = _scoring().fit(
             _fast_codes(rows, scale), _weights(weights), scale, return_errors=True
         )
-        return _blank_out(_column(values, errors), rows, errors)
+        return _score_column(values, errors)
 
     return _guard(_n_rows(factors), body)
 
@@ -373,7 +384,7 @@ def match(a: Any, b: Any, weights: Any = None, scale_max: Any = DEFAULT_SCALE_MA
             _fast_codes(rows_a, scale), _fast_codes(rows_b, scale), _weights(weights), scale,
             return_errors=True,
         )
-        grid = [[_clean(v) for v in row] for row in values.tolist()]
+        grid = [[_score(v) for v in row] for row in values.tolist()]
         for key, err in errors.items():
             if not isinstance(key, tuple):  # row i of a is bad: its whole result row
                 grid[key] = [err] * len(grid[key])
@@ -382,7 +393,7 @@ def match(a: Any, b: Any, weights: Any = None, scale_max: Any = DEFAULT_SCALE_MA
                     row[key[1]] = err
             else:  # that pair has no factor given in both
                 grid[key[0]][key[1]] = err
-        return _blank_out(grid, rows_a, errors)
+        return grid
 
     return _guard(_n_rows(a), body, width=1)
 
@@ -414,7 +425,7 @@ def best_profile(
             _fast_codes(leads, scale), _fast_codes(profs, scale), name_list, _weights(weights),
             scale, return_errors=True,
         )
-        return _blank_out(_column(values, errors), leads, errors)
+        return _score_column(values, errors)
 
     return _guard(_n_rows(lead), body)
 
@@ -440,7 +451,7 @@ def best_match(lead: Any, profiles: Any, weights: Any = None,
             _fast_codes(leads, scale), _fast_codes(profs, scale), _weights(weights), scale,
             return_errors=True,
         )
-        return _blank_out(_column(values, errors), leads, errors)
+        return _score_column(values, errors)
 
     return _guard(_n_rows(lead), body)
 
@@ -529,7 +540,7 @@ def _inputs(inputs: Any, headers: Any) -> tuple[list[Any], Rows]:
     header_rows = as_rows(headers)
     if len(header_rows) != 1:
         raise _Bad("headers must be one row of column names")
-    names = [None if _blank(h) else h for h in header_rows[0]]
+    names = [None if is_blank(h) else h for h in header_rows[0]]
     rows = as_rows(inputs)
     if any(len(row) != len(names) for row in rows):
         raise _Bad(f"inputs has {len(rows[0])} columns but headers has {len(names)}")
@@ -538,7 +549,7 @@ def _inputs(inputs: Any, headers: Any) -> tuple[list[Any], Rows]:
 
 def _columns(names: list[Any], rows: Rows) -> dict[str, list[Any]]:
     """Input rows → ``{header: values}``; blank-headed columns are not inputs."""
-    return {str(name): [None if _blank(row[k]) else row[k] for row in rows]
+    return {str(name): [None if is_blank(row[k]) else row[k] for row in rows]
             for k, name in enumerate(names) if name is not None}
 
 
@@ -642,7 +653,7 @@ def explain(table: Any, inputs: Any, headers: Any) -> Rows:
         names, rows = _inputs(inputs, headers)
         out: Rows = []
         for row in rows:
-            record = {str(n): (None if _blank(c) else c)
+            record = {str(n): (None if is_blank(c) else c)
                       for n, c in zip(names, row, strict=True) if n is not None}
             out.append([compiled.explain(record)])
         return out
@@ -698,7 +709,7 @@ def kpi_trend(values_row: Any, direction: Any = "up",
     def body() -> Rows:
         drc = _scalar(direction, "direction")
         tol = _scalar(tolerance, "tolerance")
-        return [[None if all(_blank(c) for c in row) else kpi.kpi_trend(row, drc, tol)]
+        return [[None if all(is_blank(c) for c in row) else kpi.kpi_trend(row, drc, tol)]
                 for row in as_rows(values_row)]
 
     return _guard(_n_rows(values_row), body)

@@ -13,9 +13,10 @@ Inputs for factor scores (``factors``, ``a``, ``b``, ``leads``, ``profiles``):
   leanxl's own storage (what :func:`factor_matrix` returns): ``0`` = blank, ``1..S`` = score.
 * a pandas DataFrame: the ten factor columns are found by key, ignoring case, spaces, ``_``
   and ``-`` (``"Buyer maturity"`` finds ``buyer_maturity``); other columns are ignored.
-  Missing values (NaN, ``pd.NA``) are blank.
-* a list of rows of raw cell values (what a spreadsheet range gives): ``None``, ``""`` or NaN
-  = blank; integers and integral floats = scores; anything else is an error for that row.
+  Missing values (NaN, ``pd.NA``) and empty text are blank.
+* a list of rows of raw cell values (what a spreadsheet range gives): ``None``, ``""``, only
+  spaces or NaN = blank (:func:`leanxl.values.is_blank`); integers and integral floats =
+  scores; anything else is an error for that row.
 
 Error values (the row's value is NaN / None):
 
@@ -23,9 +24,12 @@ Error values (the row's value is NaN / None):
 ``#VALUE!``  a factor is text, a boolean or not a whole number (``2.5``); a segment price or
              complexity is blank or text; a mix flag is not a yes/no value
 ``#NUM!``    a factor is a whole number outside ``1..S``
-``#DIV/0!``  nothing to divide by: no factor given (all blank; for match: none given in both
-             rows) or the given factors all have weight 0
+``#DIV/0!``  nothing to divide by: the given factors all have weight 0 (for match: no factor
+             is given in both rows, or those given in both all have weight 0)
 =========  =================================================================================
+
+A row with no factor given at all (blank cells only: a spare row at the end of a range) is not
+an error: its value is NaN / None and it has no entry in the errors (a cell shows it blank).
 
 Results are numpy arrays even when the input was a DataFrame (``float64`` for numbers,
 ``object`` holding ``str`` / ``None`` for labels).
@@ -44,6 +48,7 @@ import numpy as np
 
 from leanxl.domain import DEFAULT_SCALE_MAX, FACTOR_KEYS, MIX_LABELS, SEGMENTS, normalize_name
 from leanxl.errors import DIV0, NUM, VALUE, ArgumentError, CellError
+from leanxl.values import is_blank
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -98,11 +103,6 @@ def _is_frame(value: object) -> bool:
 def _is_series(value: object) -> bool:
     pd = sys.modules.get("pandas")
     return pd is not None and isinstance(value, pd.Series | pd.Index)
-
-
-def _is_na(value: object) -> bool:
-    pd = sys.modules.get("pandas")
-    return pd is not None and value is pd.NA
 
 
 # ============================================================================================
@@ -177,15 +177,8 @@ def _weight_value(value: object, key: str) -> float:
 
 
 def _is_empty_cell(value: object) -> bool:
-    return value is None or (isinstance(value, str) and value.strip() == "")
-
-
-def _is_blank(value: object) -> bool:
-    if value is None or _is_na(value):
-        return True
-    if isinstance(value, str):
-        return value.strip() == ""
-    return isinstance(value, float | np.floating) and math.isnan(value)
+    """A blank weight cell (None, "", spaces) keeps the default; NaN is a bad number here."""
+    return (value is None or isinstance(value, str)) and is_blank(value)
 
 
 # ============================================================================================
@@ -193,7 +186,7 @@ def _is_blank(value: object) -> bool:
 # ============================================================================================
 def _score_cell(value: object, key: str, scale_max: int) -> int | CellError:
     """One raw cell -> its code (0 = blank, 1..S) or the CellError that makes the row bad."""
-    if _is_blank(value):
+    if is_blank(value):
         return 0
     if isinstance(value, CellError):
         return CellError(value.code, f"{key} is {value}")
@@ -517,14 +510,15 @@ def _kernels() -> Any:
     return kernels
 
 
-def _row_error(codes: np.ndarray, weights: np.ndarray, scale_max: int) -> CellError:
-    """Why a lead's fit is NaN: an out-of-range stored code, no factor given, or weight 0."""
+def _row_error(codes: np.ndarray, weights: np.ndarray, scale_max: int) -> CellError | None:
+    """Why a lead's fit is NaN: an out-of-range stored code or weight 0; None for a row with
+    no factor given (a spare row: SPEC gives it a blank cell, not an error)."""
     for f, code in enumerate(codes.tolist()):
         if code < 0 or code > scale_max:
             return CellError(NUM, f"{FACTOR_KEYS[f]} = {code} is outside 1..{scale_max}")
     given = codes > 0
     if not given.any():
-        return CellError(DIV0, "no factor given (all ten are blank)")
+        return None
     names = ", ".join(k for k, g in zip(FACTOR_KEYS, given.tolist(), strict=True) if g)
     return CellError(DIV0, f"the given factors ({names}) all have weight 0")
 
@@ -625,8 +619,8 @@ def fit(
         n_nan = kernels.fit_serial(view, kw, scale, out)
     if n_nan > len(errors):
         for i in np.flatnonzero(np.isnan(out)).tolist():
-            if i not in errors:
-                errors[i] = _row_error(codes[:, i], w, scale)
+            if i not in errors and (error := _row_error(codes[:, i], w, scale)) is not None:
+                errors[i] = error
     return (out, errors) if return_errors else out
 
 
@@ -634,7 +628,9 @@ def _targets(data: Any, scale: int, where: str) -> tuple[np.ndarray, Errors]:
     """The small side (profiles, campaigns): codes as P x F C-order, fully checked."""
     codes, errors = _codes(data, scale, where=where, storage_int8=True)
     for j in _out_of_range(codes, scale).tolist():
-        errors[j] = _row_error(codes[:, j], np.ones(N_FACTORS), scale)
+        error = _row_error(codes[:, j], np.ones(N_FACTORS), scale)
+        assert error is not None  # an out-of-range code always names itself
+        errors[j] = error
         codes[:, j] = 0
     return np.ascontiguousarray(codes.T), errors
 
@@ -706,13 +702,16 @@ def match(
     if n_nan:
         bad_rows = set(_out_of_range(codes, scale).tolist()) - set(errors)
         for i in sorted(bad_rows):
-            errors[i] = _row_error(codes[:, i], w, scale)
+            error = _row_error(codes[:, i], w, scale)
+            assert error is not None  # an out-of-range code always names itself
+            errors[i] = error
         nan_rows = np.flatnonzero(np.isnan(out).any(axis=0)).tolist()
+        target_given = targets.any(axis=1)
         for i in nan_rows:
-            if i in errors:
+            if i in errors or not codes[:, i].any():  # a row with no factor given: blank
                 continue
             for j in np.flatnonzero(np.isnan(out[:, i])).tolist():
-                if j not in target_errors:
+                if j not in target_errors and target_given[j]:
                     errors[(i, j)] = _pair_error(codes[:, i], targets[j])
     result = out.T
     return (result, errors) if return_errors else result
@@ -790,7 +789,9 @@ def _best(
             if i in errors:
                 continue
             error = _row_error(codes[:, i], w, scale)
-            if error.code == DIV0 and "blank" not in error.reason:
+            if error is None:
+                continue  # a lead with no factor given: blank, not an error
+            if error.code == DIV0:
                 error = CellError(DIV0, "no profile shares a weighted factor with this lead")
             errors[i] = error
     return best, score, errors
@@ -862,7 +863,7 @@ def best_profile(
     gives: list[bool] = np.any(targets > 0, axis=1).tolist()
     for j, name in enumerate(name_list):
         empty = not gives[j] and j not in target_errors
-        if empty and _is_blank(name):
+        if empty and is_blank(name):
             continue  # a spare row in the profiles range
         if empty:
             raise ArgumentError(
@@ -955,7 +956,7 @@ def _numbers(data: Any, where: str) -> tuple[np.ndarray, Errors]:
 def _number_error(value: Any, where: str) -> CellError:
     if isinstance(value, CellError):
         return CellError(value.code, f"{where} is {value}")
-    if _is_blank(value):
+    if is_blank(value):
         return CellError(VALUE, f"{where} is blank")
     if isinstance(value, str):
         return CellError(VALUE, f"{where} = {value!r} is text, not a number")
@@ -1089,7 +1090,7 @@ def _flag(value: Any) -> int | None:
 def _flag_error(value: Any, where: str) -> CellError:
     if isinstance(value, CellError):
         return CellError(value.code, f"{where} is {value}")
-    if _is_blank(value):
+    if is_blank(value):
         return CellError(VALUE, f"{where} is blank; give TRUE or FALSE")
     return CellError(VALUE, f"{where} = {value!r} is not TRUE/FALSE (or yes/no, 1/0, x)")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 from typing import Any
 
@@ -86,8 +87,8 @@ def _expected_fit(rows: list[list[Any]]) -> list[Any]:
     from leanxl import scoring
 
     values, errors = scoring.fit(rows, return_errors=True)  # lists: the per-cell checked path
-    return [None if all(c is None for c in rows[i])  # a spare blank row stays blank in a cell
-            else errors[i].code if i in errors else v for i, v in enumerate(values.tolist())]
+    return [errors[i].code if i in errors else None if math.isnan(v) else v  # NaN: spare row
+            for i, v in enumerate(values.tolist())]
 
 
 @settings(max_examples=60, deadline=None)
@@ -165,3 +166,33 @@ def test_big_decide_matches_row_by_row(pool: str, table_name: str) -> None:
             assert whole[r] == [alone[0]] * len(whole[r]), (row, whole[r], alone)
         else:
             assert whole[r] == alone + [None] * (len(whole[r]) - len(alone)), (row, alone)
+
+
+# --- one definition of blank (leanxl.values.is_blank) ----------------------------------------
+
+_BLANK_ROWS = {"spaces": ["   "] * 10, "empty text": [""] * 10, "None": [None] * 10,
+               "NaN": [math.nan] * 10, "mixed": [None, "", " ", math.nan] + [None] * 6}
+
+
+@pytest.mark.parametrize("blank", list(_BLANK_ROWS))
+def test_row_with_no_factor_gives_a_blank_cell(blank: str) -> None:
+    # Regression (issue 9): LEANXL_FIT of a row of spaces gave #DIV/0!, of "" a blank cell.
+    rows = [[1] * 10, _BLANK_ROWS[blank], [5] * 10]
+    assert functions.call("LEANXL_FIT", rows) == [[100.0], [None], [0.0]]
+    profiles = [[1] * 10, [5] * 10]
+    names = [["Best"], ["Worst"]]
+    assert functions.call("BESTPROFILE", rows, profiles, names) == [["Best"], [None], ["Worst"]]
+    assert functions.call("BESTMATCH", rows, profiles) == [[100.0], [None], [100.0]]
+    assert functions.call("MATCH", rows, [[1] * 10]) == [[100.0], [None], [0.0]]
+
+
+def test_fit_weight_zero_and_match_nothing_in_common_stay_div0() -> None:
+    [[cell]] = functions.call("FIT", [[1] * 5 + ["  "] * 5], [[0] * 5 + [1] * 5])
+    assert isinstance(cell, CellError) and cell.code == "#DIV/0!"
+    [[cell]] = functions.call("MATCH", [[1] * 5 + [None] * 5], [[None] * 5 + [1] * 5])
+    assert isinstance(cell, CellError) and cell.code == "#DIV/0!"
+
+
+def test_spaces_are_blank_in_scalar_and_kpi_arguments() -> None:
+    assert functions.call("FIT", [[5] * 10], None, "  ") == [[0.0]]  # scale_max blank: 5
+    assert functions.call("KPITREND", [["  ", "", None]]) == [[None]]

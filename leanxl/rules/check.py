@@ -19,6 +19,7 @@ from leanxl.errors import CellError
 from leanxl.rules.cells import BOOL, NUM, TEXT, Interval, format_value, parse_output, same_value
 from leanxl.rules.policies import HitPolicy
 from leanxl.rules.table import DecisionTable
+from leanxl.values import is_blank
 
 OTHER_TEXT = "(any other text)"
 MAX_GAPS = 5
@@ -251,7 +252,7 @@ def run_examples(table: DecisionTable) -> list[Finding]:
                                                                      table.inputs}]
         actual = table.evaluate_rows(columns)[0]
         for name, raw in ex.expected.items():
-            if raw is None or (isinstance(raw, str) and raw.strip() == ""):
+            if is_blank(raw):
                 continue
             k = out_keys.get(normalize_name(name))
             if k is None:
