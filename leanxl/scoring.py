@@ -706,7 +706,7 @@ def match(
             assert error is not None  # an out-of-range code always names itself
             errors[i] = error
         nan_rows = np.flatnonzero(np.isnan(out).any(axis=0)).tolist()
-        target_given = targets.any(axis=1)
+        target_given: np.ndarray = np.any(targets > 0, axis=1)
         for i in nan_rows:
             if i in errors or not codes[:, i].any():  # a row with no factor given: blank
                 continue
