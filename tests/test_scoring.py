@@ -19,7 +19,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import leanxl
-from leanxl import scoring
 from leanxl.domain import FACTOR_KEYS, MIX_LABELS, SEGMENTS
 from leanxl.errors import ArgumentError, CellError
 from leanxl.scoring import best_match, error_for
@@ -546,7 +545,9 @@ def test_parallel_path_matches_numpy_formula(
 ) -> None:
     # Large calls run the parallel kernels (threshold lowered here to keep the test small);
     # check them against numpy's formula.
-    monkeypatch.setattr(scoring, "PARALLEL_MIN_WORK", 1000)
+    from leanxl.kernels import parallel
+
+    monkeypatch.setattr(parallel, "PARALLEL_MIN_WORK", 1000)
     from leanxl.kernels import scoring as kernels
 
     calls: list[str] = []
@@ -655,7 +656,9 @@ def test_fuzz_raw_cells_never_crash(rows: list[list[object]]) -> None:
 def test_docstring_examples() -> None:
     import doctest
 
-    result = doctest.testmod(scoring, optionflags=doctest.NORMALIZE_WHITESPACE)
+    from leanxl.scoring import factors
+
+    result = doctest.testmod(factors, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted >= 2 and result.failed == 0
 
 
