@@ -113,3 +113,22 @@ def test_concurrent_loads_parse_each_table_once() -> None:
     assert TABLES.misses == 3 and TABLES.hits == 8 * 60 - 3  # each table parsed exactly once
     for i, table in results:
         assert table.outputs[0].name == f"y{i}"
+
+
+def test_numpy_cells_are_keyed_by_kind_too() -> None:
+    import numpy as np
+
+    TABLES.clear()
+    assert rules.load(ONES).evaluate_rows({"score": [1]}) == [[1.0]]
+    numpy_bools = [list(r) for r in BOOLS]
+    numpy_bools[2][1], numpy_bools[3][1] = np.True_, np.False_
+    got = rules.load(numpy_bools).evaluate_rows({"score": [1, 5]})
+    assert got == [[True], [False]] and type(got[0][0]) is bool
+    numpy_ones = [list(r) for r in ONES]
+    numpy_ones[2][1], numpy_ones[3][1] = np.int64(1), np.float64(0.0)
+    assert rules.load(numpy_ones).evaluate_rows({"score": [1, 5]}) == [[1.0], [0.0]]
+
+
+def test_unhashable_cells_are_read_as_text() -> None:
+    with pytest.raises(TableError, match="R3C1"):
+        rules.load([["DECISION a", "FIRST"], ["IN x", "OUT y"], [["<=2"], "z"]])

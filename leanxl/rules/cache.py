@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable
 from itertools import chain
 
 from leanxl.errors import TableError
@@ -23,7 +23,10 @@ from leanxl.rules.table import DecisionTable, _as_rows, build_table, relative_wh
 
 __all__ = ["TABLES", "TableCache", "content_key", "load"]
 
-_PLAIN = frozenset({str, float, int, bool, type(None)})
+_ROW_TYPES = frozenset({list, tuple})
+_TEXT_OR_BLANK = frozenset({str, type(None)})
+_PLAIN = frozenset({str, float, int, type(None)})
+_KIND: dict[type, type] = {int: float}
 
 Cells = tuple[tuple[object, ...], ...]
 
@@ -42,26 +45,34 @@ def _freeze(value: object) -> object:
     return value
 
 
-def _frozen_cells(rows: Sequence[Sequence[object]]) -> Cells:
-    cells = tuple(map(tuple, rows))
-    if not set(map(type, chain.from_iterable(cells))) <= _PLAIN:
-        cells = tuple(tuple(_freeze(v) for v in row) for row in cells)
-    return cells
+def _kinds(cells: Cells) -> tuple[type, ...] | None:
+    """The kind of every cell, or None when the values alone say it all.
+
+    ``True == 1 == 1.0`` with equal hashes, so a table holding any cell equal to 0 or 1, or
+    anything but text, numbers and blanks (a boolean, a numpy scalar...), is keyed by the
+    kind of each cell too (int and float are one kind: 1 and 1.0 are one number, as in Excel).
+    A table without such cells cannot equal one with a boolean, which is what lets a cache hit
+    on it skip this scan.
+    """
+    flat = tuple(chain.from_iterable(cells))
+    classes = set(map(type, flat))
+    if classes <= _TEXT_OR_BLANK:
+        return None
+    if classes <= _PLAIN and not any(c == 0 or c == 1 for c in flat if c.__class__ is not str
+                                     and c is not None):
+        return None
+    return tuple(_KIND.get(c, c) for c in map(type, flat))
 
 
 def content_key(cells: Cells, name: str | None = None) -> Hashable:
-    """The cache key of frozen cells: values, where the booleans are, and the name override.
+    """The cache key of cells (rows as tuples): the name override, the values, the kinds.
 
     >>> content_key(((1,),)) == content_key(((1.0,),))
     True
     >>> content_key(((True,),)) == content_key(((1,),))
     False
     """
-    flat = chain.from_iterable(cells)
-    has_bool = bool in set(map(type, flat))
-    # True == 1 == 1.0 with equal hashes: only the kind of each cell tells them apart.
-    kinds = tuple(v.__class__ is bool for v in chain.from_iterable(cells)) if has_bool else None
-    return (name, cells, kinds)
+    return (name, cells, _kinds(cells))
 
 
 class TableCache:
@@ -72,29 +83,40 @@ class TableCache:
 
     def __init__(self, maxsize: int = 256):
         self._maxsize = maxsize
-        self._data: OrderedDict[Hashable, DecisionTable | TableError] = OrderedDict()
+        # (name, cells) -> {kinds (None: the values say it all): table or its error}
+        self._data: OrderedDict[Hashable, dict[Hashable, DecisionTable | TableError]] = (
+            OrderedDict())
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
 
     def get(self, cells: Cells, name: str | None = None) -> DecisionTable:
-        """The table of these frozen cells, parsed on the first call only.
+        """The table of these cells (rows as tuples), parsed on the first call only.
 
         Raises
         ------
         TableError
             The (cached) first mistake of the table, as :func:`load` describes.
         """
-        key = content_key(cells, name)
+        key: Hashable = (name, cells)
         with self._lock:
-            value = self._data.get(key)
+            try:
+                variants = self._data.get(key)
+            except TypeError:  # an unhashable cell (a list...): key its text instead
+                cells = tuple(tuple(map(_freeze, row)) for row in cells)
+                key = (name, cells)
+                variants = self._data.get(key)
+            # The cheap path: a table whose values say it all has one variant, kinds None.
+            kinds = None if variants is not None and None in variants else _kinds(cells)
+            value = None if variants is None else variants.get(kinds)
             if value is not None:
                 self._data.move_to_end(key)
                 self.hits += 1
             else:
                 self.misses += 1
                 value = _parse(cells, name)
-                self._data[key] = value
+                self._data.setdefault(key, {})[kinds] = value
+                self._data.move_to_end(key)
                 if len(self._data) > self._maxsize:
                     self._data.popitem(last=False)
         if isinstance(value, TableError):
@@ -109,6 +131,8 @@ class TableCache:
 
 
 def _parse(cells: Cells, name: str | None) -> DecisionTable | TableError:
+    if not set(map(type, chain.from_iterable(cells))) <= _PLAIN | {bool}:
+        cells = tuple(tuple(map(_freeze, row)) for row in cells)  # numpy scalars -> Python
     table, errors = build_table(cells, relative_where, name)
     if errors:
         first = errors[0]
@@ -140,10 +164,6 @@ def load(source: object, *, name: str | None = None) -> DecisionTable:
         The first mistake, with its cell (``R3C2``, 1-based within ``source``) and a
         suggestion; the message says how many more there are.
     """
-    rows = source if isinstance(source, list | tuple) and all(
-        isinstance(r, list | tuple) for r in source) else _as_rows(source)
-    try:
-        cells = _frozen_cells(rows)
-    except TypeError:  # not rows of cells: let _as_rows explain
-        cells = _frozen_cells(_as_rows(source))
-    return TABLES.get(cells, name)
+    rows = source if source.__class__ in _ROW_TYPES and set(map(type, source)) <= _ROW_TYPES \
+        else _as_rows(source)
+    return TABLES.get(tuple(map(tuple, rows)), name)
