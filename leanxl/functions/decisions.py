@@ -44,9 +44,24 @@ def _inputs(inputs: Any, headers: Any) -> tuple[list[Any], Rows]:
 
 
 def _columns(names: list[Any], rows: Rows) -> dict[str, list[Any]]:
-    """Input rows → ``{header: values}``; blank-headed columns are not inputs."""
-    return {str(name): [None if is_blank(row[k]) else row[k] for row in rows]
+    """Input rows → ``{header: values}`` with blanks as None; blank-headed columns are not
+    inputs."""
+    return {str(name): _blank_as_none([row[k] for row in rows])
             for k, name in enumerate(names) if name is not None}
+
+
+def _blank_as_none(values: list[Any]) -> list[Any]:
+    # A spilled range is mostly plain numbers: decide by the column's types first, so only a
+    # column holding something else asks is_blank of every cell.
+    kinds = set(map(type, values))
+    if kinds <= _INTS:
+        return values
+    if kinds <= _NUMBER_SET:
+        return [None if v != v else v for v in values]  # only NaN is blank among numbers
+    return [None if is_blank(v) else v for v in values]
+
+
+_INTS = frozenset({int})
 
 
 _KERNEL_ROWS = 256  # from here on the table's numba kernel beats its plain-Python row path
