@@ -118,7 +118,7 @@ def main() -> None:
     for name, us, ratio in lines:
         print(f"{name:58s} {us:10.2f} {'' if ratio is None else f'{ratio:7.2f}x':>8s}")
     print(f"\nper-row cost of the 10,000-row spill (registry): {big_reg / 10_000:.2f} µs")
-    print(f"table cache: {functions.TABLES.hits} hits, {functions.TABLES.misses} misses")
+    print(f"table cache: {rules.cache.TABLES.hits} hits, {rules.cache.TABLES.misses} misses")
 
 
 if __name__ == "__main__":

@@ -36,6 +36,8 @@ sys.path.insert(0, str(ROOT))
 
 from leanxl import scoring  # noqa: E402
 from leanxl.kernels import scoring as kernels  # noqa: E402
+from leanxl.kernels.parallel import use_parallel  # noqa: E402
+from leanxl.scoring.dispatch import kernel_weights  # noqa: E402
 
 F = 10
 P = 10
@@ -169,15 +171,15 @@ def bench_size(n: int, rng: np.random.Generator, weights: np.ndarray, profiles: 
     fit_out = np.empty(n)
     write = min(best_of(partial(_write_serial, fit_out), repeats),
                 best_of(partial(_write_parallel, fit_out), repeats))
-    parallel = scoring._parallel(n)  # what the API would pick
-    parallel_match = scoring._parallel(n, P)
+    parallel = use_parallel(n)  # what the API would pick
+    parallel_match = use_parallel(n, P)
     chunks = 4 * threads
     match_out = np.empty((P, n))
     rows = []
     timings = {}
     # Default weights (None: all 1, summed exactly as uint16) and fractional weights (float64).
     for label, api_weights in (("", None), (" w.f64", weights)):
-        kw = scoring._kernel_weights(np.ones(F) if api_weights is None else api_weights, S)
+        kw = kernel_weights(np.ones(F) if api_weights is None else api_weights, S)
         t_fit_serial = best_of(partial(kernels.fit_serial, view, kw, S, fit_out), repeats)
         cpu_fit = cpu_of(partial(kernels.fit_serial, view, kw, S, fit_out), repeats)
         t_fit = best_of(partial(kernels.fit_parallel, view, kw, S, fit_out, chunks),

@@ -29,6 +29,7 @@ import math
 from collections.abc import Sequence
 
 from leanxl.errors import NA, NUM, VALUE, CellError
+from leanxl.values import is_blank
 
 ON_TRACK = "On track"
 AT_RISK = "At risk"
@@ -44,7 +45,7 @@ _DIRECTIONS = {"up": 1, "higher": 1, "down": -1, "lower": -1}
 
 def _number(value: object, what: str) -> float | CellError | None:
     """A cell value as a finite float; ``None`` for blank; a CellError for anything else."""
-    if value is None or value == "":
+    if is_blank(value):
         return None
     if isinstance(value, bool):
         return CellError(VALUE, f"{what} is TRUE/FALSE, expected a number")
@@ -63,7 +64,7 @@ def _number(value: object, what: str) -> float | CellError | None:
 
 
 def _direction(value: object) -> int | CellError:
-    if value is None or value == "":
+    if is_blank(value):
         return 1
     key = str(value).strip().casefold()
     if key in _DIRECTIONS:

@@ -1,9 +1,9 @@
-"""The registry's own contracts: names, shapes, row stacking, and the content cache."""
+"""The registry's own contracts: names, shapes, row stacking, threads."""
 
 from __future__ import annotations
 
+import math
 import threading
-import time
 from typing import Any
 
 import pytest
@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from leanxl import functions
-from leanxl.errors import CellError, TableError
+from leanxl.errors import CellError
+from leanxl.rules.cache import TABLES
 from tests.excel.cases import CASES, OMIT, QUALIFY, merged
 
 
@@ -77,98 +78,6 @@ def test_rowwise_rows_can_be_stacked(case: Any) -> None:
     assert whole == [row + [None] * (width - len(row)) for row in pieces] or whole == pieces
 
 
-# --- content cache ---------------------------------------------------------------------------
-
-
-class CountingLoader:
-    def __init__(self, delay: float = 0.0):
-        self.calls: list[Any] = []
-        self.delay = delay
-        self.lock = threading.Lock()
-
-    def __call__(self, cells: Any) -> Any:
-        with self.lock:
-            self.calls.append(cells)
-        time.sleep(self.delay)  # widen the window for races
-        if cells[0][0] == "broken":
-            raise TableError("broken table", where="A1")
-        return ("compiled", repr(cells))
-
-
-def test_cache_parses_same_content_once() -> None:
-    loader = CountingLoader()
-    cache = functions.ContentCache(loader)
-    first = cache.get([["DECISION a", "FIRST"], ["IN x", "OUT y"]])
-    again = cache.get([["DECISION a", "FIRST"], ["IN x", "OUT y"]])  # new lists, same content
-    assert again is first and len(loader.calls) == 1
-    assert (cache.hits, cache.misses) == (1, 1)
-    changed = cache.get([["DECISION a", "FIRST"], ["IN x", "OUT z"]])
-    assert changed != first and len(loader.calls) == 2
-
-
-def test_cache_tells_true_from_one() -> None:
-    loader = CountingLoader()
-    cache = functions.ContentCache(loader)
-    cache.get([[True, 1.0]])
-    cache.get([[1, 1.0]])
-    cache.get([[1.0, True]])
-    assert len(loader.calls) == 3
-
-
-def test_cache_keeps_errors_and_evicts_oldest() -> None:
-    loader = CountingLoader()
-    cache = functions.ContentCache(loader, maxsize=2)
-    err = cache.get([["broken"]])
-    assert isinstance(err, TableError) and cache.get([["broken"]]) is err
-    assert len(loader.calls) == 1
-    cache.get([["a"]])
-    cache.get([["b"]])  # evicts "broken" (least recently used)
-    cache.get([["broken"]])
-    assert len(loader.calls) == 4
-
-
-def test_cache_under_concurrent_calls() -> None:
-    loader = CountingLoader(delay=0.01)
-    cache = functions.ContentCache(loader)
-    tables = [[["DECISION t", "FIRST"], ["IN x", f"OUT y{i}"]] for i in range(3)]
-    results: list[tuple[int, Any]] = []
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(8)
-
-    def work(k: int) -> None:
-        try:
-            barrier.wait()
-            for j in range(60):
-                i = (k + j) % 3
-                # a fresh copy each time, as a host delivers it
-                results.append((i, cache.get([list(r) for r in tables[i]])))
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=work, args=(k,)) for k in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
-    assert len(loader.calls) == 3  # each distinct table parsed exactly once
-    assert len(results) == 8 * 60
-    for i, value in results:
-        assert value == ("compiled", repr(tables[i]))
-    assert cache.hits == 8 * 60 - 3
-
-
-def test_decide_reuses_compiled_table() -> None:
-    if not merged("rules"):
-        pytest.skip("leanxl.rules is not merged yet")
-    functions.TABLES.clear()
-    headers = [["buyer_maturity", "buyer_influence", "price_sensitivity"]]
-    for row in ([1, 1, 1], [3, 5, 2], [5, 5, 5]):
-        table = [list(r) for r in QUALIFY]  # a new list each call, like a recalculating host
-        functions.call("DECIDE", table, [row], headers, "status")
-    assert functions.TABLES.misses == 1 and functions.TABLES.hits == 2
-
-
 # --- the int8 fast path gives what the scoring API's full cell check gives -------------------
 
 _CELLS = [None, 0, 1, 2, 3, 4, 5, 6, 1.0, 5.0, 2.5, -1, "x", "3", True, False, float("nan")]
@@ -178,8 +87,8 @@ def _expected_fit(rows: list[list[Any]]) -> list[Any]:
     from leanxl import scoring
 
     values, errors = scoring.fit(rows, return_errors=True)  # lists: the per-cell checked path
-    return [None if all(c is None for c in rows[i])  # a spare blank row stays blank in a cell
-            else errors[i].code if i in errors else v for i, v in enumerate(values.tolist())]
+    return [errors[i].code if i in errors else None if math.isnan(v) else v  # NaN: spare row
+            for i, v in enumerate(values.tolist())]
 
 
 @settings(max_examples=60, deadline=None)
@@ -198,7 +107,7 @@ def test_decide_from_many_threads() -> None:
     """Concurrent cells on two tables: every answer right, each table compiled once."""
     if not merged("rules"):
         pytest.skip("leanxl.rules is not merged yet")
-    functions.TABLES.clear()
+    TABLES.clear()
     headers = [["buyer_maturity", "buyer_influence", "price_sensitivity"]]
     flipped = [list(r) for r in QUALIFY]
     flipped[2][3], flipped[3][3] = "Nurture", "Qualified"  # swap the two decisions
@@ -225,7 +134,7 @@ def test_decide_from_many_threads() -> None:
     for t in threads:
         t.join()
     assert failures == []
-    assert functions.TABLES.misses == 2 and functions.TABLES.hits == 6 * 40 - 2
+    assert TABLES.misses == 2 and TABLES.hits == 6 * 40 - 2
 
 
 _POOLS = {
@@ -257,3 +166,33 @@ def test_big_decide_matches_row_by_row(pool: str, table_name: str) -> None:
             assert whole[r] == [alone[0]] * len(whole[r]), (row, whole[r], alone)
         else:
             assert whole[r] == alone + [None] * (len(whole[r]) - len(alone)), (row, alone)
+
+
+# --- one definition of blank (leanxl.values.is_blank) ----------------------------------------
+
+_BLANK_ROWS = {"spaces": ["   "] * 10, "empty text": [""] * 10, "None": [None] * 10,
+               "NaN": [math.nan] * 10, "mixed": [None, "", " ", math.nan] + [None] * 6}
+
+
+@pytest.mark.parametrize("blank", list(_BLANK_ROWS))
+def test_row_with_no_factor_gives_a_blank_cell(blank: str) -> None:
+    # Regression (issue 9): LEANXL_FIT of a row of spaces gave #DIV/0!, of "" a blank cell.
+    rows = [[1] * 10, _BLANK_ROWS[blank], [5] * 10]
+    assert functions.call("LEANXL_FIT", rows) == [[100.0], [None], [0.0]]
+    profiles = [[1] * 10, [5] * 10]
+    names = [["Best"], ["Worst"]]
+    assert functions.call("BESTPROFILE", rows, profiles, names) == [["Best"], [None], ["Worst"]]
+    assert functions.call("BESTMATCH", rows, profiles) == [[100.0], [None], [100.0]]
+    assert functions.call("MATCH", rows, [[1] * 10]) == [[100.0], [None], [0.0]]
+
+
+def test_fit_weight_zero_and_match_nothing_in_common_stay_div0() -> None:
+    [[cell]] = functions.call("FIT", [[1] * 5 + ["  "] * 5], [[0] * 5 + [1] * 5])
+    assert isinstance(cell, CellError) and cell.code == "#DIV/0!"
+    [[cell]] = functions.call("MATCH", [[1] * 5 + [None] * 5], [[None] * 5 + [1] * 5])
+    assert isinstance(cell, CellError) and cell.code == "#DIV/0!"
+
+
+def test_spaces_are_blank_in_scalar_and_kpi_arguments() -> None:
+    assert functions.call("FIT", [[5] * 10], None, "  ") == [[0.0]]  # scale_max blank: 5
+    assert functions.call("KPITREND", [["  ", "", None]]) == [[None]]

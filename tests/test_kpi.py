@@ -44,7 +44,9 @@ def test_status_blank_and_bad() -> None:
     assert code(kpi_status(True, 100)) == VALUE
     assert code(kpi_status(5, 10, "sideways")) == VALUE
     assert code(kpi_status(5, 10, "up", -1)) == NUM
-    assert code(kpi_status(float("nan"), 10)) == NUM
+    # one definition of blank (leanxl.values.is_blank): spaces and NaN are a blank actual
+    assert kpi_status("   ", 100) is None
+    assert kpi_status(float("nan"), 10) is None
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import leanxl
-from leanxl import scoring
 from leanxl.domain import FACTOR_KEYS, MIX_LABELS, SEGMENTS
 from leanxl.errors import ArgumentError, CellError
 from leanxl.scoring import best_match, error_for
@@ -118,7 +117,7 @@ def test_fit_numpy_bad_values() -> None:
     assert np.isnan(values[:3]).all() and values[3] == 100.0
     assert errors[0] == CellError("#NUM!", "buyer_influence = 6 is outside 1..5")
     assert errors[1] == CellError("#VALUE!", "purchase_history = 1.5 is not a whole number")
-    assert errors[2] == CellError("#DIV/0!", "no factor given (all ten are blank)")
+    assert 2 not in errors  # no factor given: a blank row, not an error (SPEC)
 
 
 def test_fit_int8_storage_out_of_range_reported() -> None:
@@ -135,6 +134,44 @@ def test_fit_zero_total_weight_is_div0() -> None:
     assert math.isnan(values[0]) and values[1] == 100.0
     assert errors[0].code == "#DIV/0!"
     assert "weight 0" in errors[0].reason and "buyer_maturity" in errors[0].reason
+
+
+BLANK_ROWS = {"spaces": ["   "] * F, "empty text": [""] * F, "None": [None] * F,
+              "NaN": [math.nan] * F, "mixed": [None, "", " ", math.nan] + [None] * 6}
+
+
+@pytest.mark.parametrize("blank", list(BLANK_ROWS))
+def test_row_with_no_factor_is_blank_not_an_error(blank: str) -> None:
+    # Regression (issue 9): a row of spaces was #DIV/0! while a row of "" was blank.  SPEC: a
+    # row with no factor given is a blank cell: NaN / None with no error entry.
+    rows = [[1] * F, BLANK_ROWS[blank], [5] * F]
+    values, errors = leanxl.fit(rows, return_errors=True)
+    assert values[0] == 100.0 and math.isnan(values[1]) and values[2] == 0.0
+    assert errors == {}
+    names, errors = leanxl.best_profile(rows, PROFILES, NAMES, return_errors=True)
+    assert names.tolist() == ["Perfect", None, "Worst"] and errors == {}
+    grid, errors = leanxl.match(rows, [[1] * F, BLANK_ROWS[blank]], return_errors=True)
+    assert grid[0, 0] == 100.0 and np.isnan(grid[1]).all() and np.isnan(grid[:, 1]).all()
+    assert errors == {}
+
+
+def test_blank_row_from_arrays_and_frames_has_no_error() -> None:
+    matrix = np.ones((3, F))
+    matrix[1] = np.nan
+    frame = pd.DataFrame(matrix, columns=list(FACTOR_KEYS))
+    as_object = frame.astype(object)
+    as_object.iloc[1] = ["  "] * 5 + [None] * 4 + [pd.NA]
+    for data in (matrix, frame, frame.astype("Float64"), as_object):
+        values, errors = leanxl.fit(data, return_errors=True)
+        assert values[0] == 100.0 and math.isnan(values[1]) and errors == {}, data
+
+
+def test_weight_zero_and_nothing_in_common_stay_div0() -> None:
+    values, errors = leanxl.fit([[1] * 5 + ["  "] * 5], [0] * 5 + [1] * 5, return_errors=True)
+    assert math.isnan(values[0]) and errors[0].code == "#DIV/0!"
+    grid, errors = leanxl.match([[1] * 5 + [None] * 5], [[None] * 5 + [1] * 5],
+                                return_errors=True)
+    assert errors == {(0, 0): CellError("#DIV/0!", "no factor is given in both rows")}
 
 
 def test_without_return_errors_only_values() -> None:
@@ -310,7 +347,9 @@ def test_fit_property_matches_reference(problem: tuple, weights: list[float], ki
     expected = [ref_fit(r, weights, scale) for r in rows]
     assert nan_equal(values, expected)
     assert ((values[~np.isnan(values)] >= 0) & (values[~np.isnan(values)] <= 100)).all()
-    assert sorted(errors) == [i for i, e in enumerate(expected) if e is None]
+    # NaN rows with a factor given have weight 0 (#DIV/0!); rows with none given are blank
+    assert sorted(errors) == [i for i, e in enumerate(expected)
+                              if e is None and any(x is not None for x in rows[i])]
     assert all(e.code == "#DIV/0!" for e in errors.values())
 
 
@@ -376,7 +415,7 @@ def test_best_profile_fixed() -> None:
     # [2]*10 is 75 % from both Perfect and Middle: tie goes to the first.
     # [2]*5+[4]*5 matches Middle at 75 %, Perfect and Worst at 50 %.
     assert names.tolist() == ["Perfect", "Perfect", "Middle", "Worst", None, "Middle"]
-    assert errors == {4: CellError("#DIV/0!", "no factor given (all ten are blank)")}
+    assert errors == {}  # the blank lead is a spare row: None, no error
     index, score = best_match(leads, PROFILES)
     assert index.tolist() == [0, 0, 1, 2, -1, 1]
     assert score[:4].tolist() == [100.0, 75.0, 75.0, 100.0] and math.isnan(score[4])
@@ -506,7 +545,9 @@ def test_parallel_path_matches_numpy_formula(
 ) -> None:
     # Large calls run the parallel kernels (threshold lowered here to keep the test small);
     # check them against numpy's formula.
-    monkeypatch.setattr(scoring, "PARALLEL_MIN_WORK", 1000)
+    from leanxl.kernels import parallel
+
+    monkeypatch.setattr(parallel, "PARALLEL_MIN_WORK", 1000)
     from leanxl.kernels import scoring as kernels
 
     calls: list[str] = []
@@ -598,7 +639,9 @@ def test_fuzz_raw_cells_never_crash(rows: list[list[object]]) -> None:
             assert math.isnan(values[i]) and errors[i].code == codes[0]
             continue
         expected = ref_fit([r if isinstance(r, int) else None for r in read], [1] * F, 5)
-        if expected is None:
+        if all(r is None for r in read):  # no factor given: blank, no error
+            assert math.isnan(values[i]) and i not in errors
+        elif expected is None:
             assert math.isnan(values[i]) and errors[i].code == "#DIV/0!"
         else:
             assert values[i] == pytest.approx(expected) and i not in errors
@@ -613,7 +656,9 @@ def test_fuzz_raw_cells_never_crash(rows: list[list[object]]) -> None:
 def test_docstring_examples() -> None:
     import doctest
 
-    result = doctest.testmod(scoring, optionflags=doctest.NORMALIZE_WHITESPACE)
+    from leanxl.scoring import factors
+
+    result = doctest.testmod(factors, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted >= 2 and result.failed == 0
 
 

@@ -31,6 +31,8 @@ from leanxl.kernels._jit import kernel
 #: Leads processed per inner block: scratch sums stay in L1 while the loops over factors and
 #: profiles run, and the loop over the block is what the compiler vectorises.
 BLOCK = 1024
+# Scores are clamped at 0: in exact arithmetic the weighted distance never exceeds its maximum,
+# but with fractional weights the two float sums can round an ulp apart (-2e-14 instead of 0).
 
 # Why the loops look the way they do (each measured, see bench/kernels.py):
 # * codes arrive as uint8 (a view of the int8 storage): a negative int8 becomes >= 128, so one
@@ -81,7 +83,7 @@ def _fit_range(codes, weights, scale_max, out, start, stop):  # pragma: no cover
                 dest[k] = np.nan
                 n_nan += 1
             else:
-                dest[k] = 100.0 * (1.0 - np.float64(num[k]) / (np.float64(d) * span))
+                dest[k] = max(0.0, 100.0 * (1.0 - np.float64(num[k]) / (np.float64(d) * span)))
     return n_nan
 
 
@@ -162,7 +164,7 @@ def _match_range(codes, targets, weights, scale_max, out, start, stop):  # pragm
                     dest[k] = np.nan
                     n_nan += 1
                 else:
-                    dest[k] = 100.0 * (1.0 - np.float64(num[k]) / (np.float64(d) * span))
+                    dest[k] = max(0.0, 100.0 * (1.0 - np.float64(num[k]) / (np.float64(d) * span)))
     return n_nan
 
 
@@ -211,7 +213,7 @@ def _best_range(codes, targets, weights, scale_max, best, score, start, stop):  
             for k in range(n):
                 d = den[k]
                 if top[k] <= limit and d > 0:
-                    s = 100.0 * (1.0 - np.float64(num[k]) / (np.float64(d) * span))
+                    s = max(0.0, 100.0 * (1.0 - np.float64(num[k]) / (np.float64(d) * span)))
                     # Strictly greater: ties keep the first profile (scores are >= 0).
                     if s > score_seg[k]:
                         best_seg[k] = p

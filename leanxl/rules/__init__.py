@@ -12,19 +12,22 @@ Python API::
     leanxl.rules.audit(table, leads, "recorded_status")      # deviations per rule
 
 ``evaluate_rows`` is the path for cell functions (LEANXL_DECIDE / LEANXL_EXPLAIN): ``load``
-caches parsing by content and each table caches its compiled form, so a call on one row costs
-microseconds and touches neither numba nor pandas.
+caches parsing by content and kind (:mod:`leanxl.rules.cache`, the one cache of tables) and
+each table memoises its compiled form, so a call on one row costs microseconds and touches
+neither numba nor pandas.
 
 Modules, each importing only those above it: ``cells`` (S-FEEL cell language), ``policies``
 (hit policies), ``compile`` (bit-set tables and evaluation), ``table`` (the model and its
-builder), ``loader`` (cells, CSV and worksheets -> tables), then the functions over a table:
-``soundness`` (check, self_test), ``explanation`` (explain), ``deviations`` (audit) and
-``reference`` (a plain-Python interpreter used as the tests' oracle).
+builder), ``loader`` (cells, CSV and worksheets -> tables), ``cache`` (``load``: one table per
+content), then the functions over a table: ``soundness`` (check, self_test), ``explanation``
+(explain), ``deviations`` (audit) and ``reference`` (a plain-Python interpreter used as the
+tests' oracle).
 """
 
+from leanxl.rules.cache import load
 from leanxl.rules.deviations import AuditReport, audit
 from leanxl.rules.explanation import explain
-from leanxl.rules.loader import load, load_sheet
+from leanxl.rules.loader import load_sheet
 from leanxl.rules.policies import Aggregator, HitPolicy
 from leanxl.rules.soundness import Finding, check, self_test
 from leanxl.rules.table import DecisionTable, Example, Rule

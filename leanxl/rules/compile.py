@@ -18,7 +18,7 @@ Evaluation paths (the same bit sets throughout):
   on its set of matching rules (its first match, for FIRST and PRIORITY), so the policy is
   resolved once per distinct set and spread with integer codes into categorical columns.
 
-Compiled tables are cached by the table's content hash; the cache is thread-safe.
+A table memoises its compiled form; tables are cached by cell content in :mod:`leanxl.rules.cache`.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from leanxl.domain import normalize_name
 from leanxl.errors import NA, VALUE, ArgumentError, CellError
 from leanxl.rules.cells import BOOL, NUM, TEXT, Interval, format_value
 from leanxl.rules.policies import Aggregator, HitPolicy
+from leanxl.values import is_blank
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -127,27 +128,20 @@ def _key_of(kind: str | None, codes: dict[str, int] | None, value: object) -> fl
     """Map a lead value to the column's numeric key (NaN = blank) or an error reason."""
     if kind == NUM and value.__class__ in (int, float):  # the common case, first
         return float(value)
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return math.nan
-    if kind is None:
-        return 0.0
     if hasattr(value, "item") and not isinstance(value, str):
         with contextlib.suppress(TypeError, ValueError):
             value = value.item()
-    if value is None or type(value).__name__ in ("NAType", "NaTType") or (
-            isinstance(value, float) and math.isnan(value)):
+    if is_blank(value):
         return math.nan
+    if kind is None:
+        return 0.0
     if kind == NUM:
         if isinstance(value, bool) or not isinstance(value, int | float):
-            if isinstance(value, str) and value.strip() == "":
-                return math.nan
             return f"`{value}` is not a number"
         return float(value)
     if kind == TEXT:
         if not isinstance(value, str):
             return f"`{format_value(value)}` is not a text"
-        if value.strip() == "":
-            return math.nan
         assert codes is not None
         return float(codes.get(value.strip(), -1))  # CRM exports carry stray spaces
     # boolean
@@ -690,20 +684,6 @@ def _and(numbers: Sequence[int]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-_CACHE: dict[str, CompiledTable] = {}
-_CACHE_LOCK = threading.Lock()
-
-
 def compile_table(table: DecisionTable) -> CompiledTable:
-    """The compiled form of a table, shared by every table with the same content."""
-    key = table.fingerprint
-    hit = _CACHE.get(key)
-    if hit is not None and hit.table.name == table.name:
-        return hit
-    with _CACHE_LOCK:
-        hit = _CACHE.get(key)
-        if hit is None or hit.table.name != table.name:
-            if len(_CACHE) > 512:
-                _CACHE.clear()
-            hit = _CACHE[key] = CompiledTable(table)
-    return hit
+    """The compiled form of a table (the table memoises it: see ``DecisionTable.compiled``)."""
+    return CompiledTable(table)

@@ -8,6 +8,7 @@ from leanxl.domain import normalize_name
 from leanxl.errors import CellError
 from leanxl.rules.cells import format_value
 from leanxl.rules.table import DecisionTable, Rule
+from leanxl.values import is_blank
 
 
 def _typed(value: object) -> object:
@@ -16,9 +17,7 @@ def _typed(value: object) -> object:
             return value.item()
         except (TypeError, ValueError):
             return value
-    if isinstance(value, float) and value != value:
-        return None
-    if isinstance(value, str) and value.strip() == "":
+    if is_blank(value):
         return None
     return value
 

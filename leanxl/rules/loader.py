@@ -14,7 +14,6 @@ import difflib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +26,6 @@ from leanxl.rules.table import (
     Where,
     build_examples,
     build_table,
-    relative_where,
 )
 from leanxl.values import is_blank
 from leanxl.xlsx.refs import column_index, column_letter, quote_sheet
@@ -60,61 +58,6 @@ def cell_rows(source: object) -> list[list[object]]:
                          where="table", suggestion="pass the table's whole range, title row "
                          "`DECISION <name>` first")
     return [list(r) for r in source]
-
-
-def _freeze(value: object) -> object:
-    """Make a cell hashable for the parse cache (numpy scalars become Python values)."""
-    if hasattr(value, "item") and not isinstance(value, str | bytes):
-        try:
-            return value.item()
-        except (TypeError, ValueError):
-            return str(value)
-    try:
-        hash(value)
-    except TypeError:
-        return str(value)
-    return value
-
-
-@lru_cache(maxsize=256)
-def _load_cached(cells: tuple[tuple[object, ...], ...], name: str | None) -> DecisionTable:
-    table, errors = build_table(cells, relative_where, name)
-    if errors:
-        first = errors[0]
-        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-        raise TableError(first.message + more, where=first.where, suggestion=first.suggestion)
-    assert table is not None
-    return table
-
-
-def load(source: object, *, name: str | None = None) -> DecisionTable:
-    """Load one decision table from a 2-D list of cell values (or a ``.csv`` file).
-
-    Parsing is cached by content, so a cell function may call this on every recalculation.
-
-    Parameters
-    ----------
-    source:
-        Rows of cell values, first row ``DECISION <name> | <hit policy>``; or a CSV path.
-    name:
-        Overrides the name in the title cell.
-
-    Raises
-    ------
-    TableError
-        The first mistake, with its cell (``R3C2``, 1-based within ``source``) and a
-        suggestion; the message says how many more there are.
-    """
-    rows = source if isinstance(source, list | tuple) and all(
-        isinstance(r, list | tuple) for r in source) else cell_rows(source)
-    plain = (str, float, int, bool, type(None))
-    try:
-        frozen = tuple(tuple(v if type(v) in plain else _freeze(v) for v in row)
-                       for row in rows)
-    except TypeError:  # not rows of cells: let cell_rows explain
-        rows = cell_rows(source)
-        frozen = tuple(tuple(_freeze(v) for v in row) for row in rows)
-    return _load_cached(frozen, name)
 
 
 def _sheet_where(title: str, top: int, left: int) -> Where:

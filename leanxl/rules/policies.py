@@ -26,6 +26,7 @@ import enum
 import re
 
 from leanxl.rules.cells import CellSyntaxError
+from leanxl.values import is_blank
 
 
 class HitPolicy(enum.Enum):
@@ -67,7 +68,7 @@ def parse_hit_policy(cell: object) -> tuple[HitPolicy, Aggregator | None]:
     CellSyntaxError
         For an unknown name, with the closest known name as suggestion.
     """
-    if cell is None or (isinstance(cell, str) and cell.strip() == ""):
+    if is_blank(cell):
         return HitPolicy.UNIQUE, None
     text = re.sub(r"[\s_]+", " ", str(cell).strip().upper())
     if text in _ABBREV:

@@ -15,6 +15,7 @@ from leanxl.errors import NA, VALUE, CellError
 from leanxl.rules.cells import BOOL, NUM, TEXT
 from leanxl.rules.policies import Aggregator, HitPolicy
 from leanxl.rules.table import DecisionTable, Rule
+from leanxl.values import is_blank
 
 Result = tuple[tuple[object, ...], tuple[int, ...]]  # (output values, fired rule numbers)
 
@@ -30,12 +31,10 @@ def typed(kind: str | None, value: object) -> object:
     """A lead value as the cell language sees it; ``INVALID`` for a type mismatch."""
     if hasattr(value, "item") and not isinstance(value, str):
         value = value.item()
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if is_blank(value):
         return None
     if kind is None:
         return value
-    if isinstance(value, str) and value.strip() == "":
-        return None
     if kind == NUM:
         if isinstance(value, int | float) and not isinstance(value, bool):
             return float(value)

@@ -28,6 +28,7 @@ from leanxl.rules.cells import (
 )
 from leanxl.rules.policies import HitPolicy
 from leanxl.rules.table import DecisionTable
+from leanxl.values import is_blank
 
 OTHER_TEXT = "(any other text)"
 MAX_GAPS = 5
@@ -284,7 +285,7 @@ def self_test(table: DecisionTable) -> list[Finding]:
                                                                      table.inputs}]
         actual = table.evaluate_rows(columns)[0]
         for name, raw in ex.expected.items():
-            if raw is None or (isinstance(raw, str) and raw.strip() == ""):
+            if is_blank(raw):
                 continue
             k = out_keys.get(normalize_name(name))
             if k is None:

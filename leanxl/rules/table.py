@@ -27,7 +27,6 @@ one and never the reverse.
 from __future__ import annotations
 
 import difflib
-import hashlib
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -49,6 +48,7 @@ from leanxl.rules.cells import (
 )
 from leanxl.rules.compile import CompiledTable, compile_table
 from leanxl.rules.policies import Aggregator, HitPolicy, parse_hit_policy, policy_label
+from leanxl.values import is_blank
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -141,15 +141,6 @@ class DecisionTable:
         return not self.policy.single_hit and self.aggregator is None
 
     @property
-    def fingerprint(self) -> str:
-        """Hash of the table's content: equal tables share one compiled form."""
-        parts = [self.policy.value, repr(self.aggregator),
-                 repr([(c.name, c.kind, c.allowed) for c in self.inputs]),
-                 repr([(c.name, c.allowed) for c in self.outputs])]
-        parts += [repr(([t.text for t in r.tests], r.outputs)) for r in self.rules]
-        return hashlib.sha1("\x1f".join(parts).encode()).hexdigest()
-
-    @property
     def compiled(self) -> CompiledTable:
         if self._compiled is None:
             self._compiled = compile_table(self)
@@ -214,11 +205,6 @@ def relative_where(row: int, col: int) -> str:
     return f"R{row + 1}C{col + 1}"
 
 
-def _blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and value.strip() == "") or (
-        isinstance(value, float) and value != value)
-
-
 class _Collector:
     """Gathers every mistake of one table, so ``leanxl check`` can list them all."""
 
@@ -251,7 +237,7 @@ def build_table(rows: Sequence[Sequence[object]], where: Where = relative_where,
                  f"write `DECISION {name or 'Qualify'}` here and the hit policy to its right")
         return None, errs.errors
     title_name = m.group(1).strip()
-    if "|" in title_name and _blank(policy_cell):  # "DECISION Qualify | FIRST" in one cell
+    if "|" in title_name and is_blank(policy_cell):  # "DECISION Qualify | FIRST" in one cell
         title_name, _, policy_cell = (s.strip() for s in title_name.partition("|"))
     table_name = name or title_name or "Decision"
     try:
@@ -263,7 +249,7 @@ def build_table(rows: Sequence[Sequence[object]], where: Where = relative_where,
     # Header row: up to the first empty cell.
     header = list(rows[1]) if len(rows) > 1 else []
     width = 0
-    while width < len(header) and not _blank(header[width]):
+    while width < len(header) and not is_blank(header[width]):
         width += 1
     if width == 0:
         errs.add(1, 0, "the row under DECISION must hold the headers",
@@ -324,7 +310,7 @@ def build_table(rows: Sequence[Sequence[object]], where: Where = relative_where,
     # Rule rows until the first empty row.
     rule_rows: list[int] = []
     r = 2
-    while r < len(rows) and not all(_blank(_cell(rows, r, c)) for c in range(width)):
+    while r < len(rows) and not all(is_blank(_cell(rows, r, c)) for c in range(width)):
         rule_rows.append(r)
         r += 1
     if not rule_rows:
@@ -372,7 +358,7 @@ def build_table(rows: Sequence[Sequence[object]], where: Where = relative_where,
             values.append(v)
         note = _cell(rows, r, note_col) if note_col is not None else None
         rules.append(Rule(number, tuple(tests[r, c] for c, _, _ in in_cols), tuple(values),
-                          "" if _blank(note) else str(note).strip(), where(r, 0)))
+                          "" if is_blank(note) else str(note).strip(), where(r, 0)))
 
     # Policy-specific requirements.
     if policy in (HitPolicy.PRIORITY, HitPolicy.OUTPUT_ORDER) and out_cols and not any(
@@ -444,7 +430,7 @@ def build_examples(rows: Sequence[Sequence[object]], where: Where) -> list[Examp
     header = rows[1]
     names: list[tuple[bool, str]] = []  # (is_output, name)
     for h in header:
-        if _blank(h):
+        if is_blank(h):
             break
         text = str(h).strip()
         hm = _HEADER_RE.match(text)
