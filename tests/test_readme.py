@@ -40,6 +40,10 @@ def test_readme_has_doctests() -> None:
     assert sum(len(t.examples) for t in page_examples(ROOT / "README.md")) > 0
 
 
+def test_readme_is_read_in_ten_minutes() -> None:
+    assert len((ROOT / "README.md").read_text(encoding="utf-8").splitlines()) <= 250
+
+
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.relative_to(ROOT).as_posix())
 def test_page_examples_run(page: Path) -> None:
     runner = doctest.DocTestRunner(optionflags=FLAGS)
@@ -47,3 +51,13 @@ def test_page_examples_run(page: Path) -> None:
     for test in page_examples(page):
         runner.run(test, out=report.append, clear_globs=False)
     assert runner.failures == 0, "".join(report)
+
+
+@pytest.mark.parametrize("page", [*PAGES, ROOT / "bench" / "RESULTS.md"],
+                         ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_page_links_reach_files(page: Path) -> None:
+    text = page.read_text(encoding="utf-8")
+    targets = re.findall(r"\]\(([^)\s]+)\)", text)
+    missing = [t for t in targets if not t.startswith(("http://", "https://", "#"))
+               and not (page.parent / t.split("#")[0]).exists()]
+    assert not missing, f"{page.name} links to missing files: {missing}"
