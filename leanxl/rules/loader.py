@@ -46,7 +46,8 @@ def cell_rows(source: object) -> list[list[object]]:
                              suggestion="for a workbook use load_sheet(ws) or `leanxl check`")
         if not path.exists():
             raise TableError("file not found", where=str(path))
-        return read_grid(path)  # a `;` or UTF-16 export of the table reads as in `leanxl check`
+        grid: list[list[object]] = [list(row) for row in read_grid(path)]
+        return grid  # `;` or UTF-16 exports read as in `leanxl check`
     if hasattr(source, "values") and hasattr(source, "columns"):  # a DataFrame of cells
         body = [list(r) for r in source.values.tolist()]
         if type(source.columns).__name__ == "RangeIndex":  # read with header=None
