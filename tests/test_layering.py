@@ -91,6 +91,16 @@ def _is_type_checking(test: ast.expr) -> bool:
         isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
 
 
+DYNAMIC = "<dynamic import>"
+
+
+def _is_dynamic_import(func: ast.expr) -> bool:
+    """``importlib.import_module(...)``, ``import_module(...)`` or ``__import__(...)``."""
+    if isinstance(func, ast.Attribute):
+        return func.attr == "import_module"
+    return isinstance(func, ast.Name) and func.id in ("import_module", "__import__")
+
+
 def imports_of(module: str, source: str, is_package: bool, known: set[str]) -> list[Import]:
     """Every import in ``source`` (module level and inside functions, not under TYPE_CHECKING).
 
@@ -125,6 +135,12 @@ def imports_of(module: str, source: str, is_package: bool, known: set[str]) -> l
                     found.append(Import(sub if sub in known else origin, node.lineno, lazy))
             else:
                 found.append(Import(origin.split(".")[0], node.lineno, lazy))
+        elif isinstance(node, ast.Call) and _is_dynamic_import(node.func):
+            arg = node.args[0] if node.args else None
+            if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                found.append(Import(leanxl_or_top(arg.value), node.lineno, lazy))
+            else:  # a name the check cannot read: not allowed, write a plain import
+                found.append(Import(DYNAMIC, node.lineno, lazy))
         for child in ast.iter_child_nodes(node):
             visit(child, lazy)
 
@@ -210,7 +226,10 @@ def violations(graph: dict[str, list[Import]], layers: Layers) -> list[str]:
         here = 0 if module == "leanxl" else layers.layer_of[source]
         for imp in dict.fromkeys(imports):  # one line per statement, not per name
             where = f"{module} (line {imp.line}{', in a function' if imp.lazy else ''})"
-            if imp.target == "leanxl" or imp.target.startswith("leanxl."):
+            if imp.target == DYNAMIC:
+                found.append(f"{where}: a dynamic import of a computed name, which this check "
+                             "cannot follow; import the module by name")
+            elif imp.target == "leanxl" or imp.target.startswith("leanxl."):
                 found.extend(_leanxl_import(module, source, here, imp, where, layers, edges))
             else:
                 found.extend(_library_import(source, here, imp, where, layers))
@@ -311,6 +330,20 @@ def test_an_upward_import_inside_a_function_is_caught() -> None:
     assert ("leanxl.kernels.fit (line 2, in a function) imports leanxl.scoring: "
             "layer 1 (kernels) may not import layer 2 (scoring)") in found
     assert "import cycle: leanxl.kernels.fit -> leanxl.scoring -> leanxl.kernels.fit" in found
+
+
+def test_dynamic_imports_are_seen_or_refused() -> None:
+    graph = synthetic({
+        "leanxl.errors": "",
+        "leanxl.kernels": ("import importlib\n"
+                           "def f():\n    importlib.import_module('leanxl.scoring')\n"),
+        "leanxl.scoring": "def g(name):\n    return __import__(name)\n",
+    })
+    found = violations(graph, SYNTHETIC_LAYERS)
+    assert ("leanxl.kernels (line 3, in a function) imports leanxl.scoring: "
+            "layer 1 (kernels) may not import layer 2 (scoring)") in found
+    assert any(line.startswith("leanxl.scoring (line 2, in a function): a dynamic import")
+               for line in found)
 
 
 def test_a_cycle_within_one_package_is_listed() -> None:

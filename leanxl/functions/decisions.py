@@ -64,9 +64,6 @@ def _blank_as_none(values: list[Any]) -> list[Any]:
 _INTS = frozenset({int})
 
 
-_KERNEL_ROWS = 256  # from here on the table's numba kernel beats its plain-Python row path
-
-
 def _kernel_column(values: list[Any]) -> Any:
     """A column of plain numbers as a numpy array (int8 when it fits); anything else as-is.
 
@@ -93,8 +90,10 @@ def _decide_rows(table: Any, columns: dict[str, list[Any]], output: str | None) 
     Many leads go to the table's vectorised path with plain-number columns as int8/float
     arrays (mixed columns stay lists and the rules engine judges each value itself).
     """
+    from leanxl.rules.compile import SMALL_N  # the rules engine's own plain-Python/kernel cut
+
     n = len(next(iter(columns.values()), []))
-    if n < _KERNEL_ROWS:
+    if n < SMALL_N:
         return list(table.evaluate_rows(columns, output))
     kernel_columns = {k: _kernel_column(v) for k, v in columns.items()}
     return list(table.evaluate_rows(kernel_columns, output))

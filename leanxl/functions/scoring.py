@@ -46,7 +46,7 @@ def _scoring() -> Any:
 
 def _score(value: Any) -> Any:
     """A scoring result -> host cell: NaN without an error is a row with no factor given,
-    which SPEC shows as a blank cell."""
+    which shows as a blank cell."""
     return None if value != value else value
 
 

@@ -2,7 +2,7 @@
 
 The kernels only say *that* a lead has no value; these functions, run on the few NaN rows,
 say why (a stored code out of range, or given factors that all weigh 0).  A row with no
-factor given at all is no error: SPEC shows it as a blank cell.
+factor given at all is no error: it shows as a blank cell (a spare row).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from leanxl.scoring.arguments import Errors
 
 def row_error(codes: np.ndarray, weights: np.ndarray, scale_max: int) -> CellError | None:
     """Why a lead's fit is NaN: an out-of-range stored code or weight 0; None for a row with
-    no factor given (a spare row: SPEC gives it a blank cell, not an error)."""
+    no factor given (a spare row: a blank cell, not an error)."""
     for f, code in enumerate(codes.tolist()):
         if code < 0 or code > scale_max:
             return CellError(NUM, f"{FACTOR_KEYS[f]} = {code} is outside 1..{scale_max}")

@@ -1,6 +1,7 @@
 """Which kernel runs a scoring call: the numba kernels (imported on first use), the weights'
 dtype they sum in, and the chunks of a parallel call.  Serial vs parallel is decided by
-:func:`leanxl.kernels.parallel.use_parallel`, the one threshold of every kernel family.
+:func:`leanxl.kernels.parallel.use_parallel` (the rules kernels have their own threshold in
+the same module).
 """
 
 from __future__ import annotations

@@ -22,7 +22,8 @@ RULES_TOP = HEADER_ROW  # the decision table's first row (DECISION <name> | poli
 
 def write_rules(wb: Workbook, ws: Worksheet, data: BookData, leads: pd.DataFrame,
                 cache: Cache) -> tuple[int, int]:
-    """The qualification table (SPEC layout) at A4, and a summary of decisions beside it.
+    """The qualification table (laid out as leanxl.rules reads it) at A4, and a summary of
+    decisions beside it.
 
     Returns the table's last row and column.
     """

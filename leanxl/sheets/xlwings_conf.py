@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from openpyxl.worksheet.worksheet import Worksheet
 
-from leanxl.sheets.book import BookData
+from leanxl.sheets.book import XLWINGS, BookData
 from leanxl.sheets.layout import start_sheet
 
-CONF_SHEET = "xlwings.conf"
+CONF_SHEET = XLWINGS
 #: The module the classic add-in imports for the LEANXL_* UDFs (``leanxl/excel/udfs.py``).
 UDF_MODULE = "leanxl.excel.udfs"
 
