@@ -482,3 +482,27 @@ def test_campaign_and_profile_tables_grow_and_shrink(template: Path, tmp_path: P
                          if n.startswith("xl/charts/chart"))
     assert len(re.findall(r"<(?:c:)?radarChart>", charts)) == 2
     assert len(re.findall(r"<(?:c:)?pieChart>", charts)) == 2
+
+
+def test_settings_cells_blank_or_text(template: Path, tmp_path: Path,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    # A Settings cell of spaces used to crash refresh with a raw ValueError traceback.
+    book = tmp_path / "book.xlsx"
+    shutil.copy(template, book)
+    wb = load_workbook(book)
+    ws, ref = next(iter(wb.defined_names["PriceCut"].destinations))
+    wb[ws][ref.replace("$", "")].value = "   "  # blank: the default cut
+    wb.save(book)
+    assert main(["refresh", str(book), "--leads", str(SAMPLE / "leads.csv")]) == 0
+    assert load_workbook(book)[ws][ref.replace("$", "")].value == 40000  # the default, written
+
+    wb = load_workbook(book)
+    wb[ws][ref.replace("$", "")].value = "40k"  # text: one clear line, book untouched
+    wb.save(book)
+    before = book.read_bytes()
+    capsys.readouterr()
+    assert main(["refresh", str(book), "--leads", str(SAMPLE / "leads.csv")]) == 2
+    err = capsys.readouterr().err
+    assert f"{ws}!{ref.replace('$', '')}" in err and "PriceCut must be a number" in err
+    assert "Traceback" not in err
+    assert book.read_bytes() == before

@@ -18,6 +18,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from leanxl.domain import DEFAULT_SCALE_MAX, FACTOR_KEYS
 from leanxl.errors import WorkbookError
+from leanxl.values import is_blank
 
 # Sheet titles, in the order a reader meets them.
 ABOUT = "About"
@@ -141,7 +142,7 @@ def name_value(wb: Workbook, name: str, default: Any) -> Any:
         return default
     ws, ref = found
     value = ws[ref.split(":")[0]].value
-    return default if value is None or value == "" else value
+    return default if is_blank(value) else value
 
 
 def read_block(ws: Worksheet, keys: tuple[str, ...], *, first_row: int = FIRST_ROW,

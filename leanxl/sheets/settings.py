@@ -8,6 +8,7 @@ import pandas as pd
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from leanxl.errors import WorkbookError
 from leanxl.sheets import book as B
 from leanxl.sheets import style as S
 from leanxl.sheets.book import FIRST_ROW, HEADER_ROW, BookData, Cache, set_name
@@ -81,17 +82,24 @@ def write_settings(wb: Workbook, ws: Worksheet, data: BookData, cache: Cache) ->
 def read_settings(wb: Workbook) -> B.Settings:
     """The workbook's settings, read through their defined names (defaults where absent)."""
     d = B.Settings()
+
+    def number(name: str, default: float) -> float:
+        return _setting_number(wb, name, default, whole=False)
+
+    def whole(name: str, default: int) -> int:
+        return int(_setting_number(wb, name, default, whole=True))
+
     st = B.Settings(
-        scale_max=int(B.name_value(wb, "ScaleMax", d.scale_max)),
-        price_cut=float(B.name_value(wb, "PriceCut", d.price_cut)),
-        complexity_cut=float(B.name_value(wb, "ComplexityCut", d.complexity_cut)),
-        good_fit=float(B.name_value(wb, "GoodFit", d.good_fit)),
-        weak_fit=float(B.name_value(wb, "WeakFit", d.weak_fit)),
-        hold_periods=int(B.name_value(wb, "HoldPeriods", d.hold_periods)),
-        team_average=float(B.name_value(wb, "TeamAverage", d.team_average)),
-        top_premium=float(B.name_value(wb, "TopPremium", d.top_premium)),
-        team_lift=float(B.name_value(wb, "TeamLift", d.team_lift)),
-        top_drop=float(B.name_value(wb, "TopDrop", d.top_drop)),
+        scale_max=whole("ScaleMax", d.scale_max),
+        price_cut=number("PriceCut", d.price_cut),
+        complexity_cut=number("ComplexityCut", d.complexity_cut),
+        good_fit=number("GoodFit", d.good_fit),
+        weak_fit=number("WeakFit", d.weak_fit),
+        hold_periods=whole("HoldPeriods", d.hold_periods),
+        team_average=number("TeamAverage", d.team_average),
+        top_premium=number("TopPremium", d.top_premium),
+        team_lift=number("TeamLift", d.team_lift),
+        top_drop=number("TopDrop", d.top_drop),
     )
     end = B.name_value(wb, "PeriodEnd", None)
     if isinstance(end, dt.datetime):
@@ -101,6 +109,41 @@ def read_settings(wb: Workbook) -> B.Settings:
     found = B.name_ref(wb, "Weights")
     if found is not None:
         ws, ref = found
-        cells = [c.value for row in ws[ref] for c in row]
-        st.weights = tuple(1.0 if is_blank(v) else float(v) for v in cells)
+        cells = [c for row in ws[ref] for c in row]
+        st.weights = tuple(
+            1.0 if is_blank(c.value) else _as_number(c.value, f"{ws.title}!{c.coordinate}",
+                                                     "Weights")
+            for c in cells)
     return st
+
+
+def _setting_number(wb: Workbook, name: str, default: float, *, whole: bool) -> float:
+    """The number in the cell a setting's defined name points at; blank -> ``default``."""
+    found = B.name_ref(wb, name)
+    if found is None:
+        return default
+    ws, ref = found
+    cell = ws[ref.split(":")[0]]
+    if is_blank(cell.value):
+        return default
+    number = _as_number(cell.value, f"{ws.title}!{cell.coordinate}", name)
+    if whole and not number.is_integer():
+        raise WorkbookError(f"{name} must be a whole number, got {cell.value!r}",
+                            where=f"{ws.title}!{cell.coordinate}",
+                            suggestion=f"type a whole number, or clear the cell for {default}")
+    return number
+
+
+def _as_number(value: object, where: str, name: str) -> float:
+    """A Settings cell as a float; text or a boolean is a clear error naming the cell."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        try:
+            value = float(str(value).strip())
+        except ValueError:
+            raise WorkbookError(f"{name} must be a number, got {value!r}", where=where,
+                                suggestion="type a plain number (no units or text), or clear "
+                                           "the cell for the default") from None
+    number = float(value)
+    if number != number or number in (float("inf"), float("-inf")):
+        raise WorkbookError(f"{name} must be a finite number, got {value!r}", where=where)
+    return number
