@@ -189,6 +189,24 @@ def test_audit_counts_deviations_per_rule(tmp_path, capsys):
     assert "L4" in out
 
 
+def test_audit_and_the_leads_sheet_judge_a_recorded_status_alike():
+    # `leanxl audit` and the Leads sheet's "Follows rules" column used to disagree: audit
+    # counted a blank or all-space status as a deviation and the sheet counted "Qualified "
+    # (a trailing space) as not following.  One definition now: blank = not recorded.
+    from leanxl.rules.deviations import follows_decision
+
+    t = load([["DECISION Q", "FIRST"], ["IN buyer_maturity", "OUT status"],
+              ["<=2", "Qualified"], ["-", "Nurture"]])
+    recorded = ["Qualified ", "  ", None, "qualified", "Nurture"]
+    leads = pd.DataFrame({"buyer_maturity": [1, 1, 1, 2, 1]})
+    report = audit(t, leads, recorded)
+    assert (report.total, report.n_deviations, report.not_recorded) == (3, 1, 2)
+    assert report.deviations["index"].tolist() == [4]
+    assert "2 more recorded none" in str(report)
+    assert [follows_decision(r, "Qualified") for r in recorded] == [True, None, None, True,
+                                                                    False]
+
+
 def test_audit_needs_a_single_result_table():
     t = load([["DECISION Q", "COLLECT"], ["IN a", "OUT s"], ["-", "x"]])
     from leanxl.errors import ArgumentError

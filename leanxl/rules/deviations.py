@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from leanxl.domain import normalize_name
 from leanxl.errors import ArgumentError, CellError
 from leanxl.rules.cells import format_value, parse_output
+from leanxl.values import is_blank
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -36,6 +37,7 @@ class AuditReport:
     total: int
     per_rule: pd.DataFrame
     deviations: pd.DataFrame
+    not_recorded: int = 0
 
     @property
     def n_deviations(self) -> int:
@@ -45,6 +47,8 @@ class AuditReport:
         share = self.n_deviations / self.total if self.total else 0.0
         lines = [f"{self.table}: {self.n_deviations} of {self.total} leads "
                  f"({share:.1%}) recorded a {self.output} other than the rules'"]
+        if self.not_recorded:
+            lines[0] += f" ({self.not_recorded} more recorded none: not audited)"
         for r in self.per_rule.itertuples(index=False):
             if r.deviations == 0:
                 continue
@@ -53,6 +57,27 @@ class AuditReport:
             lines.append(f"  {label}{note} -> {r.expected}: {r.deviations} of {r.leads} "
                          f"leads deviated ({r.share:.1%})")
         return "\n".join(lines)
+
+
+def follows_decision(recorded: object, decided: object) -> bool | None:
+    """Did a recorded status follow the rules' decision?  ``None`` when nothing was recorded.
+
+    The one definition for ``leanxl audit`` and the Leads sheet's "Follows rules" column:
+    texts compare trimmed and case-insensitively, numbers as numbers (``1`` is ``1.0``), and a
+    decision that is an error value (no rule matched) is followed by nothing.
+
+    >>> follows_decision("qualified ", "Qualified"), follows_decision("  ", "Qualified")
+    (True, None)
+    """
+    if is_blank(recorded):
+        return None
+    if isinstance(decided, CellError):
+        return False
+    want, got = _norm(decided), _norm(recorded)
+    if isinstance(want, str) or isinstance(got, str):
+        return (isinstance(want, str) and isinstance(got, str)
+                and want.strip().casefold() == got.strip().casefold())
+    return bool(want == got)
 
 
 def _norm(v: object) -> object:
@@ -114,19 +139,20 @@ def audit(table: DecisionTable, data: Any, recorded: str | Sequence[object], *,
     fired = result["rules"].tolist()
     rows = []
     counts: dict[int, list[int]] = {}
+    not_recorded = 0
     expected_of: dict[int, str] = {}
     for i, (e, r, rule_nums) in enumerate(zip(expected, rec, fired, strict=True)):
+        verdict = follows_decision(r, e)
+        if verdict is None:  # nothing recorded: not audited
+            not_recorded += 1
+            continue
         rule = rule_nums[0] if rule_nums and not isinstance(e, CellError) else 0
         c = counts.setdefault(rule, [0, 0])
         c[0] += 1
         shown = str(e) if isinstance(e, CellError) else format_value(e) if e is not None \
             and e == e else "(blank)"
         expected_of.setdefault(rule, shown if rule else "#N/A")
-        e_norm = None if isinstance(e, CellError) else _norm(e)
-        r_norm = _norm(r)
-        same = (e_norm == r_norm) if not isinstance(e_norm, str) else (
-            isinstance(r_norm, str) and e_norm.strip().casefold() == r_norm.strip().casefold())
-        if not same:
+        if not verdict:
             c[1] += 1
             rows.append((frame.index[i], rule, shown, r))
     per_rule = pd.DataFrame(
@@ -134,4 +160,5 @@ def audit(table: DecisionTable, data: Any, recorded: str | Sequence[object], *,
           d / n if n else 0.0) for rule, (n, d) in sorted(counts.items())],
         columns=["rule", "note", "expected", "leads", "deviations", "share"])
     dev = pd.DataFrame(rows, columns=["index", "rule", "expected", "recorded"])
-    return AuditReport(table.name, out_name, len(frame), per_rule, dev)
+    return AuditReport(table.name, out_name, len(frame) - not_recorded, per_rule, dev,
+                       not_recorded)

@@ -19,6 +19,7 @@ import pandas as pd
 
 from leanxl.domain import FACTOR_KEYS
 from leanxl.errors import CellError
+from leanxl.rules.deviations import follows_decision
 from leanxl.sources import ALWAYS, FLAG_KEYS
 from leanxl.xlsx.cached_values import escape_xml_text
 from leanxl.xlsx.refs import column_letter
@@ -194,12 +195,13 @@ def score_leads(frame: pd.DataFrame, layout: Layout, data: Any) -> Scored:
     rec = frame["recorded_status"]
     follows = np.empty(n, dtype=object)
     for i, (r, d) in enumerate(zip(rec.tolist(), decision.tolist(), strict=True)):
-        if r is None or (isinstance(r, float) and r != r) or str(r) == "":
+        verdict = follows_decision(r, d)
+        if verdict is None:
             follows[i] = ""
         elif isinstance(d, CellError):
             follows[i] = d
         else:
-            follows[i] = "Yes" if str(r).casefold() == str(d).casefold() else "No"
+            follows[i] = "Yes" if verdict else "No"
     out["follows"] = follows
     return Scored(out, output)
 
