@@ -24,6 +24,7 @@ import pandas as pd
 from leanxl.csvfiles import csv_encoding, csv_separator
 from leanxl.domain import FACTOR_KEYS, normalize_name
 from leanxl.errors import SourceError
+from leanxl.values import FALSE_WORDS, TRUE_WORDS
 
 # The columns of the CRM tables leanxl reads.
 FLAG_KEYS = ("in_sales_plan", "reached_by_marketing", "in_target_market")
@@ -37,8 +38,10 @@ CAMPAIGN_TEXT = ("code", "name", "channel")
 KPI_FIELDS = ("kpi", "level", "why", "when", "how", "who", "target", "direction", "tolerance",
               "unit")
 
-_TRUE = {"true", "yes", "y", "1", "x", "ja", "wahr", "1.0"}
-_FALSE = {"false", "no", "n", "0", "", "nej", "falsch", "0.0", "-", "nan", "<na>", "none"}
+# The shared yes/no words, plus what pandas makes of a number or a missing cell as text; a
+# blank flag in a CRM export means "no".
+_TRUE = TRUE_WORDS | {"1.0"}
+_FALSE = FALSE_WORDS | {"", "0.0", "nan", "<na>", "none"}
 
 #: A number as a European Excel writes it: decimal comma, optional dot thousands groups.
 _DECIMAL_COMMA = re.compile(r"^[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?$")

@@ -10,6 +10,13 @@ from __future__ import annotations
 import math
 import sys
 
+#: Words a yes/no cell may hold (trimmed, any case), the same for cell functions (LEANXL_MIX)
+#: and CRM columns read by refresh: English, the "x" of a ticked box, and the German/Swedish
+#: words Excel shows for TRUE/FALSE in those locales.  Blank is not in either set: a cell
+#: function treats a blank flag as an error, a CRM column as "no" (each caller decides).
+TRUE_WORDS = frozenset({"true", "yes", "y", "x", "1", "ja", "wahr", "sant"})
+FALSE_WORDS = frozenset({"false", "no", "n", "0", "nein", "nej", "falsch", "falskt", "-"})
+
 
 def is_blank(value: object) -> bool:
     """True for a cell that holds nothing: ``None``, ``""``, only spaces, NaN, ``pd.NA``/``NaT``.
@@ -28,3 +35,17 @@ def is_blank(value: object) -> bool:
         return True
     np = sys.modules.get("numpy")
     return np is not None and isinstance(value, np.floating) and bool(np.isnan(value))
+
+
+def flag_word(text: str) -> bool | None:
+    """A yes/no word as True/False, or None when it is neither (see :data:`TRUE_WORDS`).
+
+    >>> flag_word(" Yes "), flag_word("x"), flag_word("nein"), flag_word("maybe")
+    (True, True, False, None)
+    """
+    word = text.strip().casefold()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    return None

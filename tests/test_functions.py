@@ -196,3 +196,13 @@ def test_fit_weight_zero_and_match_nothing_in_common_stay_div0() -> None:
 def test_spaces_are_blank_in_scalar_and_kpi_arguments() -> None:
     assert functions.call("FIT", [[5] * 10], None, "  ") == [[0.0]]  # scale_max blank: 5
     assert functions.call("KPITREND", [["  ", "", None]]) == [[None]]
+
+
+def test_mix_and_refresh_share_one_yes_no_vocabulary() -> None:
+    # LEANXL_MIX used to reject "ja" and "1" that refresh accepted from a CRM export.
+    from leanxl.values import FALSE_WORDS, TRUE_WORDS
+
+    for word in sorted(TRUE_WORDS):
+        assert functions.call("LEANXL_MIX", word, word, word) == [["Sweet spot"]], word
+    for word in sorted(FALSE_WORDS):
+        assert functions.call("LEANXL_MIX", word, word, word) == [["Outside"]], word

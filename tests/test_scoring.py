@@ -528,13 +528,14 @@ def test_mix_all_regions() -> None:
     ("cell", "flag"),
     [(True, True), (False, False), (1, True), (0, False), (1.0, True), ("TRUE", True),
      ("false", False), ("Yes", True), ("no", False), (" y ", True), ("N", False),
-     ("x", True), ("X", True), (np.bool_(True), True)],
+     ("x", True), ("X", True), (np.bool_(True), True), ("1", True), ("ja", True),
+     ("nein", False)],
 )
 def test_mix_accepted_flags(cell: object, flag: bool) -> None:
     assert leanxl.mix([cell], [True], [True]).tolist() == [ref_mix(flag, True, True)]
 
 
-@pytest.mark.parametrize("cell", [None, "", 2, 0.5, "maybe", "1", float("nan")])
+@pytest.mark.parametrize("cell", [None, "", 2, 0.5, "maybe", "2", float("nan")])
 def test_mix_bad_flags_value_error(cell: object) -> None:
     values, errors = leanxl.mix([True], [cell], [True], return_errors=True)
     assert values.tolist() == [None]

@@ -14,13 +14,7 @@ from leanxl.errors import NUM, VALUE, ArgumentError, CellError
 from leanxl.scoring.arguments import Errors, is_frame, is_row, is_series, python_value
 from leanxl.scoring.dispatch import scoring_kernels
 from leanxl.scoring.inputs import column_values
-from leanxl.values import is_blank
-
-_TRUE_WORDS = frozenset({"true", "yes", "y", "x"})
-
-
-_FALSE_WORDS = frozenset({"false", "no", "n"})
-
+from leanxl.values import flag_word, is_blank
 
 _SEGMENT_TABLE = np.array([*SEGMENTS, None], dtype=object)  # code -1 -> None
 
@@ -176,8 +170,9 @@ def segment(
 def _flags(data: Any, where: str) -> tuple[np.ndarray, Errors]:
     """Yes/no flags -> int8 0/1 (-1 for bad rows) and their errors.
 
-    Accepted: booleans, 0/1 (ints or floats), and text TRUE/FALSE, yes/no, y/n, or x (= yes),
-    any case.  Anything else (including blank) is ``#VALUE!``: a missing flag is not guessed.
+    Accepted: booleans, 0/1 (ints or floats), and the yes/no words of
+    :data:`leanxl.values.TRUE_WORDS` / ``FALSE_WORDS`` (TRUE/FALSE, yes/no, y/n, x, 1/0,
+    ja/nein, wahr/falsch, any case).  Anything else (including blank) is ``#VALUE!``: a missing flag is not guessed.
     """
     values = _column(data, where)
     if isinstance(values, np.ndarray) and values.dtype.kind == "b":
@@ -205,11 +200,8 @@ def _flag(value: Any) -> int | None:
     if isinstance(value, numbers.Real):
         return int(float(value)) if value in (0, 1) else None
     if isinstance(value, str):
-        word = value.strip().casefold()
-        if word in _TRUE_WORDS:
-            return 1
-        if word in _FALSE_WORDS:
-            return 0
+        word = flag_word(value)
+        return None if word is None else int(word)
     return None
 
 
@@ -253,8 +245,8 @@ def mix(
     Parameters
     ----------
     in_sales_plan, reached_by_marketing, in_target_market:
-        One flag per lead each: booleans, 0/1, or text TRUE/FALSE, yes/no, y/n, x (= yes),
-        any case.  Anything else (blank included) gives that row ``#VALUE!``.
+        One flag per lead each: booleans, 0/1, or a yes/no word (TRUE/FALSE, yes/no, y/n,
+        x = yes, ja/nein, wahr/falsch; any case).  Anything else (blank included) gives that row ``#VALUE!``.
 
     Returns
     -------
