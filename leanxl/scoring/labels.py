@@ -172,7 +172,8 @@ def _flags(data: Any, where: str) -> tuple[np.ndarray, Errors]:
 
     Accepted: booleans, 0/1 (ints or floats), and the yes/no words of
     :data:`leanxl.values.TRUE_WORDS` / ``FALSE_WORDS`` (TRUE/FALSE, yes/no, y/n, x, 1/0,
-    ja/nein, wahr/falsch, any case).  Anything else (including blank) is ``#VALUE!``: a missing flag is not guessed.
+    ja/nein, wahr/falsch, any case).  Anything else (including blank) is ``#VALUE!``: a
+    missing flag is not guessed.
     """
     values = _column(data, where)
     if isinstance(values, np.ndarray) and values.dtype.kind == "b":
@@ -246,7 +247,8 @@ def mix(
     ----------
     in_sales_plan, reached_by_marketing, in_target_market:
         One flag per lead each: booleans, 0/1, or a yes/no word (TRUE/FALSE, yes/no, y/n,
-        x = yes, ja/nein, wahr/falsch; any case).  Anything else (blank included) gives that row ``#VALUE!``.
+        x = yes, ja/nein, wahr/falsch; any case).  Anything else (blank included) gives
+        that row ``#VALUE!``.
 
     Returns
     -------
