@@ -187,3 +187,13 @@ def test_csv_saved_by_european_excel_loads_like_the_comma_file(tmp_path):
     assert table.policy is HitPolicy.FIRST
     got = table.evaluate_rows({"buyer_maturity": [1, 2, 3]})
     assert [row[0] for row in got] == ["Qualifiziert", "Qualifiziert", "Später"]
+
+
+def test_string_dtype_frame_with_missing_cells_loads():
+    # A table read with pandas' string dtype holds pd.NA in empty cells; the S-FEEL parser
+    # used to reject it ("cannot use a NAType value") although pd.NA is blank everywhere else.
+    import pandas as pd
+
+    frame = pd.DataFrame([["DECISION T", "FIRST", None], ["IN a", "IN b", "OUT c"],
+                          ["<=2", None, "low"], ["-", "-", "high"]], dtype="string")
+    assert load(frame).evaluate_rows({"a": [1, 5], "b": [9, 9]}) == [["low"], ["high"]]

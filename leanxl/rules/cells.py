@@ -21,6 +21,8 @@ import math
 import re
 from dataclasses import dataclass
 
+from leanxl.values import is_blank
+
 NUM = "number"
 TEXT = "text"
 BOOL = "boolean"
@@ -145,13 +147,11 @@ def parse_test(cell: object) -> UnaryTest:
     CellSyntaxError
         When the text is not a valid simple unary test; the error carries a suggestion.
     """
-    if cell is None:
+    if is_blank(cell) and not isinstance(cell, str):  # None, NaN, pd.NA: text is parsed below
         return ANY
     if isinstance(cell, bool):
         return UnaryTest(format_value(cell), (cell,), kind=BOOL)
     if isinstance(cell, int | float):
-        if isinstance(cell, float) and math.isnan(cell):
-            return ANY
         x = float(cell)
         return UnaryTest(format_value(x), (Interval(x, x, True, True),), kind=NUM)
     if not isinstance(cell, str):
@@ -286,13 +286,11 @@ def parse_output(cell: object) -> object:
     Quoted text loses its quotes; ``true``/``false`` become booleans; text that reads as a
     number becomes a float (so a 2-D list of strings behaves like the sheet it came from).
     """
-    if cell is None:
+    if is_blank(cell) and not isinstance(cell, str):  # None, NaN, pd.NA: text is parsed below
         return None
     if isinstance(cell, bool):
         return cell
     if isinstance(cell, int | float):
-        if isinstance(cell, float) and math.isnan(cell):
-            return None
         return float(cell)
     if not isinstance(cell, str):
         raise CellSyntaxError(f"cannot use a {type(cell).__name__} value as an output",
