@@ -358,9 +358,13 @@ def _column_cells(letter: str, style: str, kind: str, values: Any, rows: range) 
             nums = (stamps - _EPOCH) / np.timedelta64(1, "D")
         else:
             nums = pd.to_numeric(values, errors="coerce").to_numpy(float)
-        texts = _number_texts(np.where(np.isfinite(nums), nums, np.nan))  # never <v>inf</v>
-        return [f'<c r="{letter}{r}"{s}/>' if v is None else f'<c r="{letter}{r}"{s}><v>{v}</v></c>'
-                for r, v in zip(rows, texts, strict=True)]
+        infinite = np.isinf(nums)
+        texts = _number_texts(np.where(infinite, np.nan, nums))
+        cells = [f'<c r="{letter}{r}"{s}/>' if v is None else f'<c r="{letter}{r}"{s}><v>{v}</v></c>'
+                 for r, v in zip(rows, texts, strict=True)]
+        for i in np.flatnonzero(infinite):  # XML numbers are finite: never <v>inf</v>
+            cells[i] = f'<c r="{letter}{rows[i]}"{s} t="e"><v>#NUM!</v></c>'
+        return cells
     if kind == "mixed":  # a user's column: each cell keeps its own type
         out = []
         for r, v in zip(rows, list(values), strict=True):
