@@ -66,7 +66,7 @@ def align(old: OldColumns, new_ids: Sequence[Any], columns: Sequence[str],
             suggestion="name the id column lead_id again, then refresh")
     keys = [id_key(v) for v in new_ids]
     if all(k is None for k in keys):
-        close = difflib.get_close_matches("lead_id", [str(c) for c in columns], n=1,
+        close = difflib.get_close_matches("lead_id", [str(c) for c in columns if c != "lead_id"], n=1,
                                           cutoff=0.3)
         raise WorkbookError(
             f"your own Leads columns ({names}) are matched to leads by lead_id, but the "
