@@ -87,11 +87,3 @@ def number_marks(cells: Iterable[str], separator: str) -> tuple[str, str]:
         decimal = "," if separator in (";", "\t") else "."
     return decimal, ("." if decimal == "," else ",")
 
-
-def identifier_like(text: str, decimal: str) -> bool:
-    """Number-looking text that is really an identifier: a leading zero (``00001``), a
-    leading ``+`` (``+4917012345678``) or more digits than a float keeps (20-digit accounts)."""
-    t = text.strip()
-    digits = sum(ch.isdigit() for ch in t)
-    return (t.startswith("+") or digits > 15
-            or (len(t) > 1 and t[0] == "0" and t[1] != decimal))
