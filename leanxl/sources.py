@@ -19,8 +19,8 @@ import io
 import logging
 import re
 from collections.abc import Sequence
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -226,7 +226,6 @@ def _arrow_strings(values: pd.Series) -> Any:
 def _identifiers(texts: pd.Series, decimal: str) -> pd.Series:
     """Which number-looking cells are identifiers: a leading zero (``00001``), a leading
     ``+`` (``+4917012345678``) or more digits than a float keeps (20-digit accounts)."""
-    import pyarrow as pa
     import pyarrow.compute as pc
 
     t = pc.utf8_trim_whitespace(_arrow_strings(texts))

@@ -360,8 +360,8 @@ def _column_cells(letter: str, style: str, kind: str, values: Any, rows: range) 
             nums = pd.to_numeric(values, errors="coerce").to_numpy(float)
         infinite = np.isinf(nums)
         texts = _number_texts(np.where(infinite, np.nan, nums))
-        cells = [f'<c r="{letter}{r}"{s}/>' if v is None else f'<c r="{letter}{r}"{s}><v>{v}</v></c>'
-                 for r, v in zip(rows, texts, strict=True)]
+        cells = [f'<c r="{letter}{r}"{s}/>' if v is None else
+                 f'<c r="{letter}{r}"{s}><v>{v}</v></c>' for r, v in zip(rows, texts, strict=True)]
         for i in np.flatnonzero(infinite):  # XML numbers are finite: never <v>inf</v>
             cells[i] = f'<c r="{letter}{rows[i]}"{s} t="e"><v>#NUM!</v></c>'
         return cells

@@ -41,9 +41,9 @@ from leanxl.sheets import book as B
 from leanxl.sheets import leads as L
 from leanxl.sheets import style as S
 from leanxl.sheets.book import BookData, Cache, set_name
-from leanxl.sheets.cells import write_text
 from leanxl.sheets.campaign_matrix import write_matrix
 from leanxl.sheets.campaigns import read_campaigns, write_campaigns
+from leanxl.sheets.cells import write_text
 from leanxl.sheets.internal_customers import read_internal, write_internal
 from leanxl.sheets.kpi_tracker import read_actuals, write_tracker
 from leanxl.sheets.kpis import read_kpis, write_kpis
@@ -404,7 +404,7 @@ def _shared_strings(archive: zipfile.ZipFile) -> list[str]:
             for si in re.findall(rb"<si>(.*?)</si>", xml, re.S)]
 
 
-def _scan_user_values(book: Path, heads: list[str]) -> dict[str, dict[Any, Any]]:
+def _scan_user_values(book: Path, heads: list[str]) -> OldColumns:
     with zipfile.ZipFile(book) as archive:
         part = sheet_parts(archive)[B.LEADS]
         xml = archive.read(part)

@@ -66,8 +66,8 @@ def align(old: OldColumns, new_ids: Sequence[Any], columns: Sequence[str],
             suggestion="name the id column lead_id again, then refresh")
     keys = [id_key(v) for v in new_ids]
     if all(k is None for k in keys):
-        close = difflib.get_close_matches("lead_id", [str(c) for c in columns if c != "lead_id"], n=1,
-                                          cutoff=0.3)
+        others = [str(c) for c in columns if c != "lead_id"]
+        close = difflib.get_close_matches("lead_id", others, n=1, cutoff=0.3)
         raise WorkbookError(
             f"your own Leads columns ({names}) are matched to leads by lead_id, but the "
             "export has no lead_id values", where=where,
