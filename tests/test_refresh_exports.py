@@ -229,6 +229,8 @@ def test_infinite_numbers_and_characters_xml_forbids(book: Path, tmp_path: Path,
         xml = b"".join(z.read(n) for n in z.namelist() if n.endswith(".xml"))
     assert not re.search(rb"<v>-?(inf|nan)</v>", xml, re.I)
     assert column(book, "score")[:4] == ["#NUM!", "#NUM!", None, 1.5]
+    assert len(pd.read_excel(book, sheet_name="Leads", engine="openpyxl")) == 40  # pandas reads it
+    assert main(["check", str(book)]) == 0  # and so does leanxl check
 
     if shutil.which("soffice") is None:
         pytest.skip("LibreOffice not installed")
