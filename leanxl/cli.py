@@ -218,15 +218,29 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    import logging
+
     parser = build_parser()
     args = parser.parse_args(argv)
+    # What leanxl noticed on the way (the CSV dialect detected, dates it could not read, ...)
+    # goes to stderr, one line each.
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter(f"leanxl {args.command}: %(message)s"))
+    log = logging.getLogger("leanxl")
+    log.addHandler(handler)
+    level = log.level
+    log.setLevel(logging.INFO)
     try:
         return int(args.handler(args))
     except LeanxlError as exc:
         print(f"leanxl {args.command}: {exc}", file=sys.stderr)
-        return 2
+        signum = getattr(exc, "signum", None)  # stopped by a signal: the shell's convention
+        return 128 + signum if signum else 2
     except KeyboardInterrupt:
         return 130
+    finally:
+        log.removeHandler(handler)
+        log.setLevel(level)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+from collections.abc import Iterable
 from pathlib import Path
 
 from leanxl.errors import SourceError
@@ -54,3 +56,34 @@ def csv_encoding(raw: bytes) -> str:
     except UnicodeDecodeError:
         return "cp1252"
     return "utf-8-sig"
+
+
+# --------------------------------------------------------------------------- numbers
+#: Written as blanks by pandas, R and databases; a numeric cell holding one is "not given".
+BLANK_WORDS = frozenset({"nan", "na", "n/a", "#n/a", "null", "none", "<na>"})
+_SPACES = str.maketrans("", "", " \u00a0\u202f'")  # 12 600 / 12'600 grouping
+
+
+def number_marks(cells: Iterable[str], separator: str) -> tuple[str, str]:
+    """The export's decimal mark and thousands separator: ``('.', ',')`` or ``(',', '.')``.
+
+    Decided by the cells that settle it (``12,5`` or ``1.234,50`` mean a decimal comma;
+    ``12.5`` or ``1,234.50`` a decimal point). When none does (only whole numbers, or only
+    ``12.600``), a ``;`` or tab file is taken as Excel writes it in Europe (decimal comma) and
+    a ``,`` file as a decimal point; a majority decides a file that has both kinds.
+    """
+    comma = re.compile(r"^[+-]?(\d{1,3}(\.\d{3})+,\d+|\d*,(\d{1,2}|\d{4,}))$")
+    point = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+\.\d+|\d*\.(\d{1,2}|\d{4,}))$")
+    votes = {",": 0, ".": 0}
+    for cell in cells:
+        text = cell.strip().translate(_SPACES)
+        if comma.match(text):
+            votes[","] += 1
+        elif point.match(text):
+            votes["."] += 1
+    if votes[","] != votes["."]:
+        decimal = "," if votes[","] > votes["."] else "."
+    else:
+        decimal = "," if separator in (";", "\t") else "."
+    return decimal, ("." if decimal == "," else ",")
+

@@ -13,18 +13,26 @@ the column and the row, and says what to fix; nothing is written until all sourc
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import io
+import logging
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from leanxl.csvfiles import csv_encoding, csv_separator
+from leanxl.csvfiles import BLANK_WORDS, csv_encoding, csv_separator, number_marks
+from leanxl.datetexts import read_dates
 from leanxl.domain import FACTOR_KEYS, normalize_name
 from leanxl.errors import SourceError
 from leanxl.values import FALSE_WORDS, TRUE_WORDS
+from leanxl.xlsx.cached_values import ILLEGAL_XML
+
+LOG = logging.getLogger(__name__)
 
 # The columns of the CRM tables leanxl reads.
 FLAG_KEYS = ("in_sales_plan", "reached_by_marketing", "in_target_market")
@@ -38,13 +46,11 @@ CAMPAIGN_TEXT = ("code", "name", "channel")
 KPI_FIELDS = ("kpi", "level", "why", "when", "how", "who", "target", "direction", "tolerance",
               "unit")
 
-# The shared yes/no words, plus what pandas makes of a number or a missing cell as text; a
-# blank flag in a CRM export means "no".
+# The shared yes/no words, plus a number written as text and the words exports write for a
+# missing cell: a blank flag in a CRM export means "no".
 _TRUE = TRUE_WORDS | {"1.0"}
-_FALSE = FALSE_WORDS | {"", "0.0", "nan", "<na>", "none"}
+_FALSE = FALSE_WORDS | BLANK_WORDS | {"", "0.0"}
 
-#: A number as a European Excel writes it: decimal comma, optional dot thousands groups.
-_DECIMAL_COMMA = re.compile(r"^[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?$")
 
 
 def read_source(spec: str, *, query: str | None = None, table: str | None = None,
@@ -77,7 +83,7 @@ def read_source(spec: str, *, query: str | None = None, table: str | None = None
     """
     if "://" in spec:
         frame = _read_sql(spec, query, table)
-        return frame[list(columns)] if columns is not None else frame
+        return clean_text(frame[list(columns)] if columns is not None else frame, spec)
     path = Path(spec)
     if not path.is_file():
         raise SourceError("file not found", where=spec,
@@ -101,46 +107,157 @@ def read_source(spec: str, *, query: str | None = None, table: str | None = None
     if frame.shape[1] == 0 or len(frame) == 0:
         raise SourceError("the source has no rows", where=spec,
                           suggestion="export at least one row with a header line")
-    return frame
+    return clean_text(frame, spec)
 
 
 def read_csv(path: Path, *, usecols: list[str] | None = None, text: bool = False
              ) -> pd.DataFrame:
-    """A CSV file as Excel or a CRM wrote it: encoding, separator and decimal mark detected.
+    """A CSV file as Excel or a CRM wrote it: encoding, separator and number marks detected.
 
-    With ``text`` every cell stays the text typed (empty cells None). An empty file gives an
+    Every cell is read as the text exported; a column becomes numbers only when every value
+    is a number in the file's own format (decimal mark and thousands separator, see
+    :func:`~leanxl.csvfiles.number_marks`) and none looks like an identifier (``00001``,
+    ``+4917012345678``, 20-digit accounts stay text). What was detected is logged in one
+    line. With ``text`` every cell stays text (empty cells None). An empty file gives an
     empty frame (the caller decides whether that is an error).
     """
     raw = path.read_bytes()
     encoding = csv_encoding(raw)
-    sep = csv_separator(raw.decode(encoding, errors="replace"))
+    decoded = raw.decode(encoding, errors="replace")
+    sep = csv_separator(decoded)
     try:
-        if text:
-            return pd.read_csv(path, sep=sep, encoding=encoding, usecols=usecols, dtype=object,
-                               keep_default_na=False).replace({"": None})
-        frame = pd.read_csv(path, sep=sep, encoding=encoding, usecols=usecols)
+        # Object cells, UTF-8 bytes: pandas' fastest way to keep every cell's text.
+        frame = pd.read_csv(io.BytesIO(decoded.encode("utf-8")), encoding="utf-8", sep=sep,
+                            dtype=object, keep_default_na=False, na_values=[""],
+                            usecols=usecols)
     except pd.errors.EmptyDataError:
         return pd.DataFrame()
-    if sep == ";":  # Excel pairs the semicolon separator with the decimal comma
-        frame = _decimal_commas(frame)
+    if not text:
+        sample = (c for col in frame.columns for c in frame[col].iloc[:5000].dropna()
+                  .tolist() if "," in c or "." in c)
+        decimal, thousands = number_marks(sample, sep)
+        LOG.info("%s: %s, %r separated, decimal %r", path.name,
+                 _encoding_name(raw, encoding), sep, decimal)
+    for col in frame.columns:
+        values = frame[col]
+        if not text and normalize_name(col) not in TEXT_COLUMNS:
+            values = _numbers_if_all(values, decimal, thousands)
+        if values.dtype != float:  # text: the cells as exported, empty cells None
+            values = values.astype(object).where(values.notna(), None)
+        frame[col] = values
+    if not text:
+        frame.attrs["number_marks"] = (decimal, thousands)
     return frame
 
 
-def _decimal_commas(frame: pd.DataFrame) -> pd.DataFrame:
-    """Text columns whose every value is a decimal-comma number (``1.234,5``) become floats."""
-    out = frame.copy()
+TEXT_COLUMNS = frozenset(normalize_name(k) for k in (
+    "lead_id", "id", "company", "owner", "stage", "recorded_status", "code", "name", "channel",
+    "profile", "kpi", "period", "phone", "mobile", "zip", "postcode", "account"))
+
+
+def _encoding_name(raw: bytes, encoding: str) -> str:
+    if encoding == "utf-16":
+        return "UTF-16LE" if raw.startswith(b"\xff\xfe") else "UTF-16BE"
+    if encoding == "cp1252":
+        return "Windows-1252"
+    return "UTF-8 with BOM" if raw.startswith(b"\xef\xbb\xbf") else "UTF-8"
+
+
+def parse_numbers(values: pd.Series, decimal: str, thousands: str) -> pd.Series:
+    """Text cells as floats in the export's format (NaN where a cell is not a finite number).
+
+    Thousands separators count only in groups of three: with a decimal comma ``12.600`` is
+    12600 and ``1.5`` is not a number (rather than silently 15).
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    # Arrow strings: every step below runs in C++ over the whole column.
+    text = pc.utf8_trim_whitespace(_arrow_strings(values))
+    if decimal == "." and not pc.any(pc.match_substring_regex(text, "[a-zA-Z]")).as_py():
+        with contextlib.suppress(pa.ArrowInvalid):  # plain numbers: Arrow reads them at once
+            floats = pc.cast(text, pa.float64()).to_numpy(zero_copy_only=False)
+            numbers = pd.Series(floats, index=values.index, dtype=float)
+            return numbers.where(np.isfinite(numbers))
+    if pc.any(pc.match_substring_regex(text, "[ \u00a0\u202f']")).as_py():
+        text = pc.replace_substring_regex(text, "[ \u00a0\u202f']", "")  # 12 600 / 12'600
+    d, k = re.escape(decimal), re.escape(thousands)
+    shape = (rf"^[+-]?(?:(?:\d{{1,3}}(?:{k}\d{{3}})+|\d+)(?:{d}\d*)?|{d}\d+)"
+             r"(?:[eE][+-]?\d+)?$")
+    ok = pc.fill_null(pc.match_substring_regex(text, shape), False)
+    plain = text
+    if pc.any(pc.match_substring(text, thousands)).as_py():
+        plain = pc.replace_substring(plain, thousands, "")
+    if decimal != ".":
+        plain = pc.replace_substring(plain, decimal, ".")
+    plain = pc.if_else(ok, plain, None)
+    try:
+        numbers = pd.Series(pc.cast(plain, pa.float64()).to_numpy(zero_copy_only=False),
+                            index=values.index, dtype=float)
+    except pa.ArrowInvalid:  # a shape Arrow's parser declines ("5."): pandas reads it
+        numbers = pd.to_numeric(pd.Series(plain.to_pylist(), index=values.index),
+                                errors="coerce").astype(float)
+    return numbers.where(np.isfinite(numbers))
+
+
+def _numbers_if_all(values: pd.Series, decimal: str, thousands: str) -> pd.Series:
+    """A text column as floats when every cell is a number (or a blank word such as ``NaN``)
+    and none is an identifier; otherwise the column as it was."""
+    present = values.dropna()
+    for part in (present.iloc[:200], present):  # most text columns show it in a few rows
+        numbers = parse_numbers(part, decimal, thousands)
+        if not part[numbers.isna()].map(_blank_word).all():
+            return values
+    if numbers.isna().all() or _identifiers(present, decimal).any():
+        return values
+    return numbers.reindex(values.index).astype(float)
+
+
+def _blank_word(text: str) -> bool:
+    return text.strip().casefold() in BLANK_WORDS
+
+
+def _arrow_strings(values: pd.Series) -> Any:
+    """A column of texts as an Arrow string array (no copy when pandas already holds one)."""
+    import pyarrow as pa
+
+    arr = pa.array(values, from_pandas=True)
+    return arr if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type) \
+        else arr.cast(pa.string())
+
+
+def _identifiers(texts: pd.Series, decimal: str) -> pd.Series:
+    """Which number-looking cells are identifiers: a leading zero (``00001``), a leading
+    ``+`` (``+4917012345678``) or more digits than a float keeps (20-digit accounts)."""
+    import pyarrow.compute as pc
+
+    t = pc.utf8_trim_whitespace(_arrow_strings(texts))
+    rule = "^(\\+|0[^" + re.escape(decimal) + "]|(\\D*\\d){16})"
+    return pd.Series(pc.fill_null(pc.match_substring_regex(t, rule), False).to_numpy(
+        zero_copy_only=False), index=texts.index)
+
+
+def clean_text(frame: pd.DataFrame, where: str) -> pd.DataFrame:
+    """Remove what XML cannot hold (control characters but tab/LF/CR, U+FFFE, U+FFFF) from
+    every text cell and header, saying how many cells were changed; the rest stays as typed."""
+    renamed = {c: ILLEGAL_XML.sub("", c) for c in frame.columns
+               if isinstance(c, str) and ILLEGAL_XML.search(c)}
+    if renamed:
+        frame = frame.rename(columns=renamed)
     for col in frame.columns:
         values = frame[col]
-        if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+        if values.dtype != object:
             continue
-        text = values.dropna().astype(str).str.strip()
-        text = text[text != ""]
-        if text.empty or not text.str.fullmatch(_DECIMAL_COMMA).all():
+        texts = [v for v in values.tolist() if isinstance(v, str)]
+        if not texts or not ILLEGAL_XML.search("".join(texts)):
             continue
-        numbers = values.astype("string").str.strip().str.replace(".", "", regex=False) \
-            .str.replace(",", ".", regex=False)
-        out[col] = pd.to_numeric(numbers, errors="coerce").astype(float)
-    return out
+        bad = values.map(lambda v: isinstance(v, str) and bool(ILLEGAL_XML.search(v)))
+        frame[col] = values.map(lambda v: ILLEGAL_XML.sub("", v) if isinstance(v, str) else v)
+        rows = ", ".join(str(i + 1) for i in np.flatnonzero(bad.to_numpy())[:5])
+        LOG.warning("%s: column %r: removed characters a workbook cannot hold (control "
+                    "characters, U+FFFE, U+FFFF) from %d cell(s) (data rows %s)", where, col,
+                    int(bad.sum()), rows)
+    return frame
 
 
 def _read_sql(url: str, query: str | None, table: str | None) -> pd.DataFrame:
@@ -164,14 +281,26 @@ def _read_sql(url: str, query: str | None, table: str | None) -> pd.DataFrame:
     return frame
 
 
-def _rename(frame: pd.DataFrame, keys: tuple[str, ...]) -> pd.DataFrame:
-    """Rename columns that fold to a known key (``Buyer Maturity`` → ``buyer_maturity``)."""
+def _rename(frame: pd.DataFrame, keys: tuple[str, ...], where: str = "source"
+            ) -> pd.DataFrame:
+    """Rename columns that fold to a known key (``Buyer Maturity`` → ``buyer_maturity``).
+
+    Two columns folding to the same key (``Buyer Maturity`` and ``buyer_maturity``) are
+    refused: which one holds the scores is the user's call, not leanxl's.
+    """
     wanted = {normalize_name(k): k for k in keys}
     mapping: dict[object, str] = {}
+    found: dict[str, object] = {}
     for col in frame.columns:
         key = wanted.get(normalize_name(col))
-        if key and key not in mapping.values():
-            mapping[col] = key
+        if key is None:
+            continue
+        if key in found:
+            raise SourceError(
+                f"columns {str(found[key])!r} and {str(col)!r} are both read as {key!r}",
+                where=where, suggestion="remove or rename one of them in the export")
+        found[key] = col
+        mapping[col] = key
     return frame.rename(columns=mapping)
 
 
@@ -191,23 +320,31 @@ def _require(frame: pd.DataFrame, keys: tuple[str, ...], where: str) -> None:
 
 
 def _numbers(frame: pd.DataFrame, key: str, where: str, what: str) -> pd.Series:
+    """A column that must hold numbers, read in the export's own format; a cell that is not
+    a finite number stops the read with its row (blank cells and ``NaN`` are "not given")."""
     raw = frame[key]
     if pd.api.types.is_bool_dtype(raw):
         raise SourceError(f"column {key!r} holds true/false, not numbers", where=where)
-    if pd.api.types.is_numeric_dtype(raw):  # already numbers: nothing to check
-        return raw.astype(float)
-    num = pd.to_numeric(raw, errors="coerce")
-    missing = num.isna()
-    if not missing.any():
-        return num.astype(float)
-    blank = raw.isna() | raw.astype("string").str.strip().eq("").fillna(True)
-    bad = missing & ~blank
+    decimal, thousands = frame.attrs.get("number_marks", (".", ","))
+    if pd.api.types.is_numeric_dtype(raw):
+        num = raw.astype(float)
+        bad = pd.Series(np.isinf(num.to_numpy()), index=raw.index)
+    else:
+        text = raw.astype("string").str.strip()
+        blank = text.isna() | text.eq("").fillna(True) | text.str.casefold().isin(
+            BLANK_WORDS).fillna(False)
+        num = parse_numbers(raw, decimal, thousands)
+        bad = num.isna() & ~blank
     if bad.any():
-        i = int(np.flatnonzero(bad.to_numpy())[0])
+        rows = np.flatnonzero(bad.to_numpy())
+        i = int(rows[0])
+        listed = ", ".join(str(r + 1) for r in rows[:5])
         raise SourceError(
-            f"column {key!r} has text {raw.iloc[i]!r} in data row {i + 1}", where=where,
-            suggestion=f"{what} must be numbers (blank = not given); "
-            f"{int(bad.sum())} row(s) to fix")
+            f"column {key!r} has {raw.iloc[i]!r} in data row {i + 1}, not a finite number "
+            f"as this file writes them (decimal {decimal!r}, thousands {thousands!r})",
+            where=where,
+            suggestion=f"{what} must be numbers (blank = not given); {int(bad.sum())} row(s) "
+            f"to fix (data rows {listed})")
     return num.astype(float)
 
 
@@ -227,7 +364,7 @@ def _flags(frame: pd.DataFrame, key: str, where: str) -> pd.Series:
 
 def clean_leads(frame: pd.DataFrame, where: str) -> pd.DataFrame:
     """Check a CRM export and give it leanxl's column names and types."""
-    frame = _rename(frame, ALWAYS)
+    frame = _rename(frame, ALWAYS, where)
     _require(frame, REQUIRED, where)
     out = frame.copy()
     for key in (*FACTOR_KEYS, "price"):
@@ -241,7 +378,11 @@ def clean_leads(frame: pd.DataFrame, where: str) -> pd.DataFrame:
         if key not in out:
             out[key] = np.nan if key in ("revenue", "complexity") else None
     if "created" in frame:
-        out["created"] = pd.to_datetime(frame["created"], errors="coerce")
+        dates = read_dates(frame["created"])
+        for line in dates.notes("created"):
+            LOG.log(logging.WARNING if "could not" in line else logging.INFO, "%s: %s",
+                    where, line)
+        out["created"] = dates.values.to_numpy()
     else:
         out["created"] = pd.NaT
     for col in out.columns:  # nullable string/int columns → plain object/float for writing
@@ -256,7 +397,7 @@ def clean_leads(frame: pd.DataFrame, where: str) -> pd.DataFrame:
 
 
 def clean_campaigns(frame: pd.DataFrame, where: str) -> pd.DataFrame:
-    frame = _rename(frame, (*CAMPAIGN_TEXT, *FACTOR_KEYS))
+    frame = _rename(frame, (*CAMPAIGN_TEXT, *FACTOR_KEYS), where)
     _require(frame, ("code", *FACTOR_KEYS), where)
     out = pd.DataFrame({"code": frame["code"].astype(str)})
     out["name"] = frame["name"] if "name" in frame else out["code"]
@@ -267,7 +408,7 @@ def clean_campaigns(frame: pd.DataFrame, where: str) -> pd.DataFrame:
 
 
 def clean_profiles(frame: pd.DataFrame, where: str) -> pd.DataFrame:
-    frame = _rename(frame, ("profile", *FACTOR_KEYS, *PROFILE_TEXT))
+    frame = _rename(frame, ("profile", *FACTOR_KEYS, *PROFILE_TEXT), where)
     _require(frame, ("profile", *FACTOR_KEYS), where)
     out = pd.DataFrame({"profile": frame["profile"].astype(str)})
     for key in FACTOR_KEYS:
@@ -279,7 +420,7 @@ def clean_profiles(frame: pd.DataFrame, where: str) -> pd.DataFrame:
 
 def clean_actuals(frame: pd.DataFrame, where: str) -> pd.DataFrame:
     """KPI actuals, long (``kpi, period, actual``) or wide (``kpi`` + one column per period)."""
-    frame = _rename(frame, ("kpi", "period", "actual"))
+    frame = _rename(frame, ("kpi", "period", "actual"), where)
     _require(frame, ("kpi",), where)
     if {"period", "actual"} <= set(frame.columns):
         frame = frame.assign(actual=_numbers(frame, "actual", where, "KPI actuals"))
@@ -295,7 +436,7 @@ def clean_actuals(frame: pd.DataFrame, where: str) -> pd.DataFrame:
 
 
 def clean_kpis(frame: pd.DataFrame, where: str) -> pd.DataFrame:
-    frame = _rename(frame, KPI_FIELDS)
+    frame = _rename(frame, KPI_FIELDS, where)
     _require(frame, ("kpi", "target"), where)
     for key in KPI_FIELDS:
         if key not in frame:

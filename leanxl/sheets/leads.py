@@ -76,12 +76,12 @@ USER_PREFIX = "user:"
 
 
 def add_user_columns(layout: Layout, frame: pd.DataFrame, formulas: dict[str, str],
-                     values: dict[str, dict[Any, Any]]) -> pd.DataFrame:
+                     values: dict[str, list[Any]]) -> pd.DataFrame:
     """Append the user's own Leads columns after leanxl's: a formula column is filled down
-    (as one shared formula, which Excel shifts row by row); a value column keeps each lead's
-    value, matched by ``lead_id``. Returns the frame with the value columns added.
+    (as one shared formula, which Excel shifts row by row); a value column gets each row's
+    value (aligned to the leads by :mod:`leanxl.sheets.user_columns`). Returns the frame with
+    the value columns added.
     """
-    ids = frame["lead_id"].tolist()
     extra = {}
     for head, text in formulas.items():
         key = USER_PREFIX + head
@@ -89,9 +89,9 @@ def add_user_columns(layout: Layout, frame: pd.DataFrame, formulas: dict[str, st
         layout.headers.append(head)
         layout.kinds.append("user formula")
         layout.user_formulas[key] = text
-    for head, by_id in values.items():
+    for head, by_row in values.items():
         key = USER_PREFIX + head
-        extra[key] = pd.Series([by_id.get(i) for i in ids], dtype=object)
+        extra[key] = pd.Series(by_row, dtype=object, index=frame.index)
         layout.keys.append(key)
         layout.headers.append(head)
         layout.kinds.append("mixed")
@@ -349,7 +349,7 @@ def _other_cell(letter: str, r: int, s: str, child: str, v: Any) -> str:
     return f'<c r="{letter}{r}"{s}{t}>{child}<v>{text}</v></c>'
 
 
-_NEEDS_ESCAPE = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f]")
+_NEEDS_ESCAPE = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
 def _column_cells(letter: str, style: str, kind: str, values: Any, rows: range) -> list[str]:
@@ -360,9 +360,13 @@ def _column_cells(letter: str, style: str, kind: str, values: Any, rows: range) 
             nums = (stamps - _EPOCH) / np.timedelta64(1, "D")
         else:
             nums = pd.to_numeric(values, errors="coerce").to_numpy(float)
-        texts = _number_texts(nums)
-        return [f'<c r="{letter}{r}"{s}/>' if v is None else f'<c r="{letter}{r}"{s}><v>{v}</v></c>'
-                for r, v in zip(rows, texts, strict=True)]
+        infinite = np.isinf(nums)
+        texts = _number_texts(np.where(infinite, np.nan, nums))
+        cells = [f'<c r="{letter}{r}"{s}/>' if v is None else
+                 f'<c r="{letter}{r}"{s}><v>{v}</v></c>' for r, v in zip(rows, texts, strict=True)]
+        for i in np.flatnonzero(infinite):  # XML numbers are finite: never <v>inf</v>
+            cells[i] = f'<c r="{letter}{rows[i]}"{s} t="e"><v>#NUM!</v></c>'
+        return cells
     if kind == "mixed":  # a user's column: each cell keeps its own type
         out = []
         for r, v in zip(rows, list(values), strict=True):
@@ -370,6 +374,8 @@ def _column_cells(letter: str, style: str, kind: str, values: Any, rows: range) 
                 out.append(f'<c r="{letter}{r}"{s}/>')
             elif isinstance(v, bool):
                 out.append(f'<c r="{letter}{r}"{s} t="b"><v>{int(v)}</v></c>')
+            elif isinstance(v, int | float) and not np.isfinite(v):
+                out.append(f'<c r="{letter}{r}"{s} t="e"><v>#NUM!</v></c>')
             elif isinstance(v, int | float):
                 out.append(f'<c r="{letter}{r}"{s}><v>{v!r}</v></c>')
             elif isinstance(v, dt.datetime | dt.date):

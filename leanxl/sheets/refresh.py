@@ -15,12 +15,15 @@ workbook untouched:
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import logging
 import os
 import re
 import shlex
 import sys
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +35,7 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
+from leanxl.datetexts import window_end
 from leanxl.errors import CellError, WorkbookError
 from leanxl.sheets import book as B
 from leanxl.sheets import leads as L
@@ -39,16 +43,19 @@ from leanxl.sheets import style as S
 from leanxl.sheets.book import BookData, Cache, set_name
 from leanxl.sheets.campaign_matrix import write_matrix
 from leanxl.sheets.campaigns import read_campaigns, write_campaigns
+from leanxl.sheets.cells import write_text
 from leanxl.sheets.internal_customers import read_internal, write_internal
 from leanxl.sheets.kpi_tracker import read_actuals, write_tracker
 from leanxl.sheets.kpis import read_kpis, write_kpis
 from leanxl.sheets.layout import clear_rows
 from leanxl.sheets.mix import write_mix
+from leanxl.sheets.ownership import owning, writing
 from leanxl.sheets.profiles import read_profiles, write_profiles
 from leanxl.sheets.rules_sheet import read_rules, write_rules
 from leanxl.sheets.segments import write_segments
 from leanxl.sheets.settings import read_settings, write_settings
 from leanxl.sheets.team import write_team
+from leanxl.sheets.user_columns import OldColumns, align
 from leanxl.sheets.xlwings_conf import write_xlwings_conf
 from leanxl.sources import (
     ALWAYS,
@@ -57,6 +64,7 @@ from leanxl.sources import (
     clean_campaigns,
     clean_leads,
     clean_profiles,
+    clean_text,
     read_source,
 )
 from leanxl.xlsx.cached_values import write_cached_values
@@ -64,6 +72,7 @@ from leanxl.xlsx.package import shared_strings_part, sheet_parts
 from leanxl.xlsx.refs import column_letter
 
 TABLE_NAME = "LeadsTable"
+LOG = logging.getLogger(__name__)
 
 
 @dataclass
@@ -116,20 +125,47 @@ def refresh(book: str | os.PathLike[str], leads: str | pd.DataFrame, *,
     t0 = time.perf_counter()
     book = Path(book)
     target = Path(out) if out is not None else book
+    check_paths(book, target)
+    with writing(target):
+        target.parent.mkdir(parents=True, exist_ok=True)
+    with owning(target):
+        return _refresh(book, target, leads, t0, campaigns=campaigns, kpis=kpis,
+                        profiles=profiles, query=query, table=table, settings=settings,
+                        progress=progress)
+
+
+def check_paths(book: Path, target: Path) -> None:
+    """Refuse, before anything is read or written, what cannot be refreshed or written."""
+    if book.suffix.lower() not in (".xlsx", ".xlsm"):
+        raise WorkbookError(
+            f"leanxl refreshes .xlsx and .xlsm workbooks, not {book.suffix or 'this file'}",
+            where=str(book), suggestion="save it as an Excel workbook (.xlsx) first")
     if not book.is_file():
         raise WorkbookError("workbook not found", where=str(book),
                             suggestion=f"create it with: leanxl new {shlex.quote(str(book))}")
     check_unlocked(book)
+    if target.is_dir():
+        raise WorkbookError("the output is a folder", where=str(target),
+                            suggestion=f"name a workbook in it: -o {target / book.name}")
     if target != book and target.exists():
         check_unlocked(target)
     if book.suffix.lower() != target.suffix.lower():
+        got = f"as {target.suffix}" if target.suffix else f"without an extension ({target.name})"
         raise WorkbookError(
-            f"cannot write a {book.suffix} workbook as {target.suffix}", where=str(target),
-            suggestion=f"name the output ...{book.suffix} (an .xlsm keeps its macros)")
+            f"cannot write a {book.suffix} workbook {got}", where=str(target),
+            suggestion=f"name the output {target.stem or 'out'}{book.suffix}"
+            + (" (an .xlsm keeps its macros)" if book.suffix.lower() == ".xlsm" else ""))
+
+
+def _refresh(book: Path, target: Path, leads: str | pd.DataFrame, t0: float, *,
+             campaigns: str | None, kpis: str | None, profiles: str | None,
+             query: str | None, table: str | None, settings: Mapping[str, Any] | None,
+             progress: bool | None) -> RefreshResult:
+    import time
 
     # 1. Sources, all checked before anything is written.
     if isinstance(leads, pd.DataFrame):
-        frame = clean_leads(leads, "leads")
+        frame = clean_leads(clean_text(leads, "leads"), "leads")
     else:
         frame = clean_leads(read_source(leads, query=query, table=table), leads)
     camp = clean_campaigns(read_source(campaigns), campaigns) if campaigns else None
@@ -137,7 +173,6 @@ def refresh(book: str | os.PathLike[str], leads: str | pd.DataFrame, *,
     prof = clean_profiles(read_source(profiles), profiles) if profiles else None
     t1 = time.perf_counter()
 
-    target.parent.mkdir(parents=True, exist_ok=True)
     temps: list[Path] = []
 
     def temp(suffix: str) -> Path:
@@ -147,7 +182,7 @@ def refresh(book: str | os.PathLike[str], leads: str | pd.DataFrame, *,
         return Path(name)
 
     try:
-        # 2. Load the workbook without its Leads rows.
+    # 2. Load the workbook without its Leads rows.
         stub = temp(book.suffix)
         strip_sheet_rows(book, stub, B.LEADS, keep_rows=2)
         keep_vba = book.suffix.lower() == ".xlsm"
@@ -169,9 +204,7 @@ def refresh(book: str | os.PathLike[str], leads: str | pd.DataFrame, *,
                 raise WorkbookError(f"unknown setting {key!r}",
                                     suggestion="use a field of leanxl.sheets.book.Settings")
             setattr(data.settings, key, value)
-        created = pd.to_datetime(frame["created"], errors="coerce")
-        if created.notna().any():
-            data.settings.period_end = created.max().date()
+        _set_window(data, frame["created"])
         t2 = time.perf_counter()
 
         # 3. Compute.
@@ -179,7 +212,8 @@ def refresh(book: str | os.PathLike[str], leads: str | pd.DataFrame, *,
         scored = L.score_leads(frame, layout, data)
         view = leads_view(frame, scored)
         user_formulas, user_value_heads = find_user_columns(wb, layout)
-        user_values = read_user_values(book, user_value_heads) if user_value_heads else {}
+        user_values = align(read_user_values(book, user_value_heads), frame["lead_id"].tolist(),
+                            list(frame.columns), str(book)) if user_value_heads else {}
         frame = L.add_user_columns(layout, frame, user_formulas, user_values)
         t3 = time.perf_counter()
 
@@ -216,6 +250,18 @@ def refresh(book: str | os.PathLike[str], leads: str | pd.DataFrame, *,
     return RefreshResult(target, len(frame), {
         "read sources": t1 - t0, "load workbook": t2 - t1, "compute": t3 - t2,
         "write sheets": t4 - t3, "write leads": t5 - t4, "total": t5 - t0})
+
+
+def _set_window(data: BookData, created: pd.Series) -> None:
+    """The 12-month window ends at the latest lead date that is not in the future; future
+    dates (a ``2099`` typo) are named, and never move it."""
+    end, future = window_end(created, dt.date.today())
+    if future:
+        shown = ", ".join(d.isoformat() for d in sorted(set(future))[-3:])
+        LOG.warning("%d lead date(s) after today (%s) do not move the reporting period, "
+                    "which ends %s", len(future), shown, end or data.settings.period_end)
+    if end is not None:
+        data.settings.period_end = end
 
 
 def _copy_mode(original: Path | None, new: Path) -> None:
@@ -321,8 +367,8 @@ def find_user_columns(wb: Workbook, layout: L.Layout) -> tuple[dict[str, str], l
     return formulas, values
 
 
-def read_user_values(book: Path, heads: list[str]) -> dict[str, dict[Any, Any]]:
-    """The user's value columns of the old Leads sheet, by lead_id.
+def read_user_values(book: Path, heads: list[str]) -> OldColumns:
+    """The user's value columns of the old Leads sheet, row by row with each row's lead_id.
 
     Only those columns are picked out of the sheet XML (openpyxl would build every cell:
     ~18 s per 100k leads); an unusual sheet (cells without addresses) falls back to openpyxl.
@@ -358,7 +404,7 @@ def _shared_strings(archive: zipfile.ZipFile) -> list[str]:
             for si in re.findall(rb"<si>(.*?)</si>", xml, re.S)]
 
 
-def _scan_user_values(book: Path, heads: list[str]) -> dict[str, dict[Any, Any]]:
+def _scan_user_values(book: Path, heads: list[str]) -> OldColumns:
     with zipfile.ZipFile(book) as archive:
         part = sheet_parts(archive)[B.LEADS]
         xml = archive.read(part)
@@ -392,43 +438,40 @@ def _scan_user_values(book: Path, heads: list[str]) -> dict[str, dict[Any, Any]]
         raise _ScanFallback
     by_head = {str(v): k for k, v in header_cells.items() if v is not None}
     if "lead_id" not in by_head:
-        return {}
+        return _old_columns(False, [], heads)
     wanted = {by_head[h].encode(): h for h in heads if h in by_head}
     key_col = by_head["lead_id"].encode()
     for m in _SCAN_CELL.finditer(xml):
         col = m.group(1)
         if col == key_col or col in wanted:
             cells[(col.decode(), int(m.group(2)))] = value(m.group(3), m.group(4))
-    out: dict[str, dict[Any, Any]] = {h: {} for h in wanted.values()}
     key = key_col.decode()
     rows = sorted({r for (_c, r) in cells if r > 1})
-    for r in rows:
-        lead = cells.get((key, r))
-        if lead is None:
-            continue
-        for col, head in wanted.items():
-            v = cells.get((col.decode(), r))
-            if v is not None:
-                out[head][lead] = v
-    return out
+    return _old_columns(True, [(r, cells.get((key, r)),
+                                {h: cells.get((c.decode(), r)) for c, h in wanted.items()})
+                               for r in rows], heads)
 
 
-def _read_user_values_openpyxl(book: Path, heads: list[str]) -> dict[str, dict[Any, Any]]:
+def _old_columns(has_ids: bool, rows: list[tuple[int, Any, dict[str, Any]]],
+                 heads: list[str]) -> OldColumns:
+    return OldColumns(has_ids, [r for r, _i, _v in rows], [i for _r, i, _v in rows],
+                      {h: [v.get(h) for _r, _i, v in rows] for h in heads})
+
+
+def _read_user_values_openpyxl(book: Path, heads: list[str]) -> OldColumns:
     wb = load_workbook(book, read_only=True, data_only=True)
     try:
         rows = wb[B.LEADS].iter_rows(values_only=True)
         header = [str(h) if h is not None else "" for h in next(rows, ())]
         if "lead_id" not in header:
-            return {}
+            return _old_columns(False, [], heads)
         key = header.index("lead_id")
         where = {h: header.index(h) for h in heads if h in header}
-        out: dict[str, dict[Any, Any]] = {h: {} for h in where}
-        for row in rows:
-            if key < len(row) and row[key] is not None:
-                for h, j in where.items():
-                    if j < len(row) and row[j] is not None:
-                        out[h][row[key]] = row[j]
-        return out
+        found = []
+        for r, row in enumerate(rows, start=2):
+            found.append((r, row[key] if key < len(row) else None,
+                          {h: row[j] if j < len(row) else None for h, j in where.items()}))
+        return _old_columns(True, found, heads)
     finally:
         wb.close()
 
@@ -454,7 +497,8 @@ def prepare_leads_sheet(wb: Workbook, layout: L.Layout, n: int) -> None:
     clear_rows(ws, 1)
     ws.conditional_formatting = type(ws.conditional_formatting)()
     for j, (head, key) in enumerate(zip(layout.headers, layout.keys, strict=True), start=1):
-        h = ws.cell(row=1, column=j, value=head)
+        h = ws.cell(row=1, column=j)
+        write_text(h, head)  # a CSV header is text, never a formula
         h.font, h.fill, h.alignment, h.border = S.HEADER_FONT, S.HEADER_FILL, S.CENTER, S.BOX
         c = ws.cell(row=2, column=j)
         if head in old_styles:
@@ -513,16 +557,37 @@ _ROW_START = re.compile(rb'<row\b[^>]*?\br="(\d+)"')
 
 
 def strip_sheet_rows(src: Path, dst: Path, title: str, keep_rows: int) -> None:
-    """Copy a package with one sheet's rows after ``keep_rows`` removed (a fast text cut)."""
+    """Copy a package with one sheet's rows after ``keep_rows`` removed (a fast text cut).
+
+    Raises
+    ------
+    WorkbookError
+        ``src`` is not an Excel workbook with that sheet (a corrupt zip, an ``.ods``, any
+        other zip).
+    """
+    suggestion = "refresh an .xlsx or .xlsm workbook made by `leanxl new`"
     try:
         archive = zipfile.ZipFile(src)
     except (OSError, zipfile.BadZipFile) as exc:
         raise WorkbookError(f"not a workbook ({exc})", where=str(src),
-                            suggestion="refresh an .xlsx or .xlsm file") from exc
+                            suggestion=suggestion) from exc
     with archive, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as out:
-        part = sheet_parts(archive).get(title)
+        try:
+            part = sheet_parts(archive).get(title)
+        except Exception as exc:  # noqa: BLE001 - any package the parser rejects
+            raise WorkbookError(f"not an Excel workbook ({type(exc).__name__}: {exc})",
+                                where=str(src), suggestion=suggestion) from exc
+        if part is None:
+            raise WorkbookError(f"the workbook has no {title} sheet", where=str(src),
+                                suggestion=suggestion)
         for info in archive.infolist():
-            data = archive.read(info)
+            try:
+                data = archive.read(info)
+            except (zipfile.BadZipFile, zlib.error, EOFError, ValueError) as exc:
+                raise WorkbookError(f"the workbook is damaged ({info.filename}: {exc})",
+                                    where=str(src),
+                                    suggestion="open it in Excel to repair it, or use a "
+                                    "backup") from exc
             if info.filename == part:
                 data = _cut_rows(data, keep_rows)
             out.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)

@@ -15,6 +15,7 @@ from openpyxl.formatting.rule import CellIsRule, ColorScaleRule, FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
+from leanxl.sheets.cells import write_text
 from leanxl.xlsx.refs import column_letter
 
 NAVY = "1F3864"
@@ -57,7 +58,8 @@ def header(ws: Worksheet, row: int, col: int, labels: Iterable[str], height: flo
     """Write a dark header row starting at (row, col); return the number of labels."""
     n = 0
     for n, label in enumerate(labels, start=1):
-        cell = ws.cell(row=row, column=col + n - 1, value=label)
+        cell = ws.cell(row=row, column=col + n - 1)
+        write_text(cell, label)  # labels may be profile, period or column names from a source
         cell.font = HEADER_FONT
         cell.fill = HEADER_FILL
         cell.alignment = CENTER

@@ -58,7 +58,9 @@ _CELL_REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
 _START_TAG = re.compile(rb"^<c\b([^>]*?)(/?)>")
 _FORMULA = re.compile(rb"<f\b[^>]*?(?:/>|>.*?</f>)", re.S)
 _ATTR = re.compile(rb'\s([\w:]+)="([^"]*)"')
-_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+#: What XML 1.0 cannot hold: control characters but tab, LF and CR; U+FFFE, U+FFFF; lone
+#: surrogates. A CRM's text may carry them; a sheet holding one is unreadable.
+ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +71,7 @@ class _Target:
 
 def escape_xml_text(text: str) -> str:
     """Text as it may stand in an XML element: characters XML forbids dropped, & < > escaped."""
-    text = _ILLEGAL_XML.sub("", text)
+    text = ILLEGAL_XML.sub("", text)
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
