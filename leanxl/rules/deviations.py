@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from leanxl.domain import normalize_name
@@ -29,6 +29,9 @@ class AuditReport:
         ``rule``, ``note``, ``expected``, ``leads``, ``deviations``, ``share`` (0..1).
     deviations:
         The deviating leads: the data's index, ``rule``, ``expected``, ``recorded``.
+    lead_rules, followed:
+        Per lead, in the data's order: the rule that decided it (0 = none) and whether the
+        recorded value equals the rules' (what :func:`leanxl.rules.deviation_cost` groups by).
     """
 
     table: str
@@ -36,6 +39,8 @@ class AuditReport:
     total: int
     per_rule: pd.DataFrame
     deviations: pd.DataFrame
+    lead_rules: list[int] = field(default_factory=list)
+    followed: list[bool] = field(default_factory=list)
 
     @property
     def n_deviations(self) -> int:
@@ -113,6 +118,8 @@ def audit(table: DecisionTable, data: Any, recorded: str | Sequence[object], *,
     expected = result[out_name].tolist()
     fired = result["rules"].tolist()
     rows = []
+    lead_rules: list[int] = []
+    followed: list[bool] = []
     counts: dict[int, list[int]] = {}
     expected_of: dict[int, str] = {}
     for i, (e, r, rule_nums) in enumerate(zip(expected, rec, fired, strict=True)):
@@ -126,6 +133,8 @@ def audit(table: DecisionTable, data: Any, recorded: str | Sequence[object], *,
         r_norm = _norm(r)
         same = (e_norm == r_norm) if not isinstance(e_norm, str) else (
             isinstance(r_norm, str) and e_norm.strip().casefold() == r_norm.strip().casefold())
+        lead_rules.append(rule)
+        followed.append(bool(same))
         if not same:
             c[1] += 1
             rows.append((frame.index[i], rule, shown, r))
@@ -134,4 +143,4 @@ def audit(table: DecisionTable, data: Any, recorded: str | Sequence[object], *,
           d / n if n else 0.0) for rule, (n, d) in sorted(counts.items())],
         columns=["rule", "note", "expected", "leads", "deviations", "share"])
     dev = pd.DataFrame(rows, columns=["index", "rule", "expected", "recorded"])
-    return AuditReport(table.name, out_name, len(frame), per_rule, dev)
+    return AuditReport(table.name, out_name, len(frame), per_rule, dev, lead_rules, followed)
