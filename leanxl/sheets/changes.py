@@ -41,7 +41,8 @@ def write_changes(ws: Worksheet, moved: Movement | None, previous: str, now: str
                    (moved.transitions["field"] == "mix")
                    & (moved.transitions["old"] == SWEET_SPOT)]["leads"].sum())))
     for i, (label, n) in enumerate(summary):
-        S.body(ws.cell(row=5 + i, column=1, value=label)).font = S.TOTAL_FONT
+        S.body(ws.cell(row=5 + i, column=1, value=label))
+        ws.cell(row=5 + i, column=1).font = S.TOTAL_FONT
         S.body(ws.cell(row=5 + i, column=2, value=n), S.INTEGER)
     r = 5 + len(summary) + 1
     S.subtitle(ws, f"A{r}", "Transitions: how many leads made each change")

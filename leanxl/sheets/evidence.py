@@ -77,7 +77,7 @@ def _weights(ws: Worksheet, data: BookData, leads: pd.DataFrame, top: int) -> in
         r = top + 3 + k
         S.body(ws.cell(row=r, column=1, value=name))
         for j, v in enumerate(sug.weights[column]):
-            S.body(ws.cell(row=r, column=2 + j, value=round(float(v), 2)), WEIGHT)
+            S.body(ws.cell(row=r, column=2 + j, value=float(v)), WEIGHT)
     a0 = top + 6
     S.header(ws, a0, 1, ("Weights", f"ROC AUC of FIT ({sug.folds}-fold cross-validation)",
                          "ROC AUC on all closed leads"), height=48)
@@ -85,7 +85,7 @@ def _weights(ws: Worksheet, data: BookData, leads: pd.DataFrame, top: int) -> in
         r = a0 + 1 + k
         S.body(ws.cell(row=r, column=1, value=row.weights))
         for c, v in ((2, row.auc_cv), (3, row.auc_all)):
-            S.body(ws.cell(row=r, column=c, value=None if v != v else round(float(v), 4)),
+            S.body(ws.cell(row=r, column=c, value=None if v != v else float(v)),
                    "0.000")
     end = a0 + len(sug.auc)
     S.note(ws, f"A{end + 1}", f"{sug.closed} closed leads, {sug.won} won. AUC: the chance that a "
