@@ -194,7 +194,7 @@ def test_deviation_cost_sheet_matches_own_rule_evaluator(sheet: Any) -> None:
             break
         key = "all" if label == "All rules" else label
         fc, fw, dc, dw = expected[key]
-        got = [sheet.cell(row=r, column=c).value for c in range(4, 11)]
+        got = [sheet.cell(row=r, column=c).value for c in range(3, 10)]
         assert got[0] == fc and got[1] == fw and got[3] == dc and got[4] == dw
         assert got[2] == pytest.approx(fw / fc if fc else None)
         assert got[5] == pytest.approx(dw / dc if dc else None)

@@ -72,7 +72,7 @@ def _weights(ws: Worksheet, data: BookData, leads: pd.DataFrame, top: int) -> in
     S.subtitle(ws, f"A{top}", "Suggested weights (fitted to won / lost, all >= 0)")
     S.note(ws, f"A{top + 1}", "Nothing changes by itself: to use them, copy the Suggested row "
            "into Settings' Weights row and refresh.")
-    S.header(ws, top + 2, 1, ("Weights", *[f.label for f in FACTORS]))
+    S.header(ws, top + 2, 1, ("Weights", *[f.label for f in FACTORS]), height=44)
     for k, (name, column) in enumerate((("In use", "in_use"), ("Suggested", "suggested"))):
         r = top + 3 + k
         S.body(ws.cell(row=r, column=1, value=name))
@@ -94,9 +94,9 @@ def _weights(ws: Worksheet, data: BookData, leads: pd.DataFrame, top: int) -> in
     return end + 1
 
 
-COST_HEADERS = ("Rule", "Note", "Rules' decision", "Followed: closed", "Followed: won",
+COST_HEADERS = ("Rule", "Rules' decision", "Followed: closed", "Followed: won",
                 "Followed: win rate", "Deviated: closed", "Deviated: won", "Deviated: win rate",
-                "Difference")
+                "Difference", "Note")
 
 
 def _deviation_cost(ws: Worksheet, data: BookData, leads: pd.DataFrame, output: str,
@@ -112,11 +112,11 @@ def _deviation_cost(ws: Worksheet, data: BookData, leads: pd.DataFrame, output: 
     for k, row in enumerate(cost.itertuples(index=False)):
         r = top + 2 + k
         label: Any = "All rules" if row.rule == "all" else (row.rule if row.rule else "none")
-        values = (label, row.note, row.expected, row.followed_closed, row.followed_won,
+        values = (label, row.expected, row.followed_closed, row.followed_won,
                   row.followed_win_rate, row.deviated_closed, row.deviated_won,
-                  row.deviated_win_rate, row.difference)
-        formats = (None, None, None, S.INTEGER, S.INTEGER, RATE, S.INTEGER, S.INTEGER, RATE,
-                   "+0%;-0%;0%")
+                  row.deviated_win_rate, row.difference, row.note)
+        formats = (None, None, S.INTEGER, S.INTEGER, RATE, S.INTEGER, S.INTEGER, RATE,
+                   "+0%;-0%;0%", None)
         for c, (v, fmt) in enumerate(zip(values, formats, strict=True), start=1):
             if isinstance(v, float) and v != v:
                 v = None
