@@ -26,10 +26,9 @@ def only_sheet(book: Path, title: str, out: Path) -> Path:
 
                 text = re.sub(r"<sheet [^>]*/>", state, text)
                 # LibreOffice prints a hidden sheet's print area: drop the others'.
-                keep = names.index(title)
-                text = re.sub(r'<definedName name="_xlnm.Print_Area" localSheetId="(\d+)"'
-                              r"[^>]*>[^<]*</definedName>",
-                              lambda m: m.group(0) if int(m.group(1)) == keep else "", text)
+                keep = str(names.index(title))
+                text = re.sub(r'<definedName name="_xlnm.Print_Area" localSheetId="(?!'
+                              + keep + r'")\d+"[^>]*>[^<]*</definedName>', "", text)
                 text = re.sub(r'activeTab="\d+"', f'activeTab="{names.index(title)}"', text)
                 text = re.sub(r'firstSheet="\d+"', f'firstSheet="{names.index(title)}"', text)
                 data = text.encode("utf-8")

@@ -2,10 +2,10 @@
 
 Python API, each returning DataFrames::
 
-    leanxl.evidence.factor_evidence(leads, scale_max=5)    # closed leads, win rate per factor score
-    leanxl.evidence.suggest_weights(leads, weights)        # weights >= 0 fitted to won/lost + CV AUC
-    leanxl.evidence.movement(old_snapshot, new_snapshot)   # leads whose profile/segment/mix/decision moved
-    leanxl.rules.deviation_cost(report, recorded, stage)   # followed the rules vs deviated
+    leanxl.evidence.factor_evidence(leads, scale_max=5)   # win rate per factor and score
+    leanxl.evidence.suggest_weights(leads, weights)       # weights >= 0 fitted, CV ROC AUC
+    leanxl.evidence.movement(old_snap, new_snap)          # what moved between two snapshots
+    leanxl.rules.deviation_cost(report, recorded, stage)  # followed the rules vs deviated
 
 ``leads`` is the scored leads frame (the factor keys, ``stage``; for movement ``lead_id`` and the
 computed columns ``fit, best_profile, segment, mix, decision``). Nothing here changes a workbook:

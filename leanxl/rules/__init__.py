@@ -21,8 +21,8 @@ Modules, each importing only those above it: ``cells`` (S-FEEL cell language), `
 (hit policies), ``compile`` (bit-set tables and evaluation), ``table`` (the model and its
 builder), ``loader`` (cells, CSV and worksheets -> tables), ``cache`` (``load``: one table per
 content), then the functions over a table: ``soundness`` (check, self_test), ``explanation``
-(explain), ``deviations`` (audit), ``deviation_cost`` and ``reference`` (a plain-Python interpreter used as the
-tests' oracle).
+(explain), ``deviations`` (audit), ``deviation_cost`` (won: followed vs deviated) and
+``reference`` (a plain-Python interpreter used as the tests' oracle).
 """
 
 from leanxl.rules.cache import load

@@ -69,7 +69,7 @@ def deviation_cost(report: AuditReport, recorded: Sequence[object],
 
     rows = [row("all", frame, "every rule", "")]
     for rule, part in frame.groupby("rule", sort=True):
-        rows.append(row(int(rule), part, str(notes.get(rule, "")),  # type: ignore[call-overload]
+        rows.append(row(int(rule), part, str(notes.get(rule, "")),
                         str(expected.get(rule, ""))))
     return pd.DataFrame(rows, columns=COST_COLUMNS)
 

@@ -16,12 +16,12 @@ from openpyxl.worksheet.worksheet import Worksheet
 from leanxl.sheets import book as B
 from leanxl.sheets import style as S
 from leanxl.sheets.book import FIRST_ROW, HEADER_ROW, BookData, Cache
+from leanxl.sheets.campaign_segments import segment_pie, write_campaign_segments
 from leanxl.sheets.cells import (
     FACTOR_LABELS,
     N,
     factor_rows,
 )
-from leanxl.sheets.campaign_segments import segment_pie, write_campaign_segments
 from leanxl.sheets.layout import start_sheet
 from leanxl.xlsx.refs import column_letter, quote_sheet
 

@@ -5,6 +5,8 @@ a pie per campaign over the segments, beside its pie over the profiles."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 from openpyxl.chart import PieChart, Reference
@@ -21,7 +23,7 @@ SEGMENT_COLOURS = ("A9D18E", "FFD966", "F4B183", "C00000")
 
 
 def write_campaign_segments(ws: Worksheet, camp: pd.DataFrame, prof: pd.DataFrame,
-                            match: np.ndarray, errors: dict[int, object],
+                            match: np.ndarray, errors: Mapping[int, object],
                             leads: pd.DataFrame, cache: Cache, top: int) -> tuple[int, list[int]]:
     """The campaign x segment table from row ``top``; returns (next free row, campaign rows).
 

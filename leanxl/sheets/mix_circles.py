@@ -13,9 +13,9 @@ from __future__ import annotations
 import math
 
 from openpyxl.chart import Reference, ScatterChart, Series
+from openpyxl.chart.data_source import StrRef
 from openpyxl.chart.label import DataLabelList
 from openpyxl.chart.series import SeriesLabel
-from openpyxl.chart.data_source import StrRef
 from openpyxl.worksheet.worksheet import Worksheet
 
 from leanxl.domain import MIX_LABELS

@@ -38,7 +38,7 @@ def write_segment_grid(ws: Worksheet, data: BookData, leads: pd.DataFrame, cache
                 mask = seg.eq(s) if name is None else seg.eq(s) & best.eq(name)
                 n = int(mask.sum()) if len(leads) else 0
                 total = int(seg.eq(s).sum()) if len(leads) else 0
-                quoted = (name or "").replace('"', '""')
+                quoted = str(name or "").replace('"', '""')
                 formula = (f'=COUNTIF(LeadSegment,"{s}")' if name is None else
                            f'=COUNTIFS(LeadSegment,"{s}",LeadBestProfile,"{quoted}")')
                 cache.put(ws, f"{column_letter(c)}{r}", formula, n)
@@ -61,10 +61,10 @@ def write_segment_grid(ws: Worksheet, data: BookData, leads: pd.DataFrame, cache
         if r - 1 > first:
             ws.merge_cells(start_row=first, start_column=left, end_row=r - 1, end_column=left)
             for k in (0, 1):  # the profiles' counts of each quadrant, shaded by size
-                c = col[2 + 2 * k]
-                ws.conditional_formatting.add(f"{c}{first + 1}:{c}{r - 1}", ColorScaleRule(
-                    start_type="num", start_value=0, start_color="FFFFFF", end_type="max",
-                    end_color="5B9BD5"))
+                letter = col[2 + 2 * k]
+                shade = ColorScaleRule(start_type="num", start_value=0, start_color="FFFFFF",
+                                       end_type="max", end_color="5B9BD5")
+                ws.conditional_formatting.add(f"{letter}{first + 1}:{letter}{r - 1}", shade)
     S.note(ws, f"{col[0]}{r}", "Price: low below Settings' PriceCut. Complexity: high from "
            "ComplexityCut. Each lead counts once, for its best-matching profile.")
     return r + 1
