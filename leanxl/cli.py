@@ -186,7 +186,7 @@ def _add_audit(sub: argparse._SubParsersAction) -> None:
 def _run_audit(args: argparse.Namespace) -> int:
     from leanxl.domain import normalize_name
     from leanxl.rules import audit, deviation_cost
-    from leanxl.rules.deviation_cost import format_cost
+    from leanxl.rules.deviation_evidence import format_cost
     from leanxl.sheets.decision_tables import pick_table, read_tables
     from leanxl.sources import read_source
 

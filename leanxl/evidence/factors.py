@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from leanxl.domain import DEFAULT_SCALE_MAX, FACTOR_KEYS
-from leanxl.rules.deviation_cost import closed_and_won
+from leanxl.rules.deviation_evidence import closed_and_won
 
 EVIDENCE_COLUMNS = ["factor", "score", "closed", "won", "win_rate"]
 

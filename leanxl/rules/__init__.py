@@ -21,12 +21,12 @@ Modules, each importing only those above it: ``cells`` (S-FEEL cell language), `
 (hit policies), ``compile`` (bit-set tables and evaluation), ``table`` (the model and its
 builder), ``loader`` (cells, CSV and worksheets -> tables), ``cache`` (``load``: one table per
 content), then the functions over a table: ``soundness`` (check, self_test), ``explanation``
-(explain), ``deviations`` (audit), ``deviation_cost`` (won: followed vs deviated) and
+(explain), ``deviations`` (audit), ``deviation_evidence`` (won: followed vs deviated) and
 ``reference`` (a plain-Python interpreter used as the tests' oracle).
 """
 
 from leanxl.rules.cache import load
-from leanxl.rules.deviation_cost import deviation_cost
+from leanxl.rules.deviation_evidence import deviation_cost
 from leanxl.rules.deviations import AuditReport, audit
 from leanxl.rules.explanation import explain
 from leanxl.rules.loader import load_sheet
