@@ -27,7 +27,7 @@ def write_changes(ws: Worksheet, moved: Movement | None, previous: str, now: str
     start_sheet(ws, "Changes since the previous refresh", "Leads whose best profile, segment, "
                 "mix region or decision changed. Goal: more leads into the sweet spot.",
                 clear_from=1, drop_charts=True, drop_colours=True,
-                widths=[16, 22, 28, 22, 30, 28, 12, 12], freeze="A4")
+                widths=[20, 22, 28, 22, 30, 28, 12, 12], freeze="A4")
     if moved is None:
         S.note(ws, "A3", NO_SNAPSHOT)
         return
