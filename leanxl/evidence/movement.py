@@ -4,7 +4,6 @@ changed, with counts per transition (how many moved into the sweet spot, and fro
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass
 
@@ -91,21 +90,15 @@ def movement(old: pd.DataFrame, new: pd.DataFrame) -> Movement:
 
 def to_text(snap: pd.DataFrame) -> str:
     """A snapshot as CSV text (lead_id first) — how the workbook stores it."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["lead_id", *SNAPSHOT_FIELDS])
-    for lead, row in zip(snap.index, snap.itertuples(index=False), strict=True):
-        writer.writerow([lead, *row])
-    return out.getvalue()
+    frame = snap[list(SNAPSHOT_FIELDS)]
+    return str(frame.to_csv(index=True, index_label="lead_id", lineterminator="\n"))
 
 
 def from_text(text: str) -> pd.DataFrame:
     """The inverse of :func:`to_text` (every value text, blanks as ``""``)."""
-    rows = list(csv.reader(io.StringIO(text)))
-    if not rows or rows[0][:1] != ["lead_id"]:
+    if not text.startswith("lead_id"):
         return snapshot(pd.DataFrame())
-    head = rows[0]
-    frame = pd.DataFrame(rows[1:], columns=head, dtype=object).fillna("")
+    frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     for f in SNAPSHOT_FIELDS:
         if f not in frame.columns:
             frame[f] = ""

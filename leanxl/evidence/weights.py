@@ -3,8 +3,8 @@ closed leads with them against the weights in use (ROC AUC, k-fold cross-validat
 
 The model is logistic: P(won) = sigmoid(b - sum_k w_k z_k) with z_k = (x_k - 1) / (S - 1) (0 best,
 1 worst) and w_k >= 0, so ranking leads by the model is ranking them by FIT with weights w
-(FIT = 100 * (1 - sum w z / sum w)). It is fitted by accelerated projected gradient descent in
-numpy (a few hundred thousand multiply-adds per step; no new dependency).
+(FIT = 100 * (1 - sum w z / sum w)). It is fitted in
+numpy by projected Newton steps (no new dependency).
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from leanxl.domain import DEFAULT_SCALE_MAX, FACTOR_KEYS, FACTORS
 from leanxl.evidence.factors import closed_mask, factor_scores
 
 RIDGE = 1e-3  # keeps the fit finite when a factor separates wins perfectly
-STEPS = 5000
-TOLERANCE = 1e-6  # on the weights (sum ~ a few): far below what the sheet shows
+STEPS = 100  # Newton passes; it converges in about ten
+TOLERANCE = 1e-7  # on the weights (sum ~ a few): far below what the sheet shows
 
 
 @dataclass
@@ -66,26 +66,49 @@ def fit_weights(z: np.ndarray, won: np.ndarray) -> np.ndarray:
 
     Blanks take the column's mean (0.5 when a column is all blank). Returns F weights >= 0,
     scaled to sum to F; all ones when nothing separates wins from losses.
+
+    Projected Newton with an active set: a weight at 0 whose gradient pushes it below 0 stays
+    fixed, the others take a Newton step, projected back to >= 0 with a backtracking line search.
+    A few dozen passes over the leads (projected gradient descent needed thousands: 44 s at
+    55k closed leads).
     """
     n, f = z.shape
-    means = np.nanmean(np.where(np.isnan(z).all(axis=0), 0.5, z), axis=0) if n else np.full(f, .5)
+    if n == 0:
+        return np.ones(f)
+    means = np.nanmean(np.where(np.isnan(z).all(axis=0), 0.5, z), axis=0)
     z = np.where(np.isnan(z), means, z)
     a = np.hstack([-z, np.ones((n, 1))])  # logit = a @ theta, theta = (w, b)
     y = won.astype(float)
-    lipschitz = 0.25 * np.linalg.norm(a, 2) ** 2 / max(n, 1) + RIDGE
-    step = 1.0 / lipschitz
+    ridge = np.r_[np.full(f, RIDGE), 0.0]
+
+    def loss(theta: np.ndarray) -> float:
+        t = a @ theta
+        return float(np.mean(np.logaddexp(0.0, t) - y * t) + 0.5 * ridge @ theta**2)
+
     theta = np.zeros(f + 1)
-    prev, t = theta.copy(), 1.0
+    current = loss(theta)
     for _ in range(STEPS):
-        t_next = (1 + np.sqrt(1 + 4 * t * t)) / 2
-        look = theta + (t - 1) / t_next * (theta - prev)
-        p = 1 / (1 + np.exp(-(a @ look)))
-        grad = a.T @ (p - y) / max(n, 1)
-        grad[:f] += RIDGE * look[:f]
-        prev, theta = theta, look - step * grad
-        theta[:f] = np.maximum(theta[:f], 0.0)  # the projection: weights >= 0
-        t = t_next
-        if np.abs(theta - prev).max() < TOLERANCE:
+        p = 1 / (1 + np.exp(-(a @ theta)))
+        grad = a.T @ (p - y) / n + ridge * theta
+        free = np.r_[~((theta[:f] <= 0) & (grad[:f] > 0)), True]
+        af = a[:, free]
+        hess = (af * (p * (1 - p))[:, None]).T @ af / n + np.diag(ridge[free] + 1e-10)
+        step_dir = np.zeros(f + 1)
+        step_dir[free] = np.linalg.solve(hess, grad[free])
+        step, moved = 1.0, False
+        while step > 1e-8:
+            trial = theta - step * step_dir
+            trial[:f] = np.maximum(trial[:f], 0.0)  # the projection: weights >= 0
+            value = loss(trial)
+            if value <= current - 1e-4 * grad @ (theta - trial):
+                moved = True
+                break
+            step /= 2
+        if not moved:
+            break
+        change = np.abs(trial - theta).max()
+        theta, current = trial, value
+        if change < TOLERANCE:
             break
     w = theta[:f]
     return np.ones(f) if w.sum() <= 1e-9 else w * f / w.sum()
