@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from leanxl.values import is_blank
@@ -46,14 +47,25 @@ def _text(value: object) -> str:
     return str(value)
 
 
+def _texts(column: pd.Series) -> pd.Series:
+    """:func:`_text` of a whole column, vectorised for numbers and plain strings."""
+    if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+        values = pd.to_numeric(column, errors="coerce").round(1)
+        return values.map("{:.1f}".format).where(values.notna(), "")
+    text = column.astype(object).where(column.notna(), "").astype(str)
+    return text.where(text.str.strip() != "", "")
+
+
 def snapshot(leads: pd.DataFrame) -> pd.DataFrame:
     """Each lead's fit (0.1 precision), best profile, segment, mix region and decision as text,
     indexed by ``lead_id`` (leads without an id are left out; a repeated id keeps its first)."""
     if "lead_id" not in leads.columns:
         return pd.DataFrame(columns=list(SNAPSHOT_FIELDS), index=pd.Index([], name="lead_id"))
-    ids = leads["lead_id"].map(_text)
-    frame = pd.DataFrame({f: (leads[f].map(_text) if f in leads.columns else "")
+    ids = _texts(leads["lead_id"])
+    frame = pd.DataFrame({f: (_texts(leads[f]) if f in leads.columns else "")
                           for f in SNAPSHOT_FIELDS})
+    if "fit" in leads.columns:  # a column with blanks or error cells is object-typed
+        frame["fit"] = _texts(pd.to_numeric(leads["fit"], errors="coerce"))
     frame.index = pd.Index(ids.to_numpy(), name="lead_id")
     frame = frame[frame.index != ""]
     return frame[~frame.index.duplicated()]
@@ -61,16 +73,19 @@ def snapshot(leads: pd.DataFrame) -> pd.DataFrame:
 
 def movement(old: pd.DataFrame, new: pd.DataFrame) -> Movement:
     """Compare two :func:`snapshot` frames (old = the previous refresh)."""
-    both = old.index.intersection(new.index, sort=False)
-    o, n = old.loc[both], new.loc[both]
-    moved = pd.Series(False, index=both)
-    for f in MOVED_FIELDS:
-        moved |= o[f].to_numpy() != n[f].to_numpy()
-    ids = both[moved.to_numpy()]
-    changed = pd.DataFrame({"lead_id": list(ids)})
-    for f in SNAPSHOT_FIELDS:
-        changed[f + "_old"] = o.loc[ids, f].to_numpy()
-        changed[f + "_new"] = n.loc[ids, f].to_numpy()
+    cols = list(SNAPSHOT_FIELDS)
+    old_ids = pd.Index(np.asarray(old.index, dtype=object), dtype=object)
+    new_ids = pd.Index(np.asarray(new.index, dtype=object), dtype=object)
+    where = old_ids.get_indexer(new_ids)  # each new lead's row in the old snapshot, or -1
+    both = where >= 0
+    o = old[cols].to_numpy(dtype=object)[where[both]]
+    n = new[cols].to_numpy(dtype=object)[both]
+    moved_cols = [cols.index(f) for f in MOVED_FIELDS]
+    moved = (o[:, moved_cols] != n[:, moved_cols]).any(axis=1)
+    changed = pd.DataFrame({"lead_id": new_ids[both][moved].to_list()})
+    for j, f in enumerate(cols):
+        changed[f + "_old"] = o[moved, j]
+        changed[f + "_new"] = n[moved, j]
     parts = []
     for f in MOVED_FIELDS:
         diff = changed[changed[f + "_old"] != changed[f + "_new"]]
@@ -84,8 +99,7 @@ def movement(old: pd.DataFrame, new: pd.DataFrame) -> Movement:
     transitions = transitions.sort_values(["field", "leads", "old", "new"],
                                           ascending=[True, False, True, True], kind="stable")
     return Movement(changed, transitions.reset_index(drop=True),
-                    [i for i in new.index if i not in old.index],
-                    [i for i in old.index if i not in new.index])
+                    new_ids[~both].to_list(), old_ids[new_ids.get_indexer(old_ids) < 0].to_list())
 
 
 def to_text(snap: pd.DataFrame) -> str:

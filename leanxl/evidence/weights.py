@@ -19,6 +19,7 @@ from leanxl.domain import DEFAULT_SCALE_MAX, FACTOR_KEYS, FACTORS
 from leanxl.evidence.factors import closed_mask, factor_scores
 
 RIDGE = 1e-3  # keeps the fit finite when a factor separates wins perfectly
+FIT_MAX = 10000  # closed leads a fit uses (a seeded sample beyond); AUCs use every lead
 STEPS = 100  # Newton passes; it converges in about ten
 TOLERANCE = 1e-7  # on the weights (sum ~ a few): far below what the sheet shows
 
@@ -114,6 +115,19 @@ def fit_weights(z: np.ndarray, won: np.ndarray) -> np.ndarray:
     return np.ones(f) if w.sum() <= 1e-9 else w * f / w.sum()
 
 
+def _sample(won: np.ndarray, limit: int, seed: int) -> np.ndarray:
+    """A mask of at most ``limit`` leads, wins and losses in their proportions (seeded)."""
+    keep = np.ones(len(won), dtype=bool)
+    if len(won) <= limit:
+        return keep
+    rng = np.random.default_rng(seed + 1)
+    keep[:] = False
+    for group in (np.flatnonzero(won), np.flatnonzero(~won)):
+        take = round(len(group) * limit / len(won))
+        keep[rng.choice(group, size=take, replace=False)] = True
+    return keep
+
+
 def _folds(won: np.ndarray, k: int, seed: int) -> np.ndarray:
     """Stratified fold number per lead: wins and losses dealt round-robin after a shuffle."""
     rng = np.random.default_rng(seed)
@@ -152,8 +166,9 @@ def suggest_weights(leads: pd.DataFrame, weights: Sequence[float] | None = None,
     x = factor_scores(leads, scale_max)[closed]
     won = won_all[closed]
     z = (x - 1) / (scale_max - 1)
+    fit_rows = _sample(won, FIT_MAX, seed)
     k = max(2, min(folds, int(won.sum()), int((~won).sum()))) if len(won) else folds
-    suggested = fit_weights(z, won) if len(won) else np.ones(len(FACTOR_KEYS))
+    suggested = fit_weights(z[fit_rows], won[fit_rows]) if len(won) else np.ones(len(FACTOR_KEYS))
     equal = np.ones(len(FACTOR_KEYS))
 
     def score(rows: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -164,7 +179,7 @@ def suggest_weights(leads: pd.DataFrame, weights: Sequence[float] | None = None,
         fold = _folds(won, k, seed)
         for i in range(k):
             test, train = fold == i, fold != i
-            w_fold = fit_weights(z[train], won[train])
+            w_fold = fit_weights(z[train & fit_rows], won[train & fit_rows])
             for name, w in (("in use", in_use), ("suggested", w_fold), ("equal (all 1)", equal)):
                 cv[name].append(roc_auc(score(x[test], w), won[test]))
     auc = pd.DataFrame({

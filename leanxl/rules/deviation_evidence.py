@@ -4,6 +4,8 @@ than those where someone deviated? The evidence for the seed's "NEVER deviate"."
 from __future__ import annotations
 
 from collections.abc import Sequence
+
+import numpy as np
 from typing import TYPE_CHECKING
 
 from leanxl.values import is_blank
@@ -18,10 +20,13 @@ COST_COLUMNS = ["rule", "note", "expected", "followed_closed", "followed_won",
                 "difference"]
 
 
-def closed_and_won(stage: Sequence[object]) -> tuple[list[bool], list[bool]]:
+def closed_and_won(stage: Sequence[object]) -> tuple[np.ndarray, np.ndarray]:
     """Per lead: is it closed (stage Won or Lost, any case and spacing), and is it won."""
-    norm = ["" if is_blank(s) else str(s).strip().casefold() for s in stage]
-    return [s in ("won", "lost") for s in norm], [s == "won" for s in norm]
+    import pandas as pd
+
+    norm = pd.Series(list(stage), dtype=object).astype("string").str.strip().str.casefold()
+    won = norm.eq("won").fillna(False).to_numpy(bool)
+    return won | norm.eq("lost").fillna(False).to_numpy(bool), won
 
 
 def deviation_cost(report: AuditReport, recorded: Sequence[object],
@@ -55,7 +60,7 @@ def deviation_cost(report: AuditReport, recorded: Sequence[object],
     closed, won = closed_and_won(stage)
     frame = pd.DataFrame({
         "rule": report.lead_rules, "followed": report.followed, "won": won,
-        "keep": [c and not is_blank(r) for c, r in zip(closed, recorded, strict=True)]})
+        "keep": closed & ~np.array([is_blank(r) for r in recorded], dtype=bool)})
     frame = frame[frame["keep"]]
     notes = dict(zip(report.per_rule["rule"], report.per_rule["note"], strict=True))
     expected = dict(zip(report.per_rule["rule"], report.per_rule["expected"], strict=True))
