@@ -4,9 +4,9 @@ than those where someone deviated? The evidence for the seed's "NEVER deviate"."
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-from typing import TYPE_CHECKING
 
 from leanxl.values import is_blank
 
