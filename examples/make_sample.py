@@ -33,6 +33,8 @@ ARCHETYPES = {
     "Complex project":     ((3, 1, 2, 1, 5, 3, 3, 2, 4, 2), 0.15),
     "Cold contact":        ((5, 4, 5, 3, 3, 5, 5, 4, 3, 5), 0.20),
 }
+# How much each factor (0 at score 1, 1 at score 5) lowers the log-odds of winning.
+WIN_DRIVERS = (2.4, 0.0, 2.0, 0.3, 0.0, 1.8, 0.0, 0.4, 1.5, 2.2)
 INDUSTRIES = ("Manufacturing", "Logistics", "Retail", "Energy", "Healthcare", "Construction")
 REGIONS = ("North", "South", "East", "West")
 OWNERS = ("Anna", "Bjorn", "Carla", "David", "Eva")
@@ -57,8 +59,13 @@ def make_leads(n: int = 3000, seed: int = 7) -> pd.DataFrame:
     in_target_market = rng.random(n) < np.where(kind == 4, 0.3, 0.8)
     reached_by_marketing = rng.random(n) < np.where(np.isin(kind, (0, 2)), 0.75, 0.45)
     in_sales_plan = rng.random(n) < np.where(np.isin(kind, (0, 3)), 0.85, 0.4)
-    fit = 1 - (factors - 1).sum(axis=1) / 40
-    won = rng.random(n) < np.clip(fit ** 2 * 0.9, 0.02, 0.9)
+    # Who wins: a few factors drive it, the others barely matter (the Evidence sheet should find
+    # which), and leads where the rep deviated from the rules win less often (deviation cost).
+    flip_rng = np.random.default_rng(seed + 1)
+    flip = flip_rng.random(n) < 0.08
+    z = (factors - 1) / 4
+    logit = 2.8 - z @ np.array(WIN_DRIVERS) - np.where(flip, 1.2, 0.0)
+    won = rng.random(n) < 1 / (1 + np.exp(-logit))
     created = pd.Timestamp("2025-12-01") - pd.to_timedelta(rng.integers(0, 365, n), unit="D")
 
     frame = pd.DataFrame({
@@ -79,17 +86,16 @@ def make_leads(n: int = 3000, seed: int = 7) -> pd.DataFrame:
     frame["stage"] = np.where(won, "Won", rng.choice(["Open", "Lost"], n, p=[0.55, 0.45]))
     frame["revenue"] = np.where(won, price, 0.0)
     # What the sales rep recorded: the qualification rules' answer (leanxl/data/sample/rules.csv),
-    # except for about 6% of leads where the rep deviated; `leanxl audit` finds those.
+    # except for about 8% of leads where the rep deviated; `leanxl audit` finds those.
     from leanxl.rules import load
 
     table = load(str(SAMPLE / "rules.csv"))
     decided = table.evaluate(frame.assign(**{k: factors[:, j] for j, k in enumerate(FACTOR_KEYS)}))
     recorded = decided["status"].astype(str).to_numpy(dtype=object)
-    flip = rng.random(n) < 0.06
     others = {"Qualified": ("Nurture",), "Nurture": ("Qualified", "Disqualified"),
               "Disqualified": ("Nurture",)}
     for i in np.flatnonzero(flip):
-        recorded[i] = rng.choice(others[recorded[i]])
+        recorded[i] = flip_rng.choice(others[recorded[i]])
     frame["recorded_status"] = recorded
     # A CRM export is never perfectly clean: a few blanks the scorer must skip.
     blanks = rng.random((n, len(FACTOR_KEYS))) < 0.02

@@ -169,7 +169,7 @@ def _run_check(args: argparse.Namespace) -> int:
 
 def _add_audit(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("audit", help="count leads whose recorded decision differs from the "
-                       "rules, per rule")
+                       "rules, per rule, and what deviating cost in won deals")
     p.add_argument("book", help="workbook (.xlsx/.xlsm) holding the table, or a .csv table")
     p.add_argument("--leads", required=True,
                    help="leads: .csv, .xlsx, .parquet, or a database URL (sqlite:///crm.db) "
@@ -184,7 +184,9 @@ def _add_audit(sub: argparse._SubParsersAction) -> None:
 
 
 def _run_audit(args: argparse.Namespace) -> int:
-    from leanxl.rules import audit
+    from leanxl.domain import normalize_name
+    from leanxl.rules import audit, deviation_cost
+    from leanxl.rules.deviation_evidence import format_cost
     from leanxl.sheets.decision_tables import pick_table, read_tables
     from leanxl.sources import read_source
 
@@ -193,6 +195,11 @@ def _run_audit(args: argparse.Namespace) -> int:
     leads = read_source(args.leads, query=args.query, table=args.leads_table)
     report = audit(table, leads, args.recorded, output=args.output)
     print(report)
+    by_key = {normalize_name(c): c for c in leads.columns}
+    if "stage" in by_key:  # the deviation cost needs won / lost
+        cost = deviation_cost(report, leads[by_key[normalize_name(args.recorded)]].tolist(),
+                              leads[by_key["stage"]].tolist())
+        print(format_cost(cost))
     if args.show and report.n_deviations:
         print(f"first {min(args.show, report.n_deviations)} deviating leads:")
         shown = report.deviations.head(args.show)

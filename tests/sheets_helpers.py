@@ -67,11 +67,18 @@ def ref_decision(lead: dict[str, Any]) -> str | None:
     """FIRST hit policy over the sample rules.csv (comparisons only, as the sample uses)."""
     heads, _outs, rules = rule_table()
     out_col = next(j for j, h in enumerate(heads) if h.startswith("OUT"))
-    for rule in rules:
+    rule = ref_rule(lead)
+    return rules[rule - 1][out_col] if rule else None
+
+
+def ref_rule(lead: dict[str, Any]) -> int:
+    """The number (1-based) of the sample rule that decides ``lead`` under FIRST; 0 for none."""
+    heads, _outs, rules = rule_table()
+    for number, rule in enumerate(rules, start=1):
         if all(_test(rule[j], lead[h[3:].strip()]) for j, h in enumerate(heads)
                if h.startswith("IN ")):
-            return rule[out_col]
-    return None
+            return number
+    return 0
 
 
 def expected_leads(path: Path = SAMPLE / "leads.csv") -> list[dict[str, Any]]:
@@ -96,6 +103,7 @@ def expected_leads(path: Path = SAMPLE / "leads.csv") -> list[dict[str, Any]]:
                                    COMPLEXITY_CUT),
             "mix": ref_mix(*flags),
             "decision": decision,
+            "rule": ref_rule(lead),
             "follows": "" if rec == "" else ("Yes" if rec.casefold() == str(decision).casefold()
                                              else "No"),
             "created": dt.date.fromisoformat(row["created"]),

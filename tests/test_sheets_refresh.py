@@ -206,7 +206,8 @@ def test_charts_point_at_the_right_ranges(demo: Path) -> None:
         charts = {n: z.read(n).decode() for n in z.namelist() if n.startswith("xl/charts/chart")}
     text = "\n".join(charts.values()).replace("'", "")
     assert len(re.findall(r"<(?:c:)?radarChart>", text)) == 4  # a web graph per campaign
-    assert len(re.findall(r"<(?:c:)?pieChart>", text)) == 4
+    # Two pies per campaign: over the profiles and over the segments.
+    assert len(re.findall(r"<(?:c:)?pieChart>", text)) == 8
     assert "Campaigns!$D$5:$M$5" in text and "Profiles!$B$8:$K$8" in text
     # Pies: the "leads each campaign speaks to" rows below the 4 x 4 gap block.
     assert "CampaignMatrix!$C$34:$F$34" in text and "CampaignMatrix!$C$37:$F$37" in text
@@ -481,7 +482,7 @@ def test_campaign_and_profile_tables_grow_and_shrink(template: Path, tmp_path: P
         charts = "".join(z.read(n).decode() for n in z.namelist()
                          if n.startswith("xl/charts/chart"))
     assert len(re.findall(r"<(?:c:)?radarChart>", charts)) == 2
-    assert len(re.findall(r"<(?:c:)?pieChart>", charts)) == 2
+    assert len(re.findall(r"<(?:c:)?pieChart>", charts)) == 4  # profiles + segments, each
 
 
 def test_settings_cells_blank_or_text(template: Path, tmp_path: Path,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from leanxl.domain import normalize_name
@@ -30,6 +30,12 @@ class AuditReport:
         ``rule``, ``note``, ``expected``, ``leads``, ``deviations``, ``share`` (0..1).
     deviations:
         The deviating leads: the data's index, ``rule``, ``expected``, ``recorded``.
+    not_recorded:
+        Leads with a blank recorded value: not audited (not in ``total``).
+    lead_rules, followed:
+        Per lead, in the data's order: the rule that decided it (0 = none) and whether the
+        recorded value followed the rules' (False when nothing was recorded); what
+        :func:`leanxl.rules.deviation_cost` groups by.
     """
 
     table: str
@@ -38,6 +44,8 @@ class AuditReport:
     per_rule: pd.DataFrame
     deviations: pd.DataFrame
     not_recorded: int = 0
+    lead_rules: list[int] = field(default_factory=list)
+    followed: list[bool] = field(default_factory=list)
 
     @property
     def n_deviations(self) -> int:
@@ -138,20 +146,26 @@ def audit(table: DecisionTable, data: Any, recorded: str | Sequence[object], *,
     expected = result[out_name].tolist()
     fired = result["rules"].tolist()
     rows = []
+    lead_rules: list[int] = []
+    followed: list[bool] = []
     counts: dict[int, list[int]] = {}
     not_recorded = 0
     expected_of: dict[int, str] = {}
     for i, (e, r, rule_nums) in enumerate(zip(expected, rec, fired, strict=True)):
         verdict = follows_decision(r, e)
-        if verdict is None:  # nothing recorded: not audited
-            not_recorded += 1
-            continue
         rule = rule_nums[0] if rule_nums and not isinstance(e, CellError) else 0
+        if verdict is None:  # nothing recorded: not audited (one entry per lead all the same)
+            not_recorded += 1
+            lead_rules.append(rule)
+            followed.append(False)
+            continue
         c = counts.setdefault(rule, [0, 0])
         c[0] += 1
         shown = str(e) if isinstance(e, CellError) else format_value(e) if e is not None \
             and e == e else "(blank)"
         expected_of.setdefault(rule, shown if rule else "#N/A")
+        lead_rules.append(rule)
+        followed.append(bool(verdict))
         if not verdict:
             c[1] += 1
             rows.append((frame.index[i], rule, shown, r))
@@ -161,4 +175,4 @@ def audit(table: DecisionTable, data: Any, recorded: str | Sequence[object], *,
         columns=["rule", "note", "expected", "leads", "deviations", "share"])
     dev = pd.DataFrame(rows, columns=["index", "rule", "expected", "recorded"])
     return AuditReport(table.name, out_name, len(frame) - not_recorded, per_rule, dev,
-                       not_recorded)
+                       not_recorded, lead_rules, followed)

@@ -16,6 +16,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from leanxl.sheets import book as B
 from leanxl.sheets import style as S
 from leanxl.sheets.book import FIRST_ROW, HEADER_ROW, BookData, Cache
+from leanxl.sheets.campaign_segments import segment_pie, write_campaign_segments
 from leanxl.sheets.cells import (
     FACTOR_LABELS,
     N,
@@ -132,17 +133,21 @@ def write_matrix(ws: Worksheet, data: BookData, leads: pd.DataFrame, cache: Cach
         S.body(ws.cell(row=r, column=1))
         S.body(ws.cell(row=r, column=2))
     r = q0 + 2 + n_c
+    s0 = r + 2
+    r, segment_rows = write_campaign_segments(ws, camp, prof, m, errs, leads, cache, s0)
 
     # The seed's "Campaign Webgraph" (campaign vs every profile) and "Matrix view" pies.
     c0 = r + 2
     S.subtitle(ws, f"A{c0}", "Web graph per campaign (closer to the centre = closer to the "
-               "ideal prospect) and how its match is spread over the profiles")
+               "ideal prospect) and how the leads it speaks to spread over profiles and segments")
     for i in range(n_c):
         anchor_row = c0 + 1 + i * 25
         ws.row_breaks.append(Break(id=anchor_row - 1))  # one campaign per printed page
         ws.add_chart(_radar(camp, prof, i), f"A{anchor_row}")
         if n_p:
             ws.add_chart(_pie(ws, camp, n_p, i, reach_rows[i], q0 + 1), f"G{anchor_row}")
+        ws.add_chart(segment_pie(ws, str(camp.at[i, "code"]), segment_rows[i], s0 + 1),
+                     f"K{anchor_row}")
 
 
 def _radar(camp: pd.DataFrame, prof: pd.DataFrame, i: int) -> RadarChart:

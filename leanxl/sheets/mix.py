@@ -13,6 +13,9 @@ from leanxl.sheets.cells import (
     is_won,
 )
 from leanxl.sheets.layout import start_sheet
+from leanxl.sheets.mix_circles import add_mix_circles
+
+CHART_DATA_COL = 14  # column N: the circles' points, right of the table and the charts
 
 MIX_MEANING = {
     "Sweet spot": "Sales and marketing work the market together: more results, less work.",
@@ -79,3 +82,5 @@ def write_mix(ws: Worksheet, leads: pd.DataFrame, cache: Cache) -> None:
     chart.x_axis.scaling.orientation = "maxMin"
     chart.width, chart.height = 16, 8.5
     ws.add_chart(chart, f"A{last + 3}")
+    add_mix_circles(ws, cache, FIRST_ROW, CHART_DATA_COL, f"F{last + 3}")
+    ws.print_area = f"A1:L{last + 34}"  # the tables and both charts, not the circles' points

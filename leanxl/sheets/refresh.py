@@ -44,6 +44,7 @@ from leanxl.sheets.book import BookData, Cache, set_name
 from leanxl.sheets.campaign_matrix import write_matrix
 from leanxl.sheets.campaigns import read_campaigns, write_campaigns
 from leanxl.sheets.cells import write_text
+from leanxl.sheets.insights import write_insights
 from leanxl.sheets.internal_customers import read_internal, write_internal
 from leanxl.sheets.kpi_tracker import read_actuals, write_tracker
 from leanxl.sheets.kpis import read_kpis, write_kpis
@@ -220,6 +221,7 @@ def _refresh(book: Path, target: Path, leads: str | pd.DataFrame, t0: float, *,
         # 4. Write leanxl's sheets.
         cache = Cache()
         write_all(wb, data, view, cache)
+        write_insights(wb, data, view, scored.output, cache)
         prepare_leads_sheet(wb, layout, len(frame))
         saved = temp(book.suffix)
         wb.save(saved)

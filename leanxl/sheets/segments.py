@@ -15,6 +15,9 @@ from leanxl.sheets.cells import (
     is_won,
 )
 from leanxl.sheets.layout import start_sheet
+from leanxl.sheets.segment_grid import write_segment_grid
+
+GRID_COLUMN = 8  # H: the profile spread grid, beside the chart
 
 SEGMENT_HEADERS = ("Segment", "Price / complexity", "Leads", "Won (12 months)",
                    "Won revenue (12 months)", "Customer spread (% of wins)",
@@ -30,7 +33,7 @@ def write_segments(ws: Worksheet, data: BookData, leads: pd.DataFrame, cache: Ca
                 "works? S1 low price/low complexity ... S4 high/high.",
                 headers=SEGMENT_HEADERS, header_height=48, clear_from=1, cache=cache,
                 drop_charts=True, drop_colours=True,
-                widths=[10, 28, 9, 11, 14, 14, 12, 14, 13, 18, 16], freeze=f"B{FIRST_ROW}")
+                widths=[10, 28, 9, 11, 14, 14, 12, 16, 20, 18, 16, 12, 30], freeze=f"B{FIRST_ROW}")
     st = data.settings
     end = pd.Timestamp(st.period_end or dt.date(2025, 12, 1))
     start = end - pd.DateOffset(months=12)
@@ -114,3 +117,4 @@ def write_segments(ws: Worksheet, data: BookData, leads: pd.DataFrame, cache: Ca
     chart.set_categories(Reference(ws, min_col=1, min_row=FIRST_ROW, max_row=last))
     chart.width, chart.height = 16, 8.5
     ws.add_chart(chart, f"A{t + 5}")
+    write_segment_grid(ws, data, leads, cache, t + 5, GRID_COLUMN)
