@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import numpy as np
 
-#: Leads per block in match / best profile: P x BLOCK scratch arrays stay in cache.
+#: Leads per block of a large call, against 8 targets (fewer targets: more leads).
 BLOCK = 4096
+#: Up to this many terms (targets x factors x leads) a call adds all factors in one
+#: broadcast (few numpy calls); above it, factor by factor (less memory traffic).
+SMALL_TERMS = 4096
 
 
 def chunks() -> int:
@@ -22,9 +25,6 @@ def chunks() -> int:
     return 1
 
 
-# --------------------------------------------------------------------------------------------
-# fit
-# --------------------------------------------------------------------------------------------
 def _finish(num: np.ndarray, den: np.ndarray, bad: np.ndarray, span: float,
             out: np.ndarray) -> int:
     # 100 (1 - num / (den span)) clamped at 0, as the numba kernels compute it; NaN where bad.
@@ -36,19 +36,42 @@ def _finish(num: np.ndarray, den: np.ndarray, bad: np.ndarray, span: float,
     return int(np.count_nonzero(bad))
 
 
+def _sums(x: np.ndarray, targets: np.ndarray,
+          weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted distance and weight sums (P x n) of targets (P x F) against leads (F x n).
+
+    The terms are added in factor order, as the numba loop adds them (``sum()`` may pair
+    terms up and round floats differently; ``accumulate`` and ``+=`` are sequential).  A
+    blank on either side adds an exact zero, where the numba kernel skips the factor.
+    """
+    p, (n_factors, n) = targets.shape[0], x.shape
+    if p * n_factors * n <= SMALL_TERMS:  # all factors at once: P x F x n
+        b = targets[:, :, None]
+        g = np.minimum(x, 1)[None] * np.minimum(b, 1)  # 1 if given on both sides
+        w = weights[None, :, None]
+        num = np.add.accumulate((np.maximum(x, b) - np.minimum(x, b)) * g * w, axis=1)
+        den = np.add.accumulate(g * w, axis=1)
+        return num[:, -1], den[:, -1]
+    num = np.zeros((p, n), dtype=weights.dtype)
+    den = np.zeros((p, n), dtype=weights.dtype)
+    for f in range(n_factors):
+        xf = x[f][None, :]
+        b = targets[:, f][:, None]
+        g = np.minimum(xf, 1) * np.minimum(b, 1)
+        num += (np.maximum(xf, b) - np.minimum(xf, b)) * g * weights[f]
+        den += g * weights[f]
+    return num, den
+
+
+# --------------------------------------------------------------------------------------------
+# fit
+# --------------------------------------------------------------------------------------------
 def fit_serial(codes: np.ndarray, weights: np.ndarray, scale_max: int, out: np.ndarray) -> int:
     """Fit % of each lead (column of ``codes``, uint8 F x N) into ``out``; returns the number
     of NaN rows (see :func:`leanxl.kernels.scoring.fit_serial`)."""
-    n = codes.shape[1]
-    num = np.zeros(n, dtype=weights.dtype)
-    den = np.zeros(n, dtype=weights.dtype)
-    for f in range(codes.shape[0]):
-        x = codes[f]
-        g = np.minimum(x, 1)  # 1 if given, 0 if blank
-        num += (x - g) * weights[f]  # = w (x - 1) if given, 0 if blank
-        den += g * weights[f]
-    top = codes.max(axis=0, initial=0)
-    return _finish(num, den, top > scale_max, float(scale_max - 1), out)
+    # fit is a match against the target "all 1": w |x - 1| = w (x - 1) for a given x.
+    return match_serial(codes, np.ones((1, codes.shape[0]), np.uint8), weights, scale_max,
+                        out.reshape(1, -1))
 
 
 def fit_parallel(codes: np.ndarray, weights: np.ndarray, scale_max: int, out: np.ndarray,
@@ -60,21 +83,9 @@ def fit_parallel(codes: np.ndarray, weights: np.ndarray, scale_max: int, out: np
 # --------------------------------------------------------------------------------------------
 # match and best profile
 # --------------------------------------------------------------------------------------------
-def _match_sums(seg: np.ndarray, targets: np.ndarray,
-                weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    # Sums of every target (P x F) against a block of leads (F x n), factor by factor; a blank
-    # on either side adds an exact zero (the numba kernel skips it: the same sum).
-    p, n = targets.shape[0], seg.shape[1]
-    num = np.zeros((p, n), dtype=weights.dtype)
-    den = np.zeros((p, n), dtype=weights.dtype)
-    for f in range(seg.shape[0]):
-        x = seg[f][None, :]
-        b = targets[:, f][:, None]
-        g = np.minimum(x, 1) * np.minimum(b, 1)  # 1 if given on both sides
-        diff = (np.maximum(x, b) - np.minimum(x, b)) * g
-        num += diff * weights[f]
-        den += g * weights[f]
-    return num, den
+def _step(p: int) -> int:
+    # Leads per block against p targets: P x step scratch arrays stay about 8 x BLOCK.
+    return max(1, BLOCK * 8 // max(p, 1))
 
 
 def match_serial(codes: np.ndarray, targets: np.ndarray, weights: np.ndarray, scale_max: int,
@@ -83,12 +94,12 @@ def match_serial(codes: np.ndarray, targets: np.ndarray, weights: np.ndarray, sc
     into ``out`` (P x N); returns the number of NaN cells
     (see :func:`leanxl.kernels.scoring.match_serial`)."""
     n_nan = 0
-    span = float(scale_max - 1)
-    for lo in range(0, codes.shape[1], BLOCK):
-        seg = codes[:, lo:lo + BLOCK]
-        num, den = _match_sums(seg, targets, weights)
-        bad = np.broadcast_to(seg.max(axis=0, initial=0) > scale_max, num.shape)
-        n_nan += _finish(num, den, bad, span, out[:, lo:lo + seg.shape[1]])
+    step = _step(targets.shape[0])
+    for lo in range(0, codes.shape[1], step):
+        x = codes[:, lo:lo + step]
+        num, den = _sums(x, targets, weights)
+        bad = np.broadcast_to(x.max(axis=0, initial=0) > scale_max, num.shape)
+        n_nan += _finish(num, den, bad, float(scale_max - 1), out[:, lo:lo + x.shape[1]])
     return n_nan
 
 
@@ -103,24 +114,23 @@ def best_serial(codes: np.ndarray, targets: np.ndarray, weights: np.ndarray, sca
     """Index of each lead's best target, -1 if none, and that match % (NaN if none); returns
     the count of -1 rows (see :func:`leanxl.kernels.scoring.best_serial`)."""
     n_none = 0
-    span = float(scale_max - 1)
-    for lo in range(0, codes.shape[1], BLOCK):
-        seg = codes[:, lo:lo + BLOCK]
-        n = seg.shape[1]
-        num, den = _match_sums(seg, targets, weights)
-        scores = np.empty(num.shape)
-        bad = np.broadcast_to(seg.max(axis=0, initial=0) > scale_max, num.shape)
-        _finish(num, den, bad, span, scores)
+    p = targets.shape[0]
+    step = _step(p)
+    for lo in range(0, codes.shape[1], step):
+        x = codes[:, lo:lo + step]
+        m = x.shape[1]
+        scores = np.empty((p, m))
+        match_serial(x, targets, weights, scale_max, scores)
         scores[np.isnan(scores)] = -1.0  # scores are >= 0: an invalid pair never wins
-        if scores.shape[0] == 0:
-            index = np.full(n, -1, dtype=np.int64)
-            top = np.full(n, -1.0)
-        else:
+        if p:
             index = scores.argmax(axis=0)  # the first of equal maxima: ties keep the first
-            top = scores[index, np.arange(n)]
+            top = scores[index, np.arange(m)]
+        else:
+            index = np.full(m, -1, dtype=np.int64)
+            top = np.full(m, -1.0)
         none = top < 0
-        best[lo:lo + n] = np.where(none, -1, index)
-        score[lo:lo + n] = np.where(none, np.nan, top)
+        best[lo:lo + m] = np.where(none, -1, index)
+        score[lo:lo + m] = np.where(none, np.nan, top)
         n_none += int(np.count_nonzero(none))
     return n_none
 
