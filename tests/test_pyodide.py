@@ -5,7 +5,8 @@ offline, writes the built wheel into its file system, unpacks it there and impor
 of leanxl that need no numpy (numpy and pandas for Pyodide cannot be downloaded here; Lite
 ships them): the top package, errors, domain, values, csvfiles, xlsx.refs and the S-FEEL cell
 language of decision tables.  Skipped when node or the npm package is missing.  Also checks
-that the wheel is ``py3-none-any`` and that Pyodide's pip would not ask for numba.
+that the wheel is ``py3-none-any`` and that micropip (``requirements.txt`` in Lite) asks only
+for packages Pyodide has, pure-Python ones, or xlwings (Lite's own): not numba, not pyarrow.
 """
 
 from __future__ import annotations
@@ -80,6 +81,10 @@ def test_wheel_is_pure_and_skips_numba_on_pyodide(wheel: Path) -> None:  # noqa:
               if Requirement(r).marker is None or Requirement(r).marker.evaluate(pyodide_env)}
     assert "numba" not in needed and {"numpy", "pandas"} <= needed
     assert any(Requirement(r).name == "numba" for r in requires)  # still for everyone else
+    lock = PYODIDE / "node_modules" / "pyodide" / "pyodide-lock.json"
+    if lock.is_file():  # every dependency is a Pyodide package, pure on PyPI, or in Lite
+        in_pyodide = set(json.loads(lock.read_text(encoding="utf-8"))["packages"])
+        assert needed - in_pyodide <= {"openpyxl", "xlwings"}, needed - in_pyodide
 
 
 @pytest.mark.slow
