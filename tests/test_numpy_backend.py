@@ -147,8 +147,11 @@ def test_rules_kernels_agree(n: int, nw: int) -> None:
 
 
 def _driver(block: bool) -> dict[str, Any]:
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    env.pop("LEANXL_KERNELS", None)
+    # numba's run forces numba's kernels (small calls would otherwise start on numpy's);
+    # the blocked run must find numpy's by itself.
+    env = dict(os.environ, PYTHONPATH=str(ROOT), LEANXL_KERNELS="numba")
+    if block:
+        env.pop("LEANXL_KERNELS")
     proc = subprocess.run(
         [sys.executable, str(ROOT / "tests" / "backend_driver.py")] + (["--block"] * block),
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
@@ -223,6 +226,25 @@ def test_cells_run_without_numba_and_leave_it_unimported() -> None:
                           text=True, timeout=120, env=dict(os.environ, PYTHONPATH=str(ROOT)))
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["50.0", "S2", "False"]
+
+
+def test_small_calls_start_on_numpy_until_a_large_call_loads_numba() -> None:
+    code = (
+        "import sys\n"
+        "from leanxl import functions\n"
+        "import leanxl, leanxl.kernels.backend as b\n"
+        "functions.call('FIT', [[1] * 10] * 255)\n"
+        "functions.call('MATCH', [[1] * 10], [[2] * 10])\n"
+        "print('numba' in sys.modules)\n"
+        "leanxl.fit([[1] * 10] * 256)\n"
+        "print('numba' in sys.modules, b.scoring_kernels(1).__name__)\n"
+    )
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env.pop("LEANXL_KERNELS", None)
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["False", "True", "leanxl.kernels.scoring"]
 
 
 def test_backend_env_var_forces_a_backend(monkeypatch: pytest.MonkeyPatch) -> None:

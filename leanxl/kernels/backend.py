@@ -1,11 +1,20 @@
 """Which kernels run: numba's or the numpy fallback, chosen here and nowhere else.
 
 * ``LEANXL_KERNELS=numba`` or ``=numpy`` forces one (tests, benchmarks);
-* otherwise numba's kernels run where numba imports, and numpy's where it does not
-  (Pyodide / xlwings Lite, LibreOffice's own Python), with the same result bits.
+* where numba does not import (Pyodide / xlwings Lite, LibreOffice's own Python): numpy's,
+  with the same result bits;
+* where it does: numba's, except that a scoring call on fewer than
+  :data:`NUMPY_MAX_ROWS` leads runs numpy's as long as numba is not loaded yet.
 
-numba is imported on the first call that needs it, never on ``import leanxl``: the import
-alone costs ~0.4 s and the first call of a cached kernel ~0.2 s more.
+Why (bench/fallback.py, bench/RESULTS.md): numba's import and first kernel call cost a new
+process 0.5-1 s, numpy's 0.1-0.3 s; once loaded, numba saves tens of microseconds on a
+one-row call and under a millisecond on a few hundred rows.  A host that only ever scores
+cells (a workbook opening, a LibreOffice add-in) would need thousands of calls to win that
+start-up back, so small calls never pay it; the first large call loads numba, and from
+then on every call uses it.  Decision tables need no switch here: below 256 leads they run
+in plain Python (:mod:`leanxl.rules.compile`), above it on these kernels.
+
+numba is imported on the first call that needs it, never on ``import leanxl``.
 """
 
 from __future__ import annotations
@@ -14,22 +23,30 @@ import functools
 import importlib
 import importlib.util
 import os
+import sys
 from types import ModuleType
 
 ENV = "LEANXL_KERNELS"
 BACKENDS = ("numba", "numpy")
+#: Scoring calls on fewer leads than this use numpy's kernels until numba is loaded.
+NUMPY_MAX_ROWS = 256
 
 _numba_missing = False  # set once an import of numba's kernels failed
 
 
+def forced() -> str | None:
+    """The backend ``LEANXL_KERNELS`` forces, or None (unset or ``auto``)."""
+    value = os.environ.get(ENV, "").strip().lower()
+    if value in BACKENDS:
+        return value
+    if value not in ("", "auto"):
+        raise ImportError(f"{ENV}={value!r}: use one of numba, numpy, auto")
+    return None
+
+
 def backend_name() -> str:
     """``"numba"`` or ``"numpy"``: the backend calls get (the env var, else what imports)."""
-    forced = os.environ.get(ENV, "").strip().lower()
-    if forced in BACKENDS:
-        return forced
-    if forced not in ("", "auto"):
-        raise ImportError(f"{ENV}={forced!r}: use one of numba, numpy, auto")
-    return "numpy" if _numba_missing or not _numba_installed() else "numba"
+    return forced() or ("numpy" if _numba_missing or not _numba_installed() else "numba")
 
 
 @functools.cache
@@ -43,9 +60,9 @@ def _numba_installed() -> bool:
 _loaded: dict[tuple[str, str], ModuleType] = {}
 
 
-def _load(family: str) -> ModuleType:
+def _load(family: str, name: str | None = None) -> ModuleType:
     global _numba_missing
-    name = backend_name()
+    name = name or backend_name()
     module = _loaded.get((name, family))
     if module is not None:  # the per-cell path: one dict lookup
         return module
@@ -54,16 +71,20 @@ def _load(family: str) -> ModuleType:
             module = _loaded[name, family] = importlib.import_module(f"leanxl.kernels.{family}")
             return module
         except ImportError:
-            if os.environ.get(ENV, "").strip().lower() == "numba":
+            if forced() == "numba":
                 raise
             _numba_missing = True  # installed but broken (e.g. llvmlite): use numpy from now
     module = _loaded["numpy", family] = importlib.import_module(f"leanxl.kernels.numpy_{family}")
     return module
 
 
-def scoring_kernels() -> ModuleType:
-    """The module of scoring kernels: :mod:`leanxl.kernels.scoring` or
-    :mod:`leanxl.kernels.numpy_scoring` (same functions, same results)."""
+def scoring_kernels(n_rows: int | None = None) -> ModuleType:
+    """The module of scoring kernels for a call on ``n_rows`` leads (None: any size):
+    :mod:`leanxl.kernels.scoring` or :mod:`leanxl.kernels.numpy_scoring` (same functions,
+    same results)."""
+    if (n_rows is not None and n_rows < NUMPY_MAX_ROWS and forced() is None
+            and "leanxl.kernels.scoring" not in sys.modules):
+        return _load("scoring", "numpy")  # a small call does not pay numba's start-up
     return _load("scoring")
 
 

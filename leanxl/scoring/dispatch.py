@@ -30,6 +30,7 @@ def kernel_weights(weights: np.ndarray, scale_max: int) -> np.ndarray:
     return weights
 
 
-def scoring_kernels() -> Any:
-    """The module of scoring kernels, numba's or numpy's (:mod:`leanxl.kernels.backend`)."""
-    return backend.scoring_kernels()
+def scoring_kernels(n_rows: int | None = None) -> Any:
+    """The module of scoring kernels for a call on ``n_rows`` leads, numba's or numpy's
+    (:func:`leanxl.kernels.backend.scoring_kernels`)."""
+    return backend.scoring_kernels(n_rows)

@@ -82,7 +82,7 @@ def fit(
     codes, errors = factor_codes(factors, scale, where="factors", storage_int8=True)
     n = codes.shape[1]
     out = np.empty(n)
-    kernels = scoring_kernels()
+    kernels = scoring_kernels(n)
     view = codes.view(np.uint8)  # negative codes read as >= 128: one unsigned range check
     kw = kernel_weights(w, scale)
     if use_parallel(n):
@@ -163,7 +163,7 @@ def match(
     targets, target_errors = _targets(b, scale, "b")
     n, p = codes.shape[1], targets.shape[0]
     out = np.empty((p, n))
-    kernels = scoring_kernels()
+    kernels = scoring_kernels(n)
     view, target_view = codes.view(np.uint8), targets.view(np.uint8)
     kw = kernel_weights(w, scale)
     if use_parallel(n, p):
@@ -249,7 +249,7 @@ def _best(
     n = codes.shape[1]
     best = np.empty(n, dtype=np.int64)
     score = np.empty(n)
-    kernels = scoring_kernels()
+    kernels = scoring_kernels(n)
     view, target_view = codes.view(np.uint8), targets.view(np.uint8)
     kw = kernel_weights(w, scale)
     if use_parallel(n, targets.shape[0]):
