@@ -72,8 +72,8 @@ def fresh_process_s(backend: str, name: str, n: int, repeat: int) -> float:
     for _ in range(repeat):
         out = subprocess.run([sys.executable, "-c", CHILD, name, str(n)], env=env, check=True,
                              capture_output=True, text=True).stdout.split()
-        assert out[1] == str(backend == "numba" and name != "DECIDE" or
-                             backend == "numba" and n >= 256), out
+        if backend != "auto":  # auto: numba only from 256 rows (kernels.backend)
+            assert out[1] == str(backend == "numba" and (name != "DECIDE" or n >= 256)), out
         times.append(float(out[0]))
     return statistics.median(times)
 
@@ -142,13 +142,15 @@ def main() -> None:
     for (name, n), t in steady(sizes).items():
         print(f"{name:<12}{n:>9,}{t['numba'] * 1e6:>10.1f}us{t['numpy'] * 1e6:>10.1f}us"
               f"{t['numpy'] / t['numba']:>12.2f}x")
-    print("\nfresh process: import leanxl + first cell call (numba cache warm):")
-    print(f"{'function':<12}{'rows':>9}{'numba':>12}{'numpy':>12}{'numpy/numba':>13}")
+    print("\nfresh process: import leanxl + first cell call (numba cache warm); auto = the")
+    print("default choice (numpy below 256 rows until numba is loaded):")
+    print(f"{'function':<12}{'rows':>9}{'numba':>12}{'numpy':>12}{'numpy/numba':>13}"
+          f"{'auto':>10}")
     for name in FUNCS:
         for n in (1, 300):
-            t = {b: fresh_process_s(b, name, n, args.repeat) for b in BACKENDS}
+            t = {b: fresh_process_s(b, name, n, args.repeat) for b in (*BACKENDS, "auto")}
             print(f"{name:<12}{n:>9,}{t['numba'] * 1e3:>10.0f}ms{t['numpy'] * 1e3:>10.0f}ms"
-                  f"{t['numpy'] / t['numba']:>12.2f}x")
+                  f"{t['numpy'] / t['numba']:>12.2f}x{t['auto'] * 1e3:>8.0f}ms")
 
 
 if __name__ == "__main__":

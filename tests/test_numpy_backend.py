@@ -233,10 +233,12 @@ def test_small_calls_start_on_numpy_until_a_large_call_loads_numba() -> None:
         "import sys\n"
         "from leanxl import functions\n"
         "import leanxl, leanxl.kernels.backend as b\n"
-        "functions.call('FIT', [[1] * 10] * 255)\n"
+        "functions.call('FIT', [[1] * 10] * (b.NUMPY_MAX_ROWS - 1))\n"
         "functions.call('MATCH', [[1] * 10], [[2] * 10])\n"
+        "functions.call('DECIDE', [['DECISION Q', 'FIRST'], ['IN a', 'OUT s'], ['<2', 'x']],\n"
+        "               [[1]] * 300, [['a']])\n"
         "print('numba' in sys.modules)\n"
-        "leanxl.fit([[1] * 10] * 256)\n"
+        "leanxl.fit([[1] * 10] * b.NUMPY_MAX_ROWS)\n"
         "print('numba' in sys.modules, b.scoring_kernels(1).__name__)\n"
     )
     env = dict(os.environ, PYTHONPATH=str(ROOT))

@@ -3,16 +3,16 @@
 * ``LEANXL_KERNELS=numba`` or ``=numpy`` forces one (tests, benchmarks);
 * where numba does not import (Pyodide / xlwings Lite, LibreOffice's own Python): numpy's,
   with the same result bits;
-* where it does: numba's, except that a scoring call on fewer than
-  :data:`NUMPY_MAX_ROWS` leads runs numpy's as long as numba is not loaded yet.
+* where it does: numba's, except that a call on fewer than :data:`NUMPY_MAX_ROWS` leads
+  runs numpy's as long as numba is not loaded yet.
 
 Why (bench/fallback.py, bench/RESULTS.md): numba's import and first kernel call cost a new
-process 0.5-1 s, numpy's 0.1-0.3 s; once loaded, numba saves tens of microseconds on a
-one-row call and under a millisecond on a few hundred rows.  A host that only ever scores
-cells (a workbook opening, a LibreOffice add-in) would need thousands of calls to win that
-start-up back, so small calls never pay it; the first large call loads numba, and from
-then on every call uses it.  Decision tables need no switch here: below 256 leads they run
-in plain Python (:mod:`leanxl.rules.compile`), above it on these kernels.
+process 0.5-1.7 s, numpy's 0.2-0.3 s; once loaded, numba saves under a millisecond per call
+up to about 1,000 leads (2-4 ms at 3,000, 10-40 ms at 10,000).  A host that only ever
+scores cells (a workbook opening, a LibreOffice add-in) would need about a thousand calls to
+win numba's start-up back, so small calls never pay it; the first large call loads numba,
+and from then on every call uses it.  (Decision tables run in plain Python below 256 leads,
+:mod:`leanxl.rules.compile`; from there on these kernels.)
 
 numba is imported on the first call that needs it, never on ``import leanxl``.
 """
@@ -28,8 +28,8 @@ from types import ModuleType
 
 ENV = "LEANXL_KERNELS"
 BACKENDS = ("numba", "numpy")
-#: Scoring calls on fewer leads than this use numpy's kernels until numba is loaded.
-NUMPY_MAX_ROWS = 256
+#: Calls on fewer leads than this use numpy's kernels until numba is loaded.
+NUMPY_MAX_ROWS = 1024
 
 _numba_missing = False  # set once an import of numba's kernels failed
 
@@ -78,17 +78,20 @@ def _load(family: str, name: str | None = None) -> ModuleType:
     return module
 
 
+def _small(n_rows: int | None) -> bool:
+    # A small call before numba is loaded does not pay numba's start-up.
+    return (n_rows is not None and n_rows < NUMPY_MAX_ROWS and "numba" not in sys.modules
+            and forced() is None)
+
+
 def scoring_kernels(n_rows: int | None = None) -> ModuleType:
     """The module of scoring kernels for a call on ``n_rows`` leads (None: any size):
     :mod:`leanxl.kernels.scoring` or :mod:`leanxl.kernels.numpy_scoring` (same functions,
     same results)."""
-    if (n_rows is not None and n_rows < NUMPY_MAX_ROWS and forced() is None
-            and "leanxl.kernels.scoring" not in sys.modules):
-        return _load("scoring", "numpy")  # a small call does not pay numba's start-up
-    return _load("scoring")
+    return _load("scoring", "numpy" if _small(n_rows) else None)
 
 
-def rules_kernels() -> ModuleType:
-    """The module of decision-table kernels: :mod:`leanxl.kernels.rules` or
-    :mod:`leanxl.kernels.numpy_rules` (same entry points, same results)."""
-    return _load("rules")
+def rules_kernels(n_rows: int | None = None) -> ModuleType:
+    """The module of decision-table kernels for ``n_rows`` leads: :mod:`leanxl.kernels.rules`
+    or :mod:`leanxl.kernels.numpy_rules` (same entry points, same results)."""
+    return _load("rules", "numpy" if _small(n_rows) else None)

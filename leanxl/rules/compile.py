@@ -502,7 +502,7 @@ class CompiledTable:
     def _kernel_codes(self, cols: list[Any], n: int,
                       data: Any) -> tuple[np.ndarray, int, list[Decision], np.ndarray | None]:
         """Per lead, an index into the returned decisions (``src + offset``)."""
-        kr = rules_kernels()
+        kr = rules_kernels(n)
 
         keys, bad, reasons = self._frame_int8(data, cols) if self._all_int8(data, cols) else (
             self._keys(cols, n))
@@ -593,7 +593,7 @@ class CompiledTable:
             return table.astype(dtype)
 
         if n >= SMALL_N:
-            codes = rules_kernels().result_codes(src, offset, len(decisions), build, used)
+            codes = rules_kernels(n).result_codes(src, offset, len(decisions), build, used)
         else:
             used = np.zeros(len(decisions), np.bool_)
             used[src + offset] = True
