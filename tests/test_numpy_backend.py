@@ -204,8 +204,13 @@ def test_import_starts_no_thread_process_or_compiler() -> None:
     code = (
         "import os, sys, threading\n"
         "import leanxl, leanxl.functions, leanxl.scoring, leanxl.rules\n"
+        "def parent(p):\n"
+        "    try:  # the fields after the command name: state, ppid, ...\n"
+        "        return open(f'/proc/{p}/stat').read().rsplit(')', 1)[1].split()[1]\n"
+        "    except OSError:  # a process that ended meanwhile\n"
+        "        return None\n"
         "children = [p for p in os.listdir('/proc') if p.isdigit() and "
-        "open(f'/proc/{p}/stat').read().split(') ')[1].split()[1] == str(os.getpid())]\n"
+        "parent(p) == str(os.getpid())]\n"
         "print(threading.active_count(), len(children), 'numba' in sys.modules, "
         "'llvmlite' in sys.modules, 'pandas' in sys.modules)\n"
     )
@@ -247,6 +252,14 @@ def test_small_calls_start_on_numpy_until_a_large_call_loads_numba() -> None:
                           text=True, timeout=120, env=env)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["False", "True", "leanxl.kernels.scoring"]
+
+
+def test_warmup_without_numba_says_so_and_succeeds() -> None:
+    code = BLOCK + "from leanxl.cli import main\nsys.exit(main(['warmup']))\n"
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    assert proc.returncode == 0, proc.stderr
+    assert "numpy kernels, nothing to compile" in proc.stdout and not proc.stderr
 
 
 def test_backend_env_var_forces_a_backend(monkeypatch: pytest.MonkeyPatch) -> None:

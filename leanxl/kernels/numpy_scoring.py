@@ -4,9 +4,10 @@ xlwings Lite, LibreOffice's own Python) and the fast start for small calls.
 Function by function the same contract as :mod:`leanxl.kernels.scoring` (same arguments,
 same caller-provided outputs, same return counts) and the same result bits: every sum is
 taken factor by factor in factor order, in the weights' dtype, and finished with the same
-float64 operations, so a cell shows the same number whichever backend ran.  Loops run over
-factors and targets (ten, a few), never over leads; leads are cut into blocks so the
-scratch arrays of a match stay small.  Imports numpy only.
+float64 operations, so a cell shows the same number whichever backend ran.  Small calls add
+all factors in one broadcast; large ones loop over the ten factors, vectorised over targets
+and leads, in blocks of leads so the scratch arrays stay small.  No loop runs over leads.
+Imports numpy only.
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ def fit_serial(codes: np.ndarray, weights: np.ndarray, scale_max: int, out: np.n
     of NaN rows (see :func:`leanxl.kernels.scoring.fit_serial`)."""
     # fit is a match against the target "all 1": w |x - 1| = w (x - 1) for a given x.
     return match_serial(codes, np.ones((1, codes.shape[0]), np.uint8), weights, scale_max,
-                        out.reshape(1, -1))
+                        out[None, :])
 
 
 def fit_parallel(codes: np.ndarray, weights: np.ndarray, scale_max: int, out: np.ndarray,
