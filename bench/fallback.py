@@ -72,7 +72,7 @@ def fresh_process_s(backend: str, name: str, n: int, repeat: int) -> float:
     for _ in range(repeat):
         out = subprocess.run([sys.executable, "-c", CHILD, name, str(n)], env=env, check=True,
                              capture_output=True, text=True).stdout.split()
-        if backend != "auto":  # auto: numba only from 256 rows (kernels.backend)
+        if backend != "auto":  # auto: numba only from NUMPY_MAX_ROWS rows (kernels.backend)
             assert out[1] == str(backend == "numba" and (name != "DECIDE" or n >= 256)), out
         times.append(float(out[0]))
     return statistics.median(times)
@@ -134,6 +134,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5, help="fresh processes per figure")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
+    from leanxl.kernels.backend import NUMPY_MAX_ROWS
+
     subprocess.run([sys.executable, "-m", "leanxl", "warmup"], check=True, capture_output=True,
                    env=dict(os.environ, PYTHONPATH=str(ROOT)))
     sizes = [1, 300] if args.quick else [1, 300, 1_000_000]
@@ -143,7 +145,7 @@ def main() -> None:
         print(f"{name:<12}{n:>9,}{t['numba'] * 1e6:>10.1f}us{t['numpy'] * 1e6:>10.1f}us"
               f"{t['numpy'] / t['numba']:>12.2f}x")
     print("\nfresh process: import leanxl + first cell call (numba cache warm); auto = the")
-    print("default choice (numpy below 256 rows until numba is loaded):")
+    print(f"default choice (numpy below {NUMPY_MAX_ROWS:,} rows until numba is loaded):")
     print(f"{'function':<12}{'rows':>9}{'numba':>12}{'numpy':>12}{'numpy/numba':>13}"
           f"{'auto':>10}")
     for name in FUNCS:
