@@ -4,8 +4,9 @@ Two measurements, both backends in the same run (``LEANXL_KERNELS`` forces one):
 
 * **steady state** — the median time of one call once everything is loaded, for FIT, MATCH
   (10 profiles), BESTPROFILE (10 profiles) and DECIDE (the 5-rule FIRST qualify table):
-  at 1 and 300 rows through the registry as a cell calls it (2-D lists), at 10^6 rows through
-  the Python API on an int8 frame / array (lists of 10^6 rows would time the lists);
+  at 1, 300, 1,000 and 3,000 rows through the registry as a cell calls it (2-D lists; the
+  last two bracket the backend's switch, ``NUMPY_MAX_ROWS``), at 10^6 rows through the
+  Python API on an int8 frame / array (lists of 10^6 rows would time the lists);
 * **fresh process** — ``import leanxl`` plus the first call of that function, in a new
   interpreter (numba's on-disk cache warm: ``leanxl warmup`` ran first), the way an xlwings
   or LibreOffice host starting up pays it.
@@ -138,7 +139,7 @@ def main() -> None:
 
     subprocess.run([sys.executable, "-m", "leanxl", "warmup"], check=True, capture_output=True,
                    env=dict(os.environ, PYTHONPATH=str(ROOT)))
-    sizes = [1, 300] if args.quick else [1, 300, 1_000_000]
+    sizes = [1, 300, 1_000, 3_000] + ([] if args.quick else [1_000_000])
     print("steady state, one call (numba's kernels loaded):")
     print(f"{'function':<12}{'rows':>9}{'numba':>12}{'numpy':>12}{'numpy/numba':>13}")
     for (name, n), t in steady(sizes).items():

@@ -64,7 +64,7 @@ def _blank_as_none(values: list[Any]) -> list[Any]:
 _INTS = frozenset({int})
 
 
-_KERNEL_ROWS = 256  # from here on the table's numba kernel beats its plain-Python row path
+_KERNEL_ROWS = 256  # from here on the table's kernels (numba or numpy) beat its plain-Python rows
 
 
 def _kernel_column(values: list[Any]) -> Any:

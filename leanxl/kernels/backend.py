@@ -7,8 +7,8 @@
   runs numpy's as long as numba is not loaded yet.
 
 Why (bench/fallback.py, bench/RESULTS.md): numba's import and first kernel call cost a new
-process 0.5-1.7 s, numpy's 0.2-0.3 s; once loaded, numba saves under a millisecond per call
-up to about 1,000 leads (2-4 ms at 3,000, 10-40 ms at 10,000).  A host that only ever
+process 0.6-1.9 s, numpy's 0.3-0.6 s; once loaded, numba saves under a millisecond per call
+up to about 1,000 leads, more above (5-10x at 10^6 leads).  A host that only ever
 scores cells (a workbook opening, a LibreOffice add-in) would need about a thousand calls to
 win numba's start-up back, so small calls never pay it; the first large call loads numba,
 and from then on every call uses it.  (Decision tables run in plain Python below 256 leads,
