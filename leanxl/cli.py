@@ -52,8 +52,13 @@ def _add_warmup(sub: argparse._SubParsersAction) -> None:
 def _run_warmup(args: argparse.Namespace) -> int:
     import time
 
+    from leanxl.kernels.backend import backend_name
     from leanxl.kernels.warmup import warmup
 
+    if backend_name() == "numpy":  # no numba here (Pyodide, LibreOffice's Python) or forced
+        print("numba is not available here: leanxl computes with its numpy kernels, "
+              "nothing to compile")
+        return 0
     start = time.perf_counter()
     names = warmup()
     print(f"compiled and cached {len(names)} kernels in {time.perf_counter() - start:.1f} s")

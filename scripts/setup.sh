@@ -7,6 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(libreoffice-calc-nogui python3-uno poppler-utils fonts-dejavu-core)
+# node + npm run Pyodide (xlwings Lite's Python) in tests/test_pyodide.py.
+command -v node >/dev/null && command -v npm >/dev/null || APT_PACKAGES+=(nodejs npm)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
@@ -24,5 +26,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
 .venv/bin/python -m pip install -q -e ".[dev]"
+# Pyodide from npm (offline once installed), for tests/test_pyodide.py.
+(cd tests/pyodide && npm install --no-audit --no-fund --silent)
 # Compile the numba kernels once, so later processes load them from the cache.
 .venv/bin/leanxl warmup

@@ -1,7 +1,8 @@
-"""The numba kernels of leanxl.kernels.scoring against plain-Python references.
+"""The scoring kernels against plain-Python references: numba's by default, numpy's when
+``LEANXL_KERNELS=numpy`` (the backend's choice, :mod:`leanxl.kernels.backend`).
 
 Kept small and quick: test_scoring.py also runs this file with ``NUMBA_DISABLE_JIT=1`` so the
-kernels' Python path is exercised too.
+kernels' Python path is exercised too, and tests/test_numpy_backend.py with numba blocked.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from leanxl.kernels import scoring as k
+from leanxl.kernels.backend import scoring_kernels
 from tests.scoring_reference import ref_best, ref_fit, ref_match, ref_mix, ref_segment
 
 F = 10
 settings.register_profile("kernels", deadline=None, max_examples=60)
+k = scoring_kernels()
 
 
 def codes_of(rows: Sequence[Sequence[int | None]]) -> np.ndarray:

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 import leanxl
 from leanxl.domain import FACTOR_KEYS, MIX_LABELS, SEGMENTS
 from leanxl.errors import ArgumentError, CellError
+from leanxl.kernels.backend import scoring_kernels
 from leanxl.scoring import best_match, error_for
 from tests.scoring_reference import ref_best, ref_fit, ref_match, ref_mix, ref_segment
 
@@ -559,7 +560,7 @@ def test_parallel_path_matches_numpy_formula(
     from leanxl.kernels import parallel
 
     monkeypatch.setattr(parallel, "PARALLEL_MIN_WORK", 1000)
-    from leanxl.kernels import scoring as kernels
+    kernels = scoring_kernels()  # numba's, or numpy's under LEANXL_KERNELS=numpy
 
     calls: list[str] = []
 

@@ -1,1 +1,1 @@
-"""Bridges to spreadsheet hosts: xlwings classic UDFs and xlwings Server."""
+"""Bridges to spreadsheet hosts: xlwings classic UDFs, xlwings Server and xlwings Lite."""

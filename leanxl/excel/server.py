@@ -15,13 +15,11 @@ whether or not ``XLWINGS_ON_SERVER=true`` was set before xlwings was first impor
 
 Errors come back as real Excel errors (``#N/A``, ``#VALUE!``, ``#NUM!``) on Office.js
 custom-functions runtime >= 1.4; the reason is in the server log (``LEANXL.EXPLAIN`` tells why
-a decision table gave what it gave).
+a decision table gave what it gave).  The functions are built by
+:func:`leanxl.excel.officejs.officejs_functions`, shared with xlwings Lite (:mod:`.lite`).
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
-from typing import Any
 
 import xlwings
 
@@ -34,8 +32,7 @@ except (ImportError, xlwings.LicenseError) as exc:  # pragma: no cover - depends
         f"noncommercial use; commercial use needs a paid key). Cause: {exc}"
     ) from exc
 
-from leanxl.excel.convert import build, officejs_cell
-from leanxl.functions import REGISTRY, SheetFunction
+from leanxl.excel.officejs import officejs_functions
 
 NAMESPACE = "LEANXL"
 
@@ -45,10 +42,6 @@ if "officejs" not in xlwings.engines.engines_by_name:  # pragma: no cover - depe
         "missing: set the key in the environment before Python starts"
     )
 
-
-def _server(fn: SheetFunction) -> Callable[..., Any]:
-    return build(fn, fn.name, __name__, officejs_cell, xws.func, xws.arg, log_errors=True)
-
-
-__all__ = [fn.name for fn in REGISTRY.values()]
-globals().update({fn.name: _server(fn) for fn in REGISTRY.values()})
+_FUNCTIONS = officejs_functions(__name__, xws.func, xws.arg)
+__all__ = list(_FUNCTIONS)
+globals().update(_FUNCTIONS)

@@ -36,6 +36,7 @@ import numpy as np
 
 from leanxl.domain import normalize_name
 from leanxl.errors import NA, VALUE, ArgumentError, CellError
+from leanxl.kernels.backend import rules_kernels
 from leanxl.rules.cells import BOOL, NUM, TEXT, Interval, format_value
 from leanxl.rules.policies import Aggregator, HitPolicy
 from leanxl.values import is_blank
@@ -501,7 +502,7 @@ class CompiledTable:
     def _kernel_codes(self, cols: list[Any], n: int,
                       data: Any) -> tuple[np.ndarray, int, list[Decision], np.ndarray | None]:
         """Per lead, an index into the returned decisions (``src + offset``)."""
-        from leanxl.kernels import rules as kr
+        kr = rules_kernels(n)
 
         keys, bad, reasons = self._frame_int8(data, cols) if self._all_int8(data, cols) else (
             self._keys(cols, n))
@@ -592,9 +593,7 @@ class CompiledTable:
             return table.astype(dtype)
 
         if n >= SMALL_N:
-            from leanxl.kernels.rules import result_codes
-
-            codes = result_codes(src, offset, len(decisions), build, used)
+            codes = rules_kernels(n).result_codes(src, offset, len(decisions), build, used)
         else:
             used = np.zeros(len(decisions), np.bool_)
             used[src + offset] = True

@@ -1,16 +1,17 @@
-"""Which kernel runs a scoring call: the numba kernels (imported on first use), the weights'
-dtype they sum in, and the chunks of a parallel call.  Serial vs parallel is decided by
-:func:`leanxl.kernels.parallel.use_parallel` (the rules kernels have their own threshold in
-the same module).
+"""Which kernel runs a scoring call: numba's or numpy's (chosen in
+:mod:`leanxl.kernels.backend`, imported on first use) and the weights' dtype they sum in.
+Serial vs parallel is decided by :func:`leanxl.kernels.parallel.use_parallel` (the rules
+kernels have their own threshold in the same module); each kernel module says how many chunks
+(``chunks()``).
 """
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 import numpy as np
 
+from leanxl.kernels import backend
 from leanxl.scoring.arguments import N_FACTORS, UNIT_WEIGHTS
 
 _UNIT_WEIGHTS_U16 = np.ones(N_FACTORS, dtype=np.uint16)
@@ -30,17 +31,7 @@ def kernel_weights(weights: np.ndarray, scale_max: int) -> np.ndarray:
     return weights
 
 
-def chunks() -> int:
-    """How many chunks a parallel kernel call splits its leads into."""
-    import numba
-
-    return 4 * numba.get_num_threads()  # a few chunks per thread: cores are shared
-
-
-def scoring_kernels() -> Any:
-    """The module of numba scoring kernels (:mod:`leanxl.kernels.scoring`)."""
-    # numba is imported on the first scoring call, not on import (start-up); then cached.
-    kernels = sys.modules.get("leanxl.kernels.scoring")
-    if kernels is None:
-        from leanxl.kernels import scoring as kernels
-    return kernels
+def scoring_kernels(n_rows: int | None = None) -> Any:
+    """The module of scoring kernels for a call on ``n_rows`` leads, numba's or numpy's
+    (:func:`leanxl.kernels.backend.scoring_kernels`)."""
+    return backend.scoring_kernels(n_rows)

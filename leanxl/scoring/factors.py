@@ -19,7 +19,7 @@ from leanxl.scoring.arguments import (
     is_series,
 )
 from leanxl.scoring.diagnosis import out_of_range, pair_error, row_error
-from leanxl.scoring.dispatch import chunks, kernel_weights, scoring_kernels
+from leanxl.scoring.dispatch import kernel_weights, scoring_kernels
 from leanxl.scoring.inputs import factor_codes
 from leanxl.values import is_blank
 
@@ -82,11 +82,11 @@ def fit(
     codes, errors = factor_codes(factors, scale, where="factors", storage_int8=True)
     n = codes.shape[1]
     out = np.empty(n)
-    kernels = scoring_kernels()
+    kernels = scoring_kernels(n)
     view = codes.view(np.uint8)  # negative codes read as >= 128: one unsigned range check
     kw = kernel_weights(w, scale)
     if use_parallel(n):
-        n_nan = kernels.fit_parallel(view, kw, scale, out, chunks())
+        n_nan = kernels.fit_parallel(view, kw, scale, out, kernels.chunks())
     else:
         n_nan = kernels.fit_serial(view, kw, scale, out)
     if n_nan > len(errors):
@@ -163,11 +163,11 @@ def match(
     targets, target_errors = _targets(b, scale, "b")
     n, p = codes.shape[1], targets.shape[0]
     out = np.empty((p, n))
-    kernels = scoring_kernels()
+    kernels = scoring_kernels(n)
     view, target_view = codes.view(np.uint8), targets.view(np.uint8)
     kw = kernel_weights(w, scale)
     if use_parallel(n, p):
-        n_nan = kernels.match_parallel(view, target_view, kw, scale, out, chunks())
+        n_nan = kernels.match_parallel(view, target_view, kw, scale, out, kernels.chunks())
     else:
         n_nan = kernels.match_serial(view, target_view, kw, scale, out)
     errors.update({(None, j): e for j, e in target_errors.items()})
@@ -249,11 +249,11 @@ def _best(
     n = codes.shape[1]
     best = np.empty(n, dtype=np.int64)
     score = np.empty(n)
-    kernels = scoring_kernels()
+    kernels = scoring_kernels(n)
     view, target_view = codes.view(np.uint8), targets.view(np.uint8)
     kw = kernel_weights(w, scale)
     if use_parallel(n, targets.shape[0]):
-        n_none = kernels.best_parallel(view, target_view, kw, scale, best, score, chunks())
+        n_none = kernels.best_parallel(view, target_view, kw, scale, best, score, kernels.chunks())
     else:
         n_none = kernels.best_serial(view, target_view, kw, scale, best, score)
     if n_none > len(errors):

@@ -120,7 +120,8 @@ def _encode_numeric(
     if values.dtype.kind == "f" and values.dtype != np.float64:
         values = values.astype(np.float64)
     column = np.ascontiguousarray(values).reshape(1, -1)
-    n_bad = scoring_kernels().encode_scores(column, scale_max, codes_row.reshape(1, -1))
+    kernels = scoring_kernels(column.shape[1])
+    n_bad = kernels.encode_scores(column, scale_max, codes_row.reshape(1, -1))
     if not n_bad:
         return np.empty(0, dtype=np.intp)
     bad = np.flatnonzero(codes_row < 0)
@@ -141,7 +142,7 @@ def _encode_matrix(
     by_factor = np.ascontiguousarray(matrix.T, dtype=np.float64 if kind == "f" else np.int64)
     codes = np.empty(by_factor.shape, dtype=np.int8)
     errors: Errors = {}
-    if scoring_kernels().encode_scores(by_factor, scale_max, codes):
+    if scoring_kernels(by_factor.shape[1]).encode_scores(by_factor, scale_max, codes):
         bad = codes < 0
         rows = np.flatnonzero(bad.any(axis=0))
         first = bad[:, rows].argmax(axis=0)  # the first bad factor of each bad row

@@ -159,7 +159,7 @@ def segment(
     for i, error in complexity_errors.items():
         errors.setdefault(i, error)
     codes = np.empty(len(prices), dtype=np.int8)
-    scoring_kernels().segment_codes(
+    scoring_kernels(len(codes)).segment_codes(
         prices, complexities, _cut(price_cut, "price_cut"),
         _cut(complexity_cut, "complexity_cut"), codes,
     )
@@ -264,6 +264,6 @@ def mix(
         for i, error in more.items():
             errors.setdefault(i, error)
     codes = np.empty(n, dtype=np.int8)
-    scoring_kernels().mix_codes(sales, marketing, market, codes)
+    scoring_kernels(n).mix_codes(sales, marketing, market, codes)
     result = _MIX_TABLE[codes]
     return (result, errors) if return_errors else result

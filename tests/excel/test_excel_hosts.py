@@ -1,5 +1,6 @@
-"""Every case through every host: the registry, the classic UDF (xlwings' ``call_udf``) and
-xlwings Server's ``custom_functions_call`` — same values, each host's own error rendering."""
+"""Every case through every host: the registry, the classic UDF (xlwings' ``call_udf``),
+xlwings Server's and xlwings Lite's ``custom_functions_call`` (Lite with numba blocked, as on
+Pyodide) — same values, each host's own error rendering."""
 
 from __future__ import annotations
 
@@ -82,15 +83,27 @@ def test_classic_udf(case: Case, classic: Any) -> None:
     _assert_grid(result, case.expected, _classic_cell)
 
 
-@pytest.fixture(scope="module")
-def server_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    out = tmp_path_factory.mktemp("server") / "results.json"
+def _officejs_run(out: Path, *args: str) -> dict[str, Any]:
     env = {**os.environ, "XLWINGS_ON_SERVER": "true", "XLWINGS_LICENSE_KEY": "noncommercial",
            "PYTHONPATH": str(ROOT)}
-    proc = subprocess.run([sys.executable, str(HERE / "_server_driver.py"), str(out)],
+    env.pop("LEANXL_KERNELS", None)
+    proc = subprocess.run([sys.executable, str(HERE / "_server_driver.py"), str(out), *args],
                           env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return json.loads(out.read_text())
+
+
+@pytest.fixture(scope="module")
+def server_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    return _officejs_run(tmp_path_factory.mktemp("server") / "results.json")
+
+
+@pytest.fixture(scope="module")
+def lite_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    run = _officejs_run(tmp_path_factory.mktemp("lite") / "results.json",
+                        "leanxl.excel.lite", "--block-numba")
+    assert run["numba_loaded"] is False
+    return run
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
@@ -99,13 +112,22 @@ def test_server_call(case: Case, server_run: dict[str, Any]) -> None:
     _assert_grid(server_run["results"][case.id], case.expected, _officejs_cell)
 
 
-def test_server_meta_lists_every_function(server_run: dict[str, Any]) -> None:
-    by_id = {f["id"]: f for f in server_run["meta"]["functions"]}
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_lite_call(case: Case, lite_run: dict[str, Any]) -> None:
+    _skip_unmerged(case)
+    _assert_grid(lite_run["results"][case.id], case.expected, _officejs_cell)
+
+
+@pytest.mark.parametrize("host", ["server", "lite"])
+def test_officejs_meta_lists_every_function(host: str, request: pytest.FixtureRequest) -> None:
+    run = request.getfixturevalue(f"{host}_run")
+    by_id = {f["id"]: f for f in run["meta"]["functions"]}
     assert set(by_id) == set(functions.REGISTRY)
-    assert server_run["meta"]["allowErrorForDataTypeAny"] is True
+    assert run["meta"]["allowErrorForDataTypeAny"] is True
     for name, fn in functions.REGISTRY.items():
         meta = by_id[name]
-        assert meta["name"] == name  # Excel prefixes the manifest namespace: LEANXL.<name>
+        # Server: Excel prefixes the manifest's namespace; Lite: each function carries it.
+        assert meta["name"] == (name if host == "server" else f"LEANXL.{name}")
         assert meta["description"] == fn.help
         assert meta["result"] == {"dimensionality": "matrix", "type": "any"}
         assert [p["name"] for p in meta["parameters"]] == [p.name for p in fn.params]
