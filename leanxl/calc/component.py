@@ -15,15 +15,15 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-import unohelper  # type: ignore[import-not-found]
-from com.sun.star.lang import (  # type: ignore[import-not-found]
+import unohelper
+from com.sun.star.lang import (
     XLocalizable,
     XServiceInfo,
     XServiceName,
 )
-from com.sun.star.sheet import XAddIn  # type: ignore[import-not-found]
-from com.sun.star.task import XJob  # type: ignore[import-not-found]
-from org.leanxl.calc import XFunctions  # type: ignore[import-not-found]
+from com.sun.star.sheet import XAddIn
+from com.sun.star.task import XJob
+from org.leanxl.calc import XFunctions
 
 from leanxl.calc.cells import error_double, log_errors, to_calc, to_rows
 from leanxl.calc.names import (

@@ -29,11 +29,12 @@ EXTENSION_ID = "org.leanxl.calc"
 BASIC_LIBRARY = "LeanxlCalc"
 
 # Words the IDL grammar reserves: a parameter so named gets the suffix Arg.
-_IDL_KEYWORDS = frozenset(" ".join((
+_IDL_WORDS = (
     "any attribute boolean bound byte char const constants double enum exception float get "
     "hyper in inout interface long maybeambiguous maybedefault maybevoid module oneway "
     "optional out property published raises readonly removable sequence service set short "
-    "singleton string struct transient type typedef unsigned void")).split())
+    "singleton string struct transient type typedef unsigned void")
+_IDL_KEYWORDS = frozenset(_IDL_WORDS.split())
 
 
 def method_name(fn: SheetFunction) -> str:
