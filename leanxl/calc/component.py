@@ -12,6 +12,7 @@ library shipped in the extension.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -39,6 +40,8 @@ from leanxl.errors import VALUE
 from leanxl.functions import SheetFunction
 
 logger = logging.getLogger(__name__)
+if os.environ.get("LEANXL_CALC_LOG"):  # LibreOffice shows no Python log: a file on request
+    logging.basicConfig(filename=os.environ["LEANXL_CALC_LOG"], level=logging.INFO)
 _BY_METHOD = {method_name(fn): fn for fn in functions()}
 
 
