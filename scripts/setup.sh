@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(libreoffice-calc-nogui python3-uno poppler-utils fonts-dejavu-core)
+APT_PACKAGES=(libreoffice-calc-nogui python3-uno python3-numpy libreoffice-dev poppler-utils fonts-dejavu-core)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
