@@ -226,7 +226,31 @@ def build_parser() -> argparse.ArgumentParser:
     _add_refresh(sub)
     _add_check(sub)
     _add_audit(sub)
+    _add_libreoffice(sub)
     return parser
+
+
+def _add_libreoffice(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "libreoffice", help="install or remove the LEANXL functions in LibreOffice Calc",
+        description="Build leanxl's Calc extension and add it to a LibreOffice user profile "
+        "(default: your own), or remove it. Close LibreOffice first.")
+    p.add_argument("action", choices=("install", "uninstall"))
+    p.add_argument("--profile", metavar="DIR",
+                   help="LibreOffice user profile folder (default: your own profile)")
+    p.set_defaults(handler=_run_libreoffice)
+
+
+def _run_libreoffice(args: argparse.Namespace) -> int:
+    from leanxl.calc.install import install, uninstall
+
+    if args.action == "install":
+        where = install(args.profile)
+        print(f"installed the LEANXL functions into LibreOffice (profile {where})")
+    else:
+        where = uninstall(args.profile)
+        print(f"removed the LEANXL functions from LibreOffice (profile {where})")
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(libreoffice-calc-nogui python3-uno poppler-utils fonts-dejavu-core)
+APT_PACKAGES=(libreoffice-calc-nogui python3-uno python3-numpy libreoffice-dev poppler-utils fonts-dejavu-core)
 # node + npm run Pyodide (xlwings Lite's Python) in tests/test_pyodide.py.
 command -v node >/dev/null && command -v npm >/dev/null || APT_PACKAGES+=(nodejs npm)
 missing=()

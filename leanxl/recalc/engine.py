@@ -14,7 +14,6 @@ import shutil
 import signal
 import struct
 import subprocess
-import sys
 import tempfile
 import threading
 import uuid
@@ -23,12 +22,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from leanxl.errors import CellError, LeanxlError
+from leanxl.office import LO_ERRORS, find_soffice, find_uno_python  # noqa: F401 - re-exported
 
 log = logging.getLogger(__name__)
 
-# LibreOffice's error numbers -> Excel's codes (what its xlsx export writes for each).
-LO_ERRORS = {32767: "#N/A", 532: "#DIV/0!", 519: "#VALUE!", 524: "#REF!", 525: "#NAME?",
-             521: "#NULL!", 502: "#VALUE!", 503: "#NUM!", 523: "#NUM!", 522: "#VALUE!"}
 FAST_PATH_HINT = (
     "install LibreOffice for the fast, complete engine: `apt-get install libreoffice-calc-nogui "
     "python3-uno` (or run scripts/setup.sh)")
@@ -82,37 +79,7 @@ _PROFILE_XCU = """<?xml version="1.0" encoding="UTF-8"?>
 <prop oor:name="SeparatorArrayCol" oor:op="fuse"><value>,</value></prop></item>
 </oor:items>
 """
-_UNO_PYTHON: str | None = None
 ASK_LIMIT = 300  # above this many cells of unknown type, one xlsx save is faster
-
-
-def find_soffice() -> str | None:
-    """The ``soffice`` to use: ``$LEANXL_SOFFICE``, else the one on PATH."""
-    return os.environ.get("LEANXL_SOFFICE") or shutil.which("soffice") or shutil.which(
-        "libreoffice")
-
-
-def find_uno_python() -> str | None:
-    """A Python that can ``import uno`` (Debian's python3-uno serves the system python)."""
-    global _UNO_PYTHON
-    if _UNO_PYTHON is not None:
-        return _UNO_PYTHON or None
-    candidates = [os.environ.get("LEANXL_UNO_PYTHON", ""), sys.executable, "/usr/bin/python3",
-                  "/usr/lib/libreoffice/program/python", "/opt/libreoffice/program/python"]
-    for exe in candidates:
-        if exe and os.path.exists(exe):
-            if exe == sys.executable:  # this interpreter: ask it here, not in a subprocess
-                import importlib.util
-
-                ok = importlib.util.find_spec("uno") is not None
-            else:
-                ok = subprocess.run([exe, "-c", "import uno"],
-                                    capture_output=True).returncode == 0
-            if ok:
-                _UNO_PYTHON = exe
-                return exe
-    _UNO_PYTHON = ""
-    return None
 
 
 # A plain (not shared, not array) formula that is one leanxl call with simple arguments, as
