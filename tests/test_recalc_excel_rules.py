@@ -11,8 +11,8 @@ import openpyxl
 import pytest
 
 from leanxl.recalc.book import read_book, read_results
-from leanxl.recalc.logical import returns_logical
 from leanxl.recalc.lo_errors import excel_code
+from leanxl.recalc.logical import returns_logical
 from leanxl.xlsx.cached_values import escape_xml_text, unescape_xstring, write_cached_values
 
 
