@@ -167,12 +167,16 @@ def make_stale(source: Path, target: Path, computed: set[Cell]) -> None:
             zout.writestr(info, data)
 
 
-def run_leanxl(sources: list[Path], out_dir: Path) -> str:
-    """``leanxl recalc`` of the folder of ``sources`` (one engine for all); its output text."""
-    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent.parent))
+def run_leanxl(sources: list[Path], out_dir: Path, root: Path | None = None) -> str:
+    """``leanxl recalc`` of the folder of ``sources`` (one engine for all); its output text.
+
+    ``root`` is the checkout whose leanxl runs (default: this one).
+    """
+    root = root or Path(__file__).resolve().parent.parent
+    env = dict(os.environ, PYTHONPATH=str(root))
     done = subprocess.run(
         [sys.executable, "-m", "leanxl", "recalc", str(sources[0].parent), "--out-dir",
-         str(out_dir)], capture_output=True, text=True, env=env)
+         str(out_dir)], capture_output=True, text=True, env=env, cwd=root)  # -m: cwd first
     return done.stdout + done.stderr
 
 
