@@ -8,9 +8,36 @@ import shutil
 import subprocess
 import sys
 
-# LibreOffice's error numbers -> Excel's codes (what its xlsx export writes for each).
-LO_ERRORS = {32767: "#N/A", 532: "#DIV/0!", 519: "#VALUE!", 524: "#REF!", 525: "#NAME?",
-             521: "#NULL!", 502: "#VALUE!", 503: "#NUM!", 523: "#NUM!", 522: "#VALUE!"}
+# LibreOffice's error numbers -> Excel's codes: THE one mapping for every read path.  recalc
+# reads a formula's error either as the number LibreOffice gives over UNO or as the code its
+# xlsx export wrote; both must give one book the same codes, so this table is exactly what the
+# export writes (LibreOffice's XclTools::GetXclErrorCode, checked against the export by
+# tests/test_recalc_libreoffice.py); every other number is written #N/A by the export.
+LO_ERRORS: dict[int, str] = {
+    502: "#VALUE!",  # IllegalArgument (also SQRT(-1), FACT(-1), DEC2BIN(1000): Excel #NUM!)
+    503: "#NUM!",  # IllegalFPOperation
+    504: "#VALUE!",  # IllegalParameter
+    508: "#VALUE!",  # PairExpected
+    509: "#VALUE!",  # OperatorExpected
+    510: "#VALUE!",  # VariableExpected
+    511: "#VALUE!",  # ParameterExpected
+    519: "#VALUE!",  # NoValue
+    521: "#NULL!",  # NoCode (empty intersection)
+    522: "#VALUE!",  # CircularReference
+    524: "#REF!",  # NoRef
+    525: "#NAME?",  # NoName
+    530: "#NAME?",  # NoAddin
+    531: "#NAME?",  # NoMacro
+    532: "#DIV/0!",  # DivisionByZero
+    32767: "#N/A",  # NotAvailable
+}
+UNKNOWN = "#N/A"  # e.g. 523 NoConvergence (RATE, IRR: Excel says #NUM!)
+
+
+def excel_code(number: int) -> str:
+    """The Excel error code LibreOffice's xlsx export writes for its error ``number``."""
+    return LO_ERRORS.get(number, UNKNOWN)
+
 
 #: Excel's codes -> the error number LibreOffice shows as that code.
 LO_ERROR_NUMBERS = {"#N/A": 32767, "#DIV/0!": 532, "#VALUE!": 519, "#REF!": 524,

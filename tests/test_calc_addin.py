@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 
 from leanxl.calc import extension, names, type_library
-from leanxl.office import LO_ERRORS, find_soffice, find_uno_python
+from leanxl.office import excel_code, find_soffice, find_uno_python
 
 ROOT = Path(__file__).resolve().parents[1]
 DRIVER = Path(__file__).with_name("calc_driver.py")
@@ -64,7 +64,7 @@ def _cached(book: Path) -> dict[tuple[str, int, int], Any]:
 
 def _same(calc_value: Any, error: int, expected: Any) -> bool:
     if isinstance(expected, str) and expected.startswith("#"):
-        return LO_ERRORS.get(error) == expected.split()[0]
+        return excel_code(error) == expected.split()[0]
     if error:
         return False
     if expected is None or expected == "":

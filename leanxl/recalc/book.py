@@ -26,6 +26,7 @@ from leanxl.recalc.refs import (
     shift_call,
 )
 from leanxl.xlsx import package
+from leanxl.xlsx.cached_values import unescape_xstring
 from leanxl.xlsx.refs import Area, column_index, parse_area, split_coordinate
 
 _NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -36,7 +37,7 @@ _FORMULA_CELL = re.compile(
     rb'<c r="([A-Z]{1,3})([0-9]+)"([^>]*)>\s*<f\b([^>]*?)(?:/>|>([^<]*)</f>)', re.DOTALL)
 _FORMULA_CELL_ANY = re.compile(
     rb"<c\b([^>]*)>\s*<f\b([^>]*?)(?:/>|>([^<]*)</f>)", re.DOTALL)
-_ATTR = re.compile(rb'([A-Za-z:]+)="([^"]*)"')
+_ATTR = re.compile(rb'([A-Za-z:][A-Za-z0-9:]*)="([^"]*)"')
 
 
 @dataclass(slots=True)
@@ -68,10 +69,13 @@ class LeanxlCell:
 @dataclass(slots=True)
 class SheetInfo:
     name: str
-    part: str
+    part: str  # "" for a sheet listed without a part in the package
     formulas: dict[tuple[int, int], FormulaCell] = field(default_factory=dict)
-    arrays: list[Area] = field(default_factory=list)  # standard array formula ranges
+    arrays: list[Area] = field(default_factory=list)  # array formula and data-table ranges
     masters: dict[str, FormulaCell] = field(default_factory=dict)  # shared formulas by si
+    # Data tables whose input cell was deleted (del1/del2): Excel shows #REF! in every cell,
+    # LibreOffice imports them as plain values (the old cached ones).
+    dead_tables: list[Area] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -104,8 +108,11 @@ def read_book(path: str | Path) -> BookInfo:
     try:
         with zipfile.ZipFile(path) as z:
             wb_part = package.workbook_part(z)
-            sheets = [SheetInfo(name=entry.name, part=entry.part or "")
-                      for entry in package.sheet_entries(z, wb_part)]
+            entries = package.sheet_entries(z, wb_part)
+            # A sheet without a part (r:id="": an Excel 4 macro or dialog sheet some writers
+            # save) stays in the list with part "": LibreOffice loads it as an empty sheet,
+            # and the book's sheet indexes must be the engine's.  It has no cells to write.
+            sheets = [SheetInfo(name=e.name, part=e.part or "") for e in entries]
             root = ElementTree.fromstring(z.read(wb_part))
             names: dict[tuple[str | None, str], str] = {}
             for dn in root.iter(f"{_NS_MAIN}definedName"):
@@ -115,9 +122,8 @@ def read_book(path: str | Path) -> BookInfo:
                     dn.text or "")
             leanxl: list[LeanxlCell] = []
             for info in sheets:
-                if not info.part:
-                    continue  # a macro sheet or a dangling relationship: no formulas
-                _scan_sheet(z.read(info.part), info, leanxl)
+                if info.part:
+                    _scan_sheet(z.read(info.part), info, leanxl)
     except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, OSError, ValueError,
             WorkbookError) as exc:
         raise WorkbookError(
@@ -156,6 +162,8 @@ def _scan_sheet(xml: bytes, info: SheetInfo, leanxl: list[LeanxlCell]) -> None:
             kind = f_attrs.get("t", "normal")
             area = parse_area(f_attrs["ref"]) if "ref" in f_attrs else None
             cell = FormulaCell(row, col, text, kind, area, f_attrs.get("si"))
+            if kind == "dataTable" and "1" in (f_attrs.get("del1"), f_attrs.get("del2")):
+                info.dead_tables.append(area or Area(None, row, col, row, col))
         else:
             kind, area = "normal", None
             cell = FormulaCell(row, col, text, kind)
@@ -181,7 +189,10 @@ def _scan_sheet(xml: bytes, info: SheetInfo, leanxl: list[LeanxlCell]) -> None:
                 cell_.inner = inner_calls(text.strip().removeprefix("="))
                 cell_.text = text.strip().removeprefix("=")
             leanxl.append(cell_)
-        elif kind == "array" and area is not None and (area.rows > 1 or area.cols > 1):
+        elif kind in ("array", "dataTable") and area is not None and (
+                area.rows > 1 or area.cols > 1):
+            # Every cell of an array range or of a data table (what-if table) is computed:
+            # each needs the engine's fresh value, not only the cell holding the <f>.
             info.arrays.append(area)
     for child in children:
         master = masters.get(child.si or "")
@@ -217,9 +228,9 @@ def _cell_value(t: str, raw: bytes | None, shared: list[str] | None) -> object:
     if t == "e":
         return CellError(text, "")
     if t in ("str", "inlineStr"):
-        return text
+        return unescape_xstring(text)
     if t == "s":
-        return shared[int(text)] if shared is not None else ""
+        return unescape_xstring(shared[int(text)]) if shared is not None else ""
     try:
         return float(text)
     except ValueError:
@@ -233,7 +244,8 @@ def read_results(path: str | Path, book: BookInfo) -> dict[int, dict[tuple[int, 
     """
     out: dict[int, dict[tuple[int, int], object]] = {}
     with zipfile.ZipFile(path) as z:
-        parts = [entry.part or "" for entry in package.sheet_entries(z)]
+        # By name: the export need not list the sheets the book lists (partless ones).
+        parts = {name.upper(): part for name, part in package.sheet_parts(z).items()}
         shared: list[str] | None = None
         for index, info in enumerate(book.sheets):
             wanted = set(info.formulas)
@@ -241,9 +253,10 @@ def read_results(path: str | Path, book: BookInfo) -> dict[int, dict[tuple[int, 
                 wanted.update((r, c) for r in range(a.r1, a.r2 + 1) for c in range(a.c1, a.c2 + 1))
             values: dict[tuple[int, int], object] = {}
             out[index] = values
-            if not wanted or index >= len(parts) or not parts[index]:
+            part = parts.get(info.name.upper())
+            if not wanted or part is None:
                 continue
-            xml = z.read(parts[index])
+            xml = z.read(part)
             pattern = _RESULT_ANY if info.arrays else _RESULT_FORMULA
             for letters, row, c_attrs, raw in pattern.findall(xml):
                 pos = (int(row), column_index(letters.decode()))

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from leanxl.errors import CellError, LeanxlError
-from leanxl.office import LO_ERRORS, find_soffice, find_uno_python  # noqa: F401 - re-exported
+from leanxl.office import excel_code, find_soffice, find_uno_python  # noqa: F401 - re-exported
 
 log = logging.getLogger(__name__)
 
@@ -268,8 +268,15 @@ class LibreOfficeEngine:
         # A private copy: LibreOffice writes lock files next to what it opens.
         self._book = self._tmp / f"book{Path(path).suffix.lower()}"
         _, logical = engine_copy(Path(path), self._book)
-        return [(str(n), int(r), int(c))
-                for n, r, c in self._call("open", str(self._book), logical)]
+        try:
+            opened = self._call("open", str(self._book), logical)
+        except EngineError as exc:
+            if not self.alive:
+                raise
+            log.debug("LibreOffice could not load %s: %s", path, exc)
+            raise EngineError("LibreOffice cannot load this workbook", where=str(path),
+                              suggestion="open it in Excel and save it again as .xlsx") from exc
+        return [(str(n), int(r), int(c)) for n, r, c in opened]
 
     def read(self, sheet: int, r1: int, c1: int, r2: int, c2: int) -> list[list[Any]]:
         rows = self._call("read", sheet, r1 - 1, c1 - 1, r2 - 1, c2 - 1)
@@ -283,7 +290,7 @@ class LibreOfficeEngine:
 
     def error_codes(self, sheet: int, cells: list[tuple[int, int]]) -> list[str]:
         nums = self._call("errors", sheet, [(r - 1, c - 1) for r, c in cells])
-        return [LO_ERRORS.get(n, "#VALUE!") for n in nums]
+        return [excel_code(n) for n in nums]
 
     def write(self, blocks: list[tuple[int, int, int, list[list[Any]]]]) -> None:
         out = []
@@ -298,7 +305,15 @@ class LibreOfficeEngine:
         self._call("clear_array", sheet, r1 - 1, c1 - 1, r2 - 1, c2 - 1)
 
     def calculate(self) -> None:
-        self._call("calc")
+        try:
+            self._call("calc")
+        except EngineError as exc:
+            if not self.alive:
+                raise
+            log.debug("LibreOffice could not calculate: %s", exc)
+            raise EngineError("LibreOffice cannot calculate this workbook",
+                              suggestion="open it in Excel, check its formulas, save it "
+                              "again") from exc
 
     def set_formulas(self, cells: list[tuple[int, int, int, str]]) -> None:
         """Set Excel-syntax formulas (``=ROUND(48.5,0)``) in (sheet, row, col) cells."""
@@ -339,7 +354,7 @@ class LibreOfficeEngine:
             kinds = self._call("kinds", index, [(r - 1, c - 1) for r, c in cells])
             for (r, c), (err, logical) in zip(cells, kinds, strict=True):
                 if err:
-                    out[index][(r, c)] = CellError(LO_ERRORS.get(err, "#VALUE!"), "")
+                    out[index][(r, c)] = CellError(excel_code(err), "")
                 elif logical:
                     out[index][(r, c)] = bool(out[index][(r, c)])
         return out

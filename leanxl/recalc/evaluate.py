@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from leanxl.errors import CellError, WorkbookError
-from leanxl.recalc.book import BookInfo, LeanxlCell
+from leanxl.recalc.book import BookInfo, FormulaCell, LeanxlCell, SheetInfo
 from leanxl.recalc.engine import ERROR_MARK, Engine, ErrorMark
+from leanxl.recalc.logical import returns_logical
 from leanxl.recalc.refs import (
     Name,
     Unsupported,
@@ -647,14 +648,25 @@ class BookComputer:
         values: dict[str, dict[str, Any]] = {}
         spills: dict[str, dict[str, str]] = {}
         for index, sheet in enumerate(self.book.sheets):
+            if not sheet.part:
+                continue  # listed without a part (a macro sheet): nothing to write there
             got = std.get(index, {})
             out = values.setdefault(sheet.name, {})
-            for pos in sheet.formulas:
-                out[coordinate(*pos)] = got.get(pos, CellError("#VALUE!", "not calculated"))
+            for pos, f in sheet.formulas.items():
+                v = got.get(pos, CellError("#VALUE!", "not calculated"))
+                out[coordinate(*pos)] = _logical(v, _text_of(f, sheet))
             for a in sheet.arrays:
+                master = sheet.formulas.get((a.r1, a.c1))
+                text = _text_of(master, sheet) if master is not None and (
+                    master.kind == "array") else None
                 for r in range(a.r1, a.r2 + 1):
                     for c in range(a.c1, a.c2 + 1):
-                        out[coordinate(r, c)] = got.get((r, c))
+                        out[coordinate(r, c)] = _logical(got.get((r, c)), text)
+            for a in sheet.dead_tables:
+                for r in range(a.r1, a.r2 + 1):
+                    for c in range(a.c1, a.c2 + 1):
+                        out[coordinate(r, c)] = CellError(
+                            "#REF!", "the data table's input cell was deleted")
         for gi, g in enumerate(groups):
             if g.nested is not None:
                 continue  # the cell's own value came from the engine
@@ -674,6 +686,22 @@ class BookComputer:
                         out[coordinate(cell.row + i, cell.col + j)] = v
                 spills.setdefault(title, {})[coordinate(cell.row, cell.col)] = _a1(box)
         return Computed(values, spills, passes, len(self.book.leanxl), len(groups))
+
+
+def _text_of(cell: FormulaCell, sheet: SheetInfo) -> str | None:
+    """A formula cell's own text; a shared formula's dependants have their master's."""
+    if cell.text is None and cell.kind == "shared":
+        master = sheet.masters.get(cell.si or "")
+        return master.text if master is not None else None
+    return cell.text
+
+
+def _logical(value: Any, text: str | None) -> Any:
+    """The engine's 1/0 as TRUE/FALSE where the formula certainly gives a boolean."""
+    if (text and type(value) is float and value in (0.0, 1.0)
+            and returns_logical(text)):
+        return value == 1.0
+    return value
 
 
 def _merge_column_runs(boxes: list[Box]) -> list[Box]:

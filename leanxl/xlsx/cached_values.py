@@ -31,7 +31,7 @@ from leanxl.errors import ERROR_CODES, CellError, WorkbookError
 from leanxl.xlsx import package
 from leanxl.xlsx.refs import column_index, column_letter, split_coordinate
 
-__all__ = ["escape_xml_text", "write_cached_values"]
+__all__ = ["escape_xml_text", "unescape_xstring", "write_cached_values"]
 
 _MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _METADATA_REL = package.REL_NS + "/sheetMetadata"
@@ -59,8 +59,9 @@ _START_TAG = re.compile(rb"^<c\b([^>]*?)(/?)>")
 _FORMULA = re.compile(rb"<f\b[^>]*?(?:/>|>.*?</f>)", re.S)
 _ATTR = re.compile(rb'\s([\w:]+)="([^"]*)"')
 #: What XML 1.0 cannot hold: control characters but tab, LF and CR; U+FFFE, U+FFFF; lone
-#: surrogates. A CRM's text may carry them; a sheet holding one is unreadable.
+#: surrogates. A CRM's text may carry them (refresh drops them at read time, with a warning).
 ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+_ESCAPE_LIKE = re.compile("(_x[0-9A-Fa-f]{4}_)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,9 +71,27 @@ class _Target:
 
 
 def escape_xml_text(text: str) -> str:
-    """Text as it may stand in an XML element: characters XML forbids dropped, & < > escaped."""
-    text = ILLEGAL_XML.sub("", text)
+    """Text as it may stand in an XML element of a sheet, & < > escaped.
+
+    Characters XML forbids are written the way Excel writes them, ``_x0007_`` (OOXML's
+    ST_Xstring escape), so the text comes back whole; a literal ``_x0007_`` in the text is
+    itself escaped (``_x005F_x0007_``) so that readers do not decode it.
+    """
+    if "_x" in text:
+        text = _ESCAPE_LIKE.sub(r"_x005F\1", text)
+    if ILLEGAL_XML.search(text):
+        text = ILLEGAL_XML.sub(lambda m: f"_x{ord(m.group(0)):04X}_", text)
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+_XSTRING_ESCAPE = re.compile("_x([0-9A-Fa-f]{4})_")
+
+
+def unescape_xstring(text: str) -> str:
+    """Decode OOXML's ``_xHHHH_`` escapes (XML-unescaped text in, the cell's text out)."""
+    if "_x" not in text:
+        return text
+    return _XSTRING_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
 
 
 def _value_xml(value: Any) -> tuple[bytes | None, bytes]:
@@ -108,7 +127,9 @@ def _cell_xml(existing: bytes | None, ref: bytes, target: _Target) -> bytes:
         fm = _FORMULA.search(existing)
         if fm:
             formula = fm.group(0)
-    attrs = [(k, v) for k, v in attrs if k not in (b"r", b"t", b"cm", b"vm")]
+    # Only the value's type is leanxl's: every other attribute (``cm`` of a dynamic array
+    # Excel wrote, ``vm`` of a CUBE or linked-data value, styles...) stays as it was.
+    attrs = [(k, v) for k, v in attrs if k not in (b"r", b"t")]
     t, v = _value_xml(target.value)
     if target.spill_ref is not None and formula:
         body = _FORMULA_BODY.match(formula)
@@ -119,8 +140,8 @@ def _cell_xml(existing: bytes | None, ref: bytes, target: _Target) -> bytes:
         head += b" " + k + b'="' + val + b'"'
     if t is not None:
         head += b' t="' + t + b'"'
-    if target.spill_ref is not None and formula:
-        head += b' cm="1"'
+    if target.spill_ref is not None and formula and not any(k == b"cm" for k, _ in attrs):
+        head += b' cm="1"'  # leanxl's own spill: a dynamic array
     return head + b">" + formula + v + b"</c>"
 
 
@@ -164,7 +185,7 @@ def _patch_row(row_xml: bytes, row_number: int, targets: dict[int, _Target]) -> 
 # Only cells holding a formula: the usual targets; the others go the row-by-row way.
 _ADDRESSED_CELL = re.compile(
     rb'<c r="([A-Z]{1,3})([0-9]+)"([^>/]*)>\s*(<f\b[^>]*?(?:/>|>.*?</f>)).*?</c>', re.S)
-_VALUE_ATTRS = re.compile(rb'\s(?:t|cm|vm)="[^"]*"')
+_VALUE_ATTRS = re.compile(rb'\st="[^"]*"')
 
 
 def _patch_existing(body: bytes, targets: dict[int, dict[int, _Target]]) -> bytes:
