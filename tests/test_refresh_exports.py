@@ -248,7 +248,9 @@ def test_infinite_numbers_and_characters_xml_forbids(book: Path, tmp_path: Path,
 
     lo_rows = list(csv.reader(io.StringIO(out)))
     assert len([r for r in lo_rows if any(r)]) == 41
-    assert lo_rows[40][lo_rows[0].index("notes")] == "badchars and  row 39"
+    # A frame handed to the API skips the CSV reader's clean-up: its text is written whole,
+    # with Excel's own escape for what XML cannot hold (_x0001_), and comes back whole.
+    assert lo_rows[40][lo_rows[0].index("notes")] == "bad\x01char\x0bs\ufffe and \uffff row 39"
 
 
 def test_price_inf_is_refused(book: Path, tmp_path: Path,
