@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import gc
 import os
 import signal
+import sys
 import threading
+import traceback
 from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
@@ -113,12 +116,30 @@ def _signals_raise() -> Iterator[None]:
 _FULL = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT}
 
 
+def _close_abandoned_writers(exc: BaseException) -> None:
+    """Close openpyxl's half-run sheet writers now, quietly.
+
+    They are generators held by the failed write's frames; left to the garbage collector, each
+    tries to finish its XML on the full disk and Python prints "Exception ignored ...
+    Traceback" on stderr after our one-line error.  Clearing the frames frees them here.
+    """
+    if exc.__traceback__ is not None:
+        traceback.clear_frames(exc.__traceback__)
+    hook = sys.unraisablehook
+    sys.unraisablehook = lambda _: None
+    try:
+        gc.collect()
+    finally:
+        sys.unraisablehook = hook
+
+
 @contextlib.contextmanager
 def writing(target: Path) -> Iterator[None]:
     """An OS refusal to write becomes one WorkbookError saying what to do."""
     try:
         yield
     except OSError as exc:
+        _close_abandoned_writers(exc)
         folder = target.parent
         if exc.errno in _FULL:
             raise WorkbookError(f"not enough space to write the workbook ({exc.strerror})",
