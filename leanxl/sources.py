@@ -24,6 +24,7 @@ import pandas as pd
 from leanxl.csvfiles import csv_encoding, csv_separator
 from leanxl.domain import FACTOR_KEYS, normalize_name
 from leanxl.errors import SourceError
+from leanxl.xlsx.package import verify_package
 
 # The columns of the CRM tables leanxl reads.
 FLAG_KEYS = ("in_sales_plan", "reached_by_marketing", "in_target_market")
@@ -85,6 +86,7 @@ def read_source(spec: str, *, query: str | None = None, table: str | None = None
         if suffix in (".csv", ".txt"):
             frame = read_csv(path, usecols=usecols, text=text)
         elif suffix in (".xlsx", ".xlsm"):
+            verify_package(path)  # a zip or entity bomb is refused before openpyxl reads it
             frame = pd.read_excel(path, engine="openpyxl", usecols=usecols)
         elif suffix in (".parquet", ".pq"):
             frame = pd.read_parquet(path, columns=usecols)

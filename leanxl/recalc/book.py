@@ -102,7 +102,7 @@ def read_book(path: str | Path) -> BookInfo:
     """
     path = Path(path)
     try:
-        with zipfile.ZipFile(path) as z:
+        with package.open_package(path) as z:  # the size caps of every workbook reader
             wb_part = package.workbook_part(z)
             sheets = [SheetInfo(name=entry.name, part=entry.part or "")
                       for entry in package.sheet_entries(z, wb_part)]
@@ -232,7 +232,7 @@ def read_results(path: str | Path, book: BookInfo) -> dict[int, dict[tuple[int, 
     The copy is LibreOffice's xlsx export of the same workbook: same sheets, same order.
     """
     out: dict[int, dict[tuple[int, int], object]] = {}
-    with zipfile.ZipFile(path) as z:
+    with package.open_package(path) as z:
         parts = [entry.part or "" for entry in package.sheet_entries(z)]
         shared: list[str] | None = None
         for index, info in enumerate(book.sheets):

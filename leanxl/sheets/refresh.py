@@ -60,7 +60,8 @@ from leanxl.sources import (
     read_source,
 )
 from leanxl.xlsx.cached_values import write_cached_values
-from leanxl.xlsx.package import shared_strings_part, sheet_parts
+from leanxl.xlsx.files import check_unlocked, copy_mode
+from leanxl.xlsx.package import shared_strings_part, sheet_parts, verify_package
 from leanxl.xlsx.refs import column_letter
 
 TABLE_NAME = "LeadsTable"
@@ -71,17 +72,6 @@ class RefreshResult:
     path: Path
     leads: int
     seconds: dict[str, float]
-
-
-def check_unlocked(path: Path) -> None:
-    """Refuse a workbook that Excel has open (it leaves ``~$name`` beside it)."""
-    lock = path.with_name("~$" + path.name)
-    lock_short = path.with_name("~$" + path.name[2:])  # Excel drops 2 chars of long names
-    for candidate in (lock, lock_short):
-        if candidate.exists():
-            raise WorkbookError(
-                "the workbook is open in Excel (lock file " + candidate.name + ")",
-                where=str(path), suggestion="close it in Excel and run the refresh again")
 
 
 def refresh(book: str | os.PathLike[str], leads: str | pd.DataFrame, *,
@@ -120,6 +110,7 @@ def refresh(book: str | os.PathLike[str], leads: str | pd.DataFrame, *,
         raise WorkbookError("workbook not found", where=str(book),
                             suggestion=f"create it with: leanxl new {shlex.quote(str(book))}")
     check_unlocked(book)
+    verify_package(book)  # openpyxl opens it itself: refuse a bomb before it does
     if target != book and target.exists():
         check_unlocked(target)
     if book.suffix.lower() != target.suffix.lower():
@@ -206,7 +197,7 @@ def refresh(book: str | os.PathLike[str], leads: str | pd.DataFrame, *,
         finally:
             if bar is not None:
                 bar.close()
-        _copy_mode(target if target.exists() else None, final)
+        copy_mode(target if target.exists() else None, final)
         os.replace(final, target)
         temps.remove(final)
         t5 = time.perf_counter()
@@ -216,17 +207,6 @@ def refresh(book: str | os.PathLike[str], leads: str | pd.DataFrame, *,
     return RefreshResult(target, len(frame), {
         "read sources": t1 - t0, "load workbook": t2 - t1, "compute": t3 - t2,
         "write sheets": t4 - t3, "write leads": t5 - t4, "total": t5 - t0})
-
-
-def _copy_mode(original: Path | None, new: Path) -> None:
-    """Temp files are private (0600); the result gets the original's mode or the umask's."""
-    if original is not None:
-        mode = original.stat().st_mode & 0o777
-    else:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
-    os.chmod(new, mode)
 
 
 # --------------------------------------------------------------------------- book <-> data

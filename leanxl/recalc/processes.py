@@ -1,0 +1,112 @@
+"""The engine processes leanxl started, and how they are stopped when time or a signal says so.
+
+Every LibreOffice engine registers its processes here (the UNO worker and ``soffice``, which
+runs in a session and process group of its own).  A deadline that passes, SIGTERM or SIGINT
+kills exactly those processes, by pid and by that group, never anything found by name.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from types import FrameType
+from typing import Any, Protocol
+
+DEFAULT_TIMEOUT = 300.0  # seconds per file, start-up included
+DEFAULT_MEMORY_MB = 4096  # address space of one soffice (a 10k-row book needs ≈ 1.5 GB)
+
+
+class Killable(Protocol):
+    def kill(self) -> None: ...
+    @property
+    def pids(self) -> tuple[int, ...]: ...
+
+
+_live: list[Killable] = []
+_lock = threading.Lock()
+
+
+def register(engine: Killable) -> None:
+    with _lock:
+        _live.append(engine)
+
+
+def unregister(engine: Killable) -> None:
+    with _lock:
+        if engine in _live:
+            _live.remove(engine)
+
+
+def engine_pids() -> list[int]:
+    """Pids of the engine processes this process runs now: (soffice group leader, worker)*.
+
+    The first pid of each engine is also its ``soffice`` process group.  For operators and
+    fault tests (they freeze or signal exactly these processes).
+    """
+    with _lock:
+        return [pid for e in _live for pid in e.pids]
+
+
+def kill_all() -> None:
+    """Kill every engine process this process started (safe from a signal handler)."""
+    for engine in list(_live):
+        engine.kill()
+
+
+def kill_group(pgid: int) -> None:
+    """SIGKILL a process group leanxl created (its ``soffice`` session); gone is fine."""
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def env_number(name: str, default: float) -> float:
+    """A number from the environment (``LEANXL_TIMEOUT``, ``LEANXL_ENGINE_MEMORY_MB``)."""
+    from leanxl.errors import LeanxlError
+
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        return float(text)
+    except ValueError:
+        raise LeanxlError(f"{name}={text!r} is not a number") from None
+
+
+class Stopped(KeyboardInterrupt):
+    """Raised in the main thread by SIGTERM/SIGINT once the engines are killed."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+@contextmanager
+def stop_on_signals(extra: Callable[[], None] | None = None) -> Iterator[None]:
+    """While inside: SIGTERM and SIGINT kill this process's engines, run ``extra`` (e.g.
+    stop the pool's workers) and raise :class:`Stopped` so ``finally`` blocks clean up.
+
+    Only from the main thread (Python delivers signals there); elsewhere it does nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        kill_all()
+        if extra is not None:
+            extra()
+        raise Stopped(signum)
+
+    old: dict[int, Any] = {}
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        old[sig] = signal.signal(sig, handler)
+    try:
+        yield
+    finally:
+        for sig, previous in old.items():
+            signal.signal(sig, previous)
