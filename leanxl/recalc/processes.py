@@ -11,7 +11,7 @@ import os
 import signal
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from types import FrameType
 from typing import Any, Protocol
 
@@ -58,10 +58,8 @@ def kill_all() -> None:
 
 def kill_group(pgid: int) -> None:
     """SIGKILL a process group leanxl created (its ``soffice`` session); gone is fine."""
-    try:
+    with suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def env_number(name: str, default: float) -> float:
@@ -102,7 +100,7 @@ def stop_on_signals(extra: Callable[[], None] | None = None) -> Iterator[None]:
             extra()
         raise Stopped(signum)
 
-    old: dict[int, Any] = {}
+    old: dict[signal.Signals, Any] = {}
     for sig in (signal.SIGTERM, signal.SIGINT):
         old[sig] = signal.signal(sig, handler)
     try:
