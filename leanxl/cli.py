@@ -146,12 +146,15 @@ def _add_check(sub: argparse._SubParsersAction) -> None:
                    help="also fail on warnings (gaps, unreachable rules)")
     p.add_argument("--max", type=int, default=10, metavar="N",
                    help="findings listed per kind and table (default 10; 0 = all)")
+    p.add_argument("--budget", type=float, default=30.0, metavar="SECONDS",
+                   help="time the analysis of one table may take; past it, check reports "
+                   "what it covered (default 30; 0 = unbounded)")
     p.set_defaults(handler=_run_check)
 
 
 def _run_check(args: argparse.Namespace) -> int:
     from leanxl.rules import check
-    from leanxl.rules.soundness import ERROR
+    from leanxl.rules.soundness import ERROR, Budget
     from leanxl.sheets.decision_tables import read_tables
 
     found = read_tables(args.book)
@@ -160,7 +163,7 @@ def _run_check(args: argparse.Namespace) -> int:
         print(f"{err.where}: error: {err.message}"
               + (f" ({err.suggestion})" if err.suggestion else ""))
     for table in found.tables:
-        findings = check(table)
+        findings = check(table, budget=Budget(args.budget or None))
         errors = [f for f in findings if f.severity == ERROR]
         failed = failed or bool(errors) or (args.strict and bool(findings))
         status = "ok" if not findings else f"{len(errors)} errors, " \
