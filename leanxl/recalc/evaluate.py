@@ -499,8 +499,7 @@ class BookComputer:
         50)`` ... ) is a chain, not a cycle: it becomes one group per cell, ordered below."""
         out: list[Group] = []
         for g in groups:
-            if len(g.cells) > 1 and any(
-                    depends_on([g.inputs], [self._outputs(g)])[0]):
+            if len(g.cells) > 1 and depends_on([g.inputs], [self._outputs(g)])[0]:
                 for cell in g.cells:
                     single = Group(g.function, g.sheet, [cell], g.args, g.error)
                     single.inputs = list(single.input_boxes())
