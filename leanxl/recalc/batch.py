@@ -153,8 +153,13 @@ def _worker_stop(signum: int, frame: Any) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     kill_all()
+    import shutil
+
     for e in list(_engines):
         e.shutdown()  # the profile and temp files (the processes are dead: quick)
+        folder = getattr(e, "temp_dir", None)
+        if folder is not None:  # also when the signal came while it was shutting down
+            shutil.rmtree(folder, ignore_errors=True)
     remove_partial_outputs()
     os._exit(128 + signum)
 

@@ -335,6 +335,11 @@ class LibreOfficeEngine:
         """(soffice, UNO worker): ``soffice`` leads its own process group."""
         return (self._office.pid, self._proc.pid)
 
+    @property
+    def temp_dir(self) -> Path:
+        """The private folder of this engine: profile, copies of books, the worker's log."""
+        return self._tmp
+
     def set_deadline(self, seconds: float | None) -> None:
         """Every answer from now on is due within ``seconds`` in total (None: no deadline)."""
         self.timeout = seconds

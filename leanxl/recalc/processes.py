@@ -30,8 +30,14 @@ _lock = threading.Lock()
 
 
 def register(engine: Killable) -> None:
+    """Track a started engine; with ``$LEANXL_ENGINE_PIDS`` set, append its pids to that
+    file (one line: soffice pid, which is also its process group, then the worker's)."""
     with _lock:
         _live.append(engine)
+    record = os.environ.get("LEANXL_ENGINE_PIDS")
+    if record:
+        with open(record, "a", encoding="ascii") as fh:  # one short line: atomic append
+            fh.write(" ".join(str(p) for p in engine.pids) + "\n")
 
 
 def unregister(engine: Killable) -> None:
@@ -40,14 +46,15 @@ def unregister(engine: Killable) -> None:
             _live.remove(engine)
 
 
-def engine_pids() -> list[int]:
-    """Pids of the engine processes this process runs now: (soffice group leader, worker)*.
+def engine_pids() -> list[tuple[int, ...]]:
+    """(soffice, UNO worker) pids of each engine this process runs now.
 
-    The first pid of each engine is also its ``soffice`` process group.  For operators and
-    fault tests (they freeze or signal exactly these processes).
+    The soffice pid is also its process group.  For operators and fault tests (they freeze
+    or signal exactly these processes); other processes see them through
+    ``$LEANXL_ENGINE_PIDS``.
     """
     with _lock:
-        return [pid for e in _live for pid in e.pids]
+        return [e.pids for e in _live]
 
 
 def kill_all() -> None:
