@@ -314,9 +314,13 @@ class LibreOfficeEngine:
         if memory_mb > 0:  # the cap is set by the shell that then becomes soffice: no race
             command = ["/bin/sh", "-c", 'ulimit -v "$1" || exit 97; shift; exec "$@"',
                        "leanxl-soffice", str(int(memory_mb * 1024)), *command]
+        # LibreOffice's own temporary files (lu*.tmp) go into our folder too, so that
+        # removing it leaves nothing behind even after a kill.
+        (self._tmp / "tmp").mkdir()
+        env = dict(os.environ, TMPDIR=str(self._tmp / "tmp"))
         self._office = subprocess.Popen(
             command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, start_new_session=True)
+            stderr=subprocess.DEVNULL, start_new_session=True, env=env)
         self._proc = subprocess.Popen(
             [python, str(bridge), pipe, str(self._office.pid)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr)
