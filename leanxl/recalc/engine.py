@@ -370,14 +370,17 @@ class LibreOfficeEngine:
         chunks: list[bytes] = []
         got = 0
         while got < size:
-            if self.deadline is not None:
-                left = self.deadline - time.monotonic()
-                ready = select.select([fd], [], [], max(left, 0))[0] if left > 0 else []
-                if not ready:
+            while not select.select([fd], [], [], 0.5)[0]:
+                if self.deadline is not None and time.monotonic() > self.deadline:
                     self.kill()
                     raise EngineTimeout(
                         f"LibreOffice did not answer within {self.timeout:g} s; it was "
                         "stopped", suggestion="raise --timeout for very large workbooks")
+                if self._office.poll() is not None and not select.select([fd], [], [], 2)[0]:
+                    # soffice ended (a crash, the memory cap) while its worker still waits
+                    error = self._died()
+                    self.kill()
+                    raise error
             chunk = os.read(fd, min(size - got, 1 << 20))
             if not chunk:
                 break
@@ -418,6 +421,12 @@ class LibreOfficeEngine:
         if not self._ready:
             status, value = self._recv()
             if status != "ok":
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    self._office.wait(timeout=2)
+                if self._office.returncode not in (None, 0) and self.memory_mb > 0:
+                    raise EngineError(
+                        f"LibreOffice did not start; it may have hit its memory cap of "
+                        f"{self.memory_mb:g} MB", suggestion="raise --engine-memory")
                 raise EngineError(f"LibreOffice did not start: {value}",
                                   suggestion=FAST_PATH_HINT)
             self._ready = True
