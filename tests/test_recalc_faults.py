@@ -227,9 +227,10 @@ def test_far_cell_book_recalculates_under_a_memory_cap(tmp_path: Path) -> None:
          "recalc", str(src), "-o", str(out), "--engine-memory", "2048", "--timeout", "120"],
         env=_env(tmp_path), capture_output=True, text=True, timeout=300)
     assert code.returncode == 0, code.stderr
-    got = cached_values(out)
-    assert got[("Sheet", "A1")] == 2 and got[("Sheet", "XFD1048576")] == 4
-    assert got[("Sheet", "C1")] == "On track"
+    # cell by cell: walking this sheet's rows (iter_rows) would visit 17 billion cells
+    ws = openpyxl.load_workbook(out, data_only=True)["Sheet"]
+    assert ws["A1"].value == 2 and ws["XFD1048576"].value == 4
+    assert ws["C1"].value == "On track"
 
 
 @pytest.mark.slow

@@ -447,6 +447,9 @@ class LibreOfficeEngine:
                 raise self._died() from exc
             status, value = self._recv()
         if status != "ok":
+            if "bad_alloc" in str(value) and self.memory_mb > 0:
+                raise EngineError(f"LibreOffice ran out of memory under its cap of "
+                                  f"{self.memory_mb:g} MB", suggestion="raise --engine-memory")
             raise EngineError(f"LibreOffice: {value}")
         return value
 
