@@ -23,7 +23,9 @@ import os
 import posixpath
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
+from typing import IO
 from html import escape
 from xml.etree import ElementTree
 
@@ -112,7 +114,7 @@ class BoundedZipFile(zipfile.ZipFile):
         xml = part.endswith((".xml", ".rels", ".vml"))
         tail = b""
         with self.open(name, pwd=pwd) as stream:
-            while chunk := stream.read(_CHUNK):
+            while chunk := _next_chunk(stream, part):
                 self.expanded += len(chunk)
                 if self.expanded > self.limit:
                     raise PackageTooLarge(
@@ -125,6 +127,13 @@ class BoundedZipFile(zipfile.ZipFile):
                 tail = chunk[-len(_DOCTYPE):]
                 chunks.append(chunk)
         return b"".join(chunks)
+
+
+def _next_chunk(stream: IO[bytes], part: str) -> bytes:
+    try:
+        return stream.read(_CHUNK)
+    except zlib.error as exc:  # damaged deflate data: what callers catch for a bad zip
+        raise zipfile.BadZipFile(f"{part}: {exc}") from exc
 
 
 def _doctype(path: object, part: str) -> PackageTooLarge:
