@@ -25,8 +25,8 @@ import re
 import zipfile
 import zlib
 from dataclasses import dataclass
-from typing import IO
 from html import escape
+from typing import IO
 from xml.etree import ElementTree
 
 from leanxl.errors import WorkbookError
