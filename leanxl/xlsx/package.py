@@ -155,7 +155,7 @@ def open_package(path: str | os.PathLike[str]) -> zipfile.ZipFile:
     try:
         archive = BoundedZipFile(path)
     except (OSError, zipfile.BadZipFile, ValueError, EOFError) as exc:
-        raise WorkbookError(f"cannot open {path} as a workbook: {exc}", where=str(path)) from exc
+        raise WorkbookError(f"not a workbook: cannot open it ({exc})", where=str(path)) from exc
     archive.limit = unzipped_limit()
     declared = sum(info.file_size for info in archive.infolist())
     if declared > archive.limit:
