@@ -247,7 +247,8 @@ def recalc_workbooks(
     try:
         with stop_on_signals(stop_workers):
             if scheduler is not None or local_cluster is not None or client is not None:
-                _run_dask(pairs, engine, in_place, scheduler, local_cluster, client, done)
+                _run_dask(pairs, engine, in_place, scheduler, local_cluster, client, done,
+                          timeout, memory_mb)
             elif jobs <= 1 or len(pairs) == 1:
                 try:
                     for i, (src, dst) in enumerate(pairs):
@@ -302,7 +303,8 @@ def _result(fut: Any, pair: tuple[Path, Path]) -> FileReport:
 
 def _run_dask(pairs: list[tuple[Path, Path]], engine: str | None, in_place: bool,
               scheduler: str | None, local_cluster: int | None, client: Any,
-              done: Callable[[int, FileReport], None]) -> None:
+              done: Callable[[int, FileReport], None], timeout: float | None = None,
+              memory_mb: float | None = None) -> None:
     try:
         from dask.distributed import Client, LocalCluster
         from dask.distributed import as_completed as dask_completed
@@ -321,7 +323,8 @@ def _run_dask(pairs: list[tuple[Path, Path]], engine: str | None, in_place: bool
         client = Client(cluster)
     try:
         futures = client.map(recalc_task, [str(s) for s, _ in pairs], [str(d) for _, d in pairs],
-                             kind=engine, in_place=in_place, pure=False)
+                             kind=engine, in_place=in_place, timeout=timeout,
+                             memory_mb=memory_mb, pure=False)
         index = {f.key: i for i, f in enumerate(futures)}
         for fut in dask_completed(futures):
             i = index[fut.key]
