@@ -84,23 +84,36 @@ def _add_recalc(sub: argparse._SubParsersAction) -> None:
     dask.add_argument("--local-cluster", type=int, metavar="N",
                       help="run on a local Dask cluster of N workers")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar, failures only")
+    p.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
+                   help="LibreOffice's time per file, start-up included; a stuck engine is "
+                   "killed, the file retried once, then reported failed (default "
+                   "$LEANXL_TIMEOUT or 300; 0 = none)")
+    p.add_argument("--engine-memory", type=float, default=None, metavar="MB",
+                   help="address-space cap of each LibreOffice (default "
+                   "$LEANXL_ENGINE_MEMORY_MB or 4096; 0 = none)")
     p.set_defaults(handler=_run_recalc)
 
 
 def _run_recalc(args: argparse.Namespace) -> int:
     from leanxl.recalc import recalc_workbooks
 
+    def report_line(r: object) -> None:  # as each file finishes, not at the end
+        ok = getattr(r, "ok", False)
+        if not args.quiet or not ok:
+            print(r.line(), file=sys.stdout if ok else sys.stderr,  # type: ignore[attr-defined]
+                  flush=True)
+
     reports = recalc_workbooks(
         args.inputs, output=args.output, out_dir=args.out_dir, in_place=args.in_place,
         jobs=args.jobs, engine=args.engine, scheduler=args.scheduler,
-        local_cluster=args.local_cluster, progress=not args.quiet and sys.stderr.isatty())
+        local_cluster=args.local_cluster, progress=not args.quiet and sys.stderr.isatty(),
+        on_report=report_line, timeout=args.timeout, memory_mb=args.engine_memory)
     failed = [r for r in reports if not r.ok]
-    for r in reports:
-        if not args.quiet or not r.ok:
-            print(r.line(), file=sys.stdout if r.ok else sys.stderr)
     print(f"{len(reports) - len(failed)} of {len(reports)} workbooks recalculated"
           + (f", {len(failed)} failed" if failed else ""), file=sys.stderr)
     return 1 if failed else 0
+
+
 def _add_refresh(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "refresh", help="fill a leanxl workbook from a CRM export or a database",
@@ -138,12 +151,15 @@ def _add_check(sub: argparse._SubParsersAction) -> None:
                    help="also fail on warnings (gaps, unreachable rules)")
     p.add_argument("--max", type=int, default=10, metavar="N",
                    help="findings listed per kind and table (default 10; 0 = all)")
+    p.add_argument("--budget", type=float, default=30.0, metavar="SECONDS",
+                   help="time the analysis of one table may take; past it, check reports "
+                   "what it covered (default 30; 0 = unbounded)")
     p.set_defaults(handler=_run_check)
 
 
 def _run_check(args: argparse.Namespace) -> int:
     from leanxl.rules import check
-    from leanxl.rules.soundness import ERROR
+    from leanxl.rules.soundness import ERROR, Budget
     from leanxl.sheets.decision_tables import read_tables
 
     found = read_tables(args.book)
@@ -152,7 +168,7 @@ def _run_check(args: argparse.Namespace) -> int:
         print(f"{err.where}: error: {err.message}"
               + (f" ({err.suggestion})" if err.suggestion else ""))
     for table in found.tables:
-        findings = check(table)
+        findings = check(table, budget=Budget(args.budget or None))
         errors = [f for f in findings if f.severity == ERROR]
         failed = failed or bool(errors) or (args.strict and bool(findings))
         status = "ok" if not findings else f"{len(errors)} errors, " \
@@ -272,11 +288,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"leanxl {args.command}: {exc}", file=sys.stderr)
         signum = getattr(exc, "signum", None)  # stopped by a signal: the shell's convention
         return 128 + signum if signum else 2
-    except KeyboardInterrupt:
-        return 130
+    except KeyboardInterrupt as exc:
+        signum = getattr(exc, "signum", 2)
+        print(f"leanxl {args.command}: stopped by {signal_name(signum)}; engines and "
+              "temporary files removed, no output half-written", file=sys.stderr)
+        return 128 + signum
     finally:
         log.removeHandler(handler)
         log.setLevel(level)
+
+
+def signal_name(signum: int) -> str:
+    import signal
+
+    try:
+        return signal.Signals(signum).name
+    except ValueError:
+        return f"signal {signum}"
 
 
 if __name__ == "__main__":

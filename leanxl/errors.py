@@ -48,6 +48,10 @@ class WorkbookError(LeanxlError):
     """A workbook cannot be read, refreshed or written (locked, corrupt, wrong template)."""
 
 
+class EngineError(LeanxlError):
+    """A spreadsheet engine (LibreOffice) could not be found or started, or died."""
+
+
 class SourceError(LeanxlError):
     """A data source (CSV, xlsx, Parquet, database) is missing, empty or has bad columns."""
 

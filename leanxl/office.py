@@ -8,6 +8,8 @@ import shutil
 import subprocess
 import sys
 
+from leanxl.errors import EngineError
+
 # LibreOffice's error numbers -> Excel's codes: THE one mapping for every read path.  recalc
 # reads a formula's error either as the number LibreOffice gives over UNO or as the code its
 # xlsx export wrote; both must give one book the same codes, so this table is exactly what the
@@ -47,9 +49,21 @@ _UNO_PYTHON: str | None = None
 
 
 def find_soffice() -> str | None:
-    """The ``soffice`` to use: ``$LEANXL_SOFFICE``, else the one on PATH."""
-    return os.environ.get("LEANXL_SOFFICE") or shutil.which("soffice") or shutil.which(
-        "libreoffice")
+    """The ``soffice`` to use: ``$LEANXL_SOFFICE``, else the one on PATH (None: not found).
+
+    Raises
+    ------
+    EngineError
+        When ``LEANXL_SOFFICE`` names a program that does not exist.
+    """
+    given = os.environ.get("LEANXL_SOFFICE")
+    if given:
+        found = shutil.which(given)
+        if found is None:
+            raise EngineError(f"LEANXL_SOFFICE names {given!r}, which is not a program here",
+                              suggestion="point it at LibreOffice's soffice, or unset it")
+        return found
+    return shutil.which("soffice") or shutil.which("libreoffice")
 
 
 def find_uno_python() -> str | None:

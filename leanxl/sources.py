@@ -31,6 +31,7 @@ from leanxl.domain import FACTOR_KEYS, normalize_name
 from leanxl.errors import SourceError
 from leanxl.values import FALSE_WORDS, TRUE_WORDS
 from leanxl.xlsx.cached_values import ILLEGAL_XML
+from leanxl.xlsx.package import verify_package
 
 LOG = logging.getLogger(__name__)
 
@@ -94,6 +95,7 @@ def read_source(spec: str, *, query: str | None = None, table: str | None = None
         if suffix in (".csv", ".txt"):
             frame = read_csv(path, usecols=usecols, text=text)
         elif suffix in (".xlsx", ".xlsm"):
+            verify_package(path)  # a zip or entity bomb is refused before openpyxl reads it
             frame = pd.read_excel(path, engine="openpyxl", usecols=usecols)
         elif suffix in (".parquet", ".pq"):
             frame = pd.read_parquet(path, columns=usecols)

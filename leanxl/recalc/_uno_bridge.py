@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
+import signal
 import struct
 import sys
 import time
@@ -256,6 +257,9 @@ def _recv(inp: Any) -> Any:
 
 
 def main() -> int:
+    # Ctrl-C reaches the whole foreground group: the leanxl process that started this worker
+    # decides when it stops (it kills it and its soffice together).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     pipe, soffice_pid = sys.argv[1], int(sys.argv[2])
     inp, out = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # nothing but frames on the real stdout

@@ -85,12 +85,12 @@ _engines: list[Engine] = []
 _engines_lock = threading.Lock()
 
 
-def _worker_engine(kind: str | None) -> Engine:
+def _worker_engine(kind: str | None, memory_mb: float | None = None) -> Engine:
     engine = getattr(_local, "engine", None)
     if engine is None or not getattr(engine, "alive", True):
         if engine is not None:
             engine.shutdown()
-        engine = start_engine(kind)
+        engine = start_engine(kind, memory_mb)
         _local.engine = engine
         with _engines_lock:
             _engines.append(engine)
@@ -109,22 +109,59 @@ def shutdown_engines() -> int:
 
 
 def recalc_task(source: str, output: str, kind: str | None = None,
-                in_place: bool = False, last: bool = False) -> FileReport:
-    """One file on this worker's engine (what pool and Dask workers run)."""
-    engine = _worker_engine(kind)
-    report = recalc_workbook(source, None if in_place else output, engine=engine,
-                             in_place=in_place, release_engine=last)
-    if not getattr(engine, "alive", True):
+                in_place: bool = False, last: bool = False, timeout: float | None = None,
+                memory_mb: float | None = None) -> FileReport:
+    """One file on this worker's engine (what pool and Dask workers run).
+
+    An engine that misses the deadline is killed; the file is tried once more on a fresh
+    engine, then reported failed (the next file gets a fresh engine too).
+    """
+    report = FileReport(source, output, ok=False)
+    for attempt in (1, 2):
+        engine = _worker_engine(kind, memory_mb)
+        report = recalc_workbook(source, None if in_place else output, engine=engine,
+                                 in_place=in_place, release_engine=last, timeout=timeout)
+        if not report.timed_out:
+            break
+        if attempt == 2:
+            report.reason += " (also on a retry with a fresh engine)"
+    if not getattr(engine, "alive", True) and not report.timed_out:
         report.warnings.append("the engine stopped and will be restarted")
     return report
 
 
 def _pool_init() -> None:
     import atexit
+    import signal
     from multiprocessing import util
 
     util.Finalize(None, shutdown_engines, exitpriority=10)
     atexit.register(shutdown_engines)
+    # SIGTERM from the parent, or Ctrl-C to the whole group: kill this worker's engines,
+    # remove their profiles and temp files, and leave (an unfinished output is never moved
+    # into place, so no half-written workbook remains).
+    signal.signal(signal.SIGTERM, _worker_stop)
+    signal.signal(signal.SIGINT, _worker_stop)
+
+
+def _worker_stop(signum: int, frame: Any) -> None:
+    import signal
+
+    from leanxl.recalc.processes import kill_all
+    from leanxl.xlsx.files import remove_partial_outputs
+
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    kill_all()
+    import shutil
+
+    for e in list(_engines):
+        e.shutdown()  # the profile and temp files (the processes are dead: quick)
+        folder = getattr(e, "temp_dir", None)
+        if folder is not None:  # also when the signal came while it was shutting down
+            shutil.rmtree(folder, ignore_errors=True)
+    remove_partial_outputs()
+    os._exit(128 + signum)
 
 
 def recalc_workbooks(
@@ -140,6 +177,8 @@ def recalc_workbooks(
     client: Any = None,
     progress: bool = True,
     on_report: Callable[[FileReport], None] | None = None,
+    timeout: float | None = None,
+    memory_mb: float | None = None,
 ) -> list[FileReport]:
     """Recalculate many workbooks; every good file is finished even when others fail.
 
@@ -162,15 +201,29 @@ def recalc_workbooks(
         Show a progress bar (tqdm) on stderr.
     on_report:
         Called with each file's report as it finishes.
+    timeout:
+        Seconds LibreOffice may take per file (default ``$LEANXL_TIMEOUT`` or 300; 0 =
+        none).  A stuck engine is killed and restarted, the file tried once more, then
+        reported failed; the batch goes on.
+    memory_mb:
+        Address-space cap of each LibreOffice (default ``$LEANXL_ENGINE_MEMORY_MB`` or
+        4096; 0 = none).  A file that hits it fails with a message saying so.
+
+    SIGTERM and SIGINT (from the main thread) stop every worker and engine this call started,
+    remove their temporary profiles and files, and raise ``KeyboardInterrupt``; inputs are
+    untouched and no half-written output is left.
 
     Returns
     -------
     list of FileReport
         In input order.
     """
+    from leanxl.recalc.processes import stop_on_signals
+    from leanxl.xlsx.files import ensure_folder
+
     pairs = plan_outputs(expand_inputs(inputs), output, out_dir, in_place)
     if out_dir is not None:
-        Path(out_dir).mkdir(parents=True, exist_ok=True)
+        ensure_folder(Path(out_dir))
     reports: dict[int, FileReport] = {}
     bar = _bar(len(pairs), progress)
 
@@ -178,33 +231,65 @@ def recalc_workbooks(
         reports[i] = report
         if bar is not None:
             bar.update(1)
-            if not report.ok:
-                bar.write(report.line())
         if on_report is not None:
-            on_report(report)
+            if bar is not None:
+                with bar.external_write_mode():
+                    on_report(report)
+            else:
+                on_report(report)
+
+    pool: ProcessPoolExecutor | None = None
+
+    def stop_workers() -> None:
+        if pool is not None:
+            _terminate_workers(pool)
 
     try:
-        if scheduler is not None or local_cluster is not None or client is not None:
-            _run_dask(pairs, engine, in_place, scheduler, local_cluster, client, done)
-        elif jobs <= 1 or len(pairs) == 1:
-            try:
-                for i, (src, dst) in enumerate(pairs):
-                    last = i == len(pairs) - 1  # the engine stops while it is written
-                    done(i, recalc_task(str(src), str(dst), engine, in_place, last))
-            finally:
-                shutdown_engines()
-        else:
-            with ProcessPoolExecutor(max_workers=min(jobs, len(pairs)),
-                                     initializer=_pool_init) as pool:
-                futures = {pool.submit(recalc_task, str(s), str(d), engine, in_place): i
-                           for i, (s, d) in enumerate(pairs)}
-                for fut in as_completed(futures):
-                    i = futures[fut]
-                    done(i, _result(fut, pairs[i]))
+        with stop_on_signals(stop_workers):
+            if scheduler is not None or local_cluster is not None or client is not None:
+                _run_dask(pairs, engine, in_place, scheduler, local_cluster, client, done,
+                          timeout, memory_mb)
+            elif jobs <= 1 or len(pairs) == 1:
+                try:
+                    for i, (src, dst) in enumerate(pairs):
+                        last = i == len(pairs) - 1  # the engine stops while it is written
+                        done(i, recalc_task(str(src), str(dst), engine, in_place, last,
+                                            timeout, memory_mb))
+                finally:
+                    shutdown_engines()
+            else:
+                pool = ProcessPoolExecutor(max_workers=min(jobs, len(pairs)),
+                                           initializer=_pool_init)
+                try:
+                    futures = {pool.submit(recalc_task, str(s), str(d), engine, in_place,
+                                           False, timeout, memory_mb): i
+                               for i, (s, d) in enumerate(pairs)}
+                    for fut in as_completed(futures):
+                        i = futures[fut]
+                        done(i, _result(fut, pairs[i]))
+                except BaseException:
+                    _terminate_workers(pool)
+                    raise
+                finally:
+                    pool.shutdown(wait=True, cancel_futures=True)
     finally:
         if bar is not None:
             bar.close()
     return [reports[i] for i in range(len(pairs))]
+
+
+def _terminate_workers(pool: ProcessPoolExecutor) -> None:
+    """SIGTERM each worker process of ``pool`` (by pid) and wait for it: each kills its own
+    engines and removes their files (see :func:`_worker_stop`)."""
+    workers = list((getattr(pool, "_processes", None) or {}).values())
+    for proc in workers:
+        if proc.is_alive():
+            proc.terminate()
+    for proc in workers:
+        proc.join(timeout=30)
+        if proc.is_alive():
+            proc.kill()
+            proc.join()
 
 
 def _result(fut: Any, pair: tuple[Path, Path]) -> FileReport:
@@ -218,7 +303,8 @@ def _result(fut: Any, pair: tuple[Path, Path]) -> FileReport:
 
 def _run_dask(pairs: list[tuple[Path, Path]], engine: str | None, in_place: bool,
               scheduler: str | None, local_cluster: int | None, client: Any,
-              done: Callable[[int, FileReport], None]) -> None:
+              done: Callable[[int, FileReport], None], timeout: float | None = None,
+              memory_mb: float | None = None) -> None:
     try:
         from dask.distributed import Client, LocalCluster
         from dask.distributed import as_completed as dask_completed
@@ -237,7 +323,8 @@ def _run_dask(pairs: list[tuple[Path, Path]], engine: str | None, in_place: bool
         client = Client(cluster)
     try:
         futures = client.map(recalc_task, [str(s) for s, _ in pairs], [str(d) for _, d in pairs],
-                             kind=engine, in_place=in_place, pure=False)
+                             kind=engine, in_place=in_place, timeout=timeout,
+                             memory_mb=memory_mb, pure=False)
         index = {f.key: i for i, f in enumerate(futures)}
         for fut in dask_completed(futures):
             i = index[fut.key]

@@ -106,7 +106,7 @@ def read_book(path: str | Path) -> BookInfo:
     """
     path = Path(path)
     try:
-        with zipfile.ZipFile(path) as z:
+        with package.open_package(path) as z:  # the size caps of every workbook reader
             wb_part = package.workbook_part(z)
             entries = package.sheet_entries(z, wb_part)
             # A sheet without a part (r:id="": an Excel 4 macro or dialog sheet some writers
@@ -243,7 +243,7 @@ def read_results(path: str | Path, book: BookInfo) -> dict[int, dict[tuple[int, 
     The copy is LibreOffice's xlsx export of the same workbook: same sheets, same order.
     """
     out: dict[int, dict[tuple[int, int], object]] = {}
-    with zipfile.ZipFile(path) as z:
+    with package.open_package(path) as z:
         # By name: the export need not list the sheets the book lists (partless ones).
         parts = {name.upper(): part for name, part in package.sheet_parts(z).items()}
         shared: list[str] | None = None

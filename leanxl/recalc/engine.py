@@ -7,22 +7,25 @@ cell.  Coordinates are 1-based (row, column); sheets are addressed by index.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
+import select
 import shutil
-import signal
 import struct
 import subprocess
 import tempfile
 import threading
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from leanxl.errors import CellError, LeanxlError
+from leanxl.errors import CellError, EngineError, LeanxlError
 from leanxl.office import excel_code, find_soffice, find_uno_python  # noqa: F401 - re-exported
+from leanxl.recalc import processes
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +34,8 @@ FAST_PATH_HINT = (
     "python3-uno` (or run scripts/setup.sh)")
 
 
-class EngineError(LeanxlError):
-    """The formula engine could not start, or died."""
+class EngineTimeout(EngineError):
+    """The engine did not answer before the file's deadline; it has been killed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,10 +111,12 @@ def engine_copy(source: Path, target: Path) -> tuple[int, bool]:
     """
     import zipfile
 
+    from leanxl.xlsx.package import PackageTooLarge, open_package
+
     removed = 0
     logical = False
     try:
-        with zipfile.ZipFile(source) as zin, zipfile.ZipFile(
+        with open_package(source) as zin, zipfile.ZipFile(
                 target, "w", zipfile.ZIP_STORED) as zout:  # stored: quicker both ways
             for info in zin.infolist():
                 data = zin.read(info)
@@ -122,7 +127,9 @@ def engine_copy(source: Path, target: Path) -> tuple[int, bool]:
                 if info.filename.startswith("xl/worksheets/") and b't="b"' in data:
                     logical = True
                 zout.writestr(info.filename, data, compress_type=zipfile.ZIP_STORED)
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError):
+    except PackageTooLarge:
+        raise  # never hand LibreOffice a bomb
+    except (LeanxlError, zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError):
         shutil.copyfile(source, target)
         return 0, True
     return removed, logical
@@ -173,6 +180,51 @@ def _save_template(profile: Path, template: Path | None) -> None:
         shutil.rmtree(staging, ignore_errors=True)
 
 
+def covering_blocks(cells: set[tuple[int, int]], slack: int = 4096
+                    ) -> list[tuple[int, int, int, int]]:
+    """Few blocks (r1, c1, r2, c2) that hold every cell, never far more cells than exist.
+
+    One block over all of them is one round trip, unless the cells are far apart: one formula
+    in A1 and one in XFD1048576 would make that block 17 billion cells (LibreOffice grew to
+    24 GB).  Then each row's cells are read as runs, and equal runs on consecutive rows
+    are merged, so the work follows the cells that exist.
+    """
+    if not cells:
+        return []
+    r1 = min(r for r, _ in cells)
+    r2 = max(r for r, _ in cells)
+    c1 = min(c for _, c in cells)
+    c2 = max(c for _, c in cells)
+    if (r2 - r1 + 1) * (c2 - c1 + 1) <= 4 * len(cells) + slack:
+        return [(r1, c1, r2, c2)]
+    by_row: dict[int, list[int]] = {}
+    for r, c in cells:
+        by_row.setdefault(r, []).append(c)
+    runs: list[tuple[int, int, int, int]] = []
+    open_runs: dict[tuple[int, int], int] = {}  # (c1, c2) -> index in runs, last row r - 1
+    for r in sorted(by_row):
+        cols = sorted(by_row[r])
+        row_runs = []
+        start = prev = cols[0]
+        for c in cols[1:]:
+            if c - prev > 64:  # a gap wider than this is cheaper as two reads
+                row_runs.append((start, prev))
+                start = c
+            prev = c
+        row_runs.append((start, prev))
+        still: dict[tuple[int, int], int] = {}
+        for run in row_runs:
+            i = open_runs.get(run)
+            if i is not None and runs[i][2] == r - 1:
+                runs[i] = (runs[i][0], run[0], r, run[1])
+            else:
+                i = len(runs)
+                runs.append((r, run[0], r, run[1]))
+            still[run] = i
+        open_runs = still
+    return runs
+
+
 def libreoffice_available() -> bool:
     return find_soffice() is not None and find_uno_python() is not None
 
@@ -186,7 +238,7 @@ class LibreOfficeEngine:
 
     name = "libreoffice"
 
-    def __init__(self) -> None:
+    def __init__(self, memory_mb: float | None = None) -> None:
         soffice = find_soffice()
         python = find_uno_python()
         if soffice is None or python is None:
@@ -203,12 +255,23 @@ class LibreOfficeEngine:
         self._stderr = open(self._tmp / "bridge.log", "wb")  # noqa: SIM115 - lives with us
         # soffice and the UNO worker start side by side; the worker connects when soffice
         # listens.  soffice gets its own session so that it and its children stop together.
+        command = [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless",
+                   "--invisible", "--nologo", "--norestore", "--nodefault", "--nolockcheck",
+                   f"--accept=pipe,name={pipe};urp;StarOffice.ComponentContext"]
+        if memory_mb is None:
+            memory_mb = processes.env_number("LEANXL_ENGINE_MEMORY_MB",
+                                             processes.DEFAULT_MEMORY_MB)
+        self.memory_mb = memory_mb
+        if memory_mb > 0:  # the cap is set by the shell that then becomes soffice: no race
+            command = ["/bin/sh", "-c", 'ulimit -v "$1" || exit 97; shift; exec "$@"',
+                       "leanxl-soffice", str(int(memory_mb * 1024)), *command]
+        # LibreOffice's own temporary files (lu*.tmp) go into our folder too, so that
+        # removing it leaves nothing behind even after a kill.
+        (self._tmp / "tmp").mkdir()
+        env = dict(os.environ, TMPDIR=str(self._tmp / "tmp"))
         self._office = subprocess.Popen(
-            [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--invisible",
-             "--nologo", "--norestore", "--nodefault", "--nolockcheck",
-             f"--accept=pipe,name={pipe};urp;StarOffice.ComponentContext"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            start_new_session=True)
+            command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, start_new_session=True, env=env)
         self._proc = subprocess.Popen(
             [python, str(bridge), pipe, str(self._office.pid)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr)
@@ -216,17 +279,88 @@ class LibreOfficeEngine:
         self._lock = threading.Lock()
         self._stop_lock = threading.Lock()
         self._stopped = False
+        self._killed = False
         self._book: Path | None = None
+        self.deadline: float | None = None  # time.monotonic() by which every answer is due
+        self.timeout: float | None = None  # the seconds that deadline was set from
+        processes.register(self)
+
+    @property
+    def pids(self) -> tuple[int, ...]:
+        """(soffice, UNO worker): ``soffice`` leads its own process group."""
+        return (self._office.pid, self._proc.pid)
+
+    @property
+    def temp_dir(self) -> Path:
+        """The private folder of this engine: profile, copies of books, the worker's log."""
+        return self._tmp
+
+    def set_deadline(self, seconds: float | None) -> None:
+        """Every answer from now on is due within ``seconds`` in total (None: no deadline)."""
+        self.timeout = seconds
+        self.deadline = None if seconds is None else time.monotonic() + seconds
+
+    def kill(self) -> None:
+        """Kill soffice (its whole group) and the worker now; :meth:`shutdown` then removes
+        the private profile.  No lock is taken: it runs from a deadline, another thread or a
+        signal handler.
+        """
+        if self._killed:
+            return
+        self._killed = True
+        processes.kill_group(self._office.pid)
+        with contextlib.suppress(OSError):
+            self._proc.kill()
+        processes.unregister(self)
+
+    def _read_exact(self, size: int) -> bytes:
+        """``size`` bytes from the worker, or fewer when it stopped; past the deadline the
+        engine is killed and :class:`EngineTimeout` raised."""
+        assert self._proc.stdout is not None
+        fd = self._proc.stdout.fileno()
+        chunks: list[bytes] = []
+        got = 0
+        while got < size:
+            while not select.select([fd], [], [], 0.5)[0]:
+                if self.deadline is not None and time.monotonic() > self.deadline:
+                    self.kill()
+                    raise EngineTimeout(
+                        f"LibreOffice did not answer within {self.timeout:g} s; it was "
+                        "stopped", suggestion="raise --timeout for very large workbooks")
+                if self._office.poll() is not None and not select.select([fd], [], [], 2)[0]:
+                    # soffice ended (a crash, the memory cap) while its worker still waits
+                    error = self._died()
+                    self.kill()
+                    raise error
+            chunk = os.read(fd, min(size - got, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            got += len(chunk)
+        return b"".join(chunks)
+
+    def _died(self) -> EngineError:
+        """Why the worker stopped answering: killed by us, the memory cap, or a crash."""
+        if self._killed:
+            return EngineError("the LibreOffice engine was stopped")
+        code = self._office.poll()
+        cap = (f"; it may have hit its memory cap of {self.memory_mb:g} MB "
+               "(--engine-memory)" if self.memory_mb > 0 and code not in (None, 0) else "")
+        return EngineError(f"the LibreOffice worker stopped{cap}", where=self._log_tail())
 
     def _recv(self) -> Any:
         import pickle
 
-        assert self._proc.stdout is not None
-        head = self._proc.stdout.read(8)
+        head = self._read_exact(8)
         if len(head) < 8:
-            raise EngineError("the LibreOffice worker stopped", where=self._log_tail())
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._office.wait(timeout=2)
+            raise self._died()
         (size,) = struct.unpack("<Q", head)
-        return pickle.loads(self._proc.stdout.read(size))
+        body = self._read_exact(size)
+        if len(body) < size:
+            raise self._died()
+        return pickle.loads(body)
 
     def _log_tail(self) -> str:
         try:
@@ -238,6 +372,12 @@ class LibreOfficeEngine:
         if not self._ready:
             status, value = self._recv()
             if status != "ok":
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    self._office.wait(timeout=2)
+                if self._office.returncode not in (None, 0) and self.memory_mb > 0:
+                    raise EngineError(
+                        f"LibreOffice did not start; it may have hit its memory cap of "
+                        f"{self.memory_mb:g} MB", suggestion="raise --engine-memory")
                 raise EngineError(f"LibreOffice did not start: {value}",
                                   suggestion=FAST_PATH_HINT)
             self._ready = True
@@ -246,22 +386,27 @@ class LibreOfficeEngine:
         import pickle
 
         with self._lock:
+            if self._killed:
+                raise self._died()
             self._wait_ready()
             data = pickle.dumps((op, *args), protocol=4)
             assert self._proc.stdin is not None
             try:
                 self._proc.stdin.write(struct.pack("<Q", len(data)) + data)
                 self._proc.stdin.flush()
-            except BrokenPipeError as exc:
-                raise EngineError("the LibreOffice worker stopped") from exc
+            except (BrokenPipeError, ValueError) as exc:
+                raise self._died() from exc
             status, value = self._recv()
         if status != "ok":
+            if "bad_alloc" in str(value) and self.memory_mb > 0:
+                raise EngineError(f"LibreOffice ran out of memory under its cap of "
+                                  f"{self.memory_mb:g} MB", suggestion="raise --engine-memory")
             raise EngineError(f"LibreOffice: {value}")
         return value
 
     @property
     def alive(self) -> bool:
-        return self._proc.poll() is None and self._office.poll() is None
+        return not self._killed and self._proc.poll() is None and self._office.poll() is None
 
     def open(self, path: Path, leanxl_cells: list[tuple[str, int, int]] | None = None
              ) -> list[tuple[str, int, int]]:
@@ -337,12 +482,15 @@ class LibreOfficeEngine:
             out[index] = values
             if not wanted:
                 continue
-            rows = max(r for r, _ in wanted)
-            cols = max(c for _, c in wanted)
-            grid = self._call("read", index, 0, 0, rows - 1, cols - 1)
+            grid: dict[tuple[int, int], Any] = {}
+            for r1, c1, r2, c2 in covering_blocks(wanted):
+                block = self._call("read", index, r1 - 1, c1 - 1, r2 - 1, c2 - 1)
+                for i, row in enumerate(block):
+                    for j, v in enumerate(row):
+                        grid[(r1 + i, c1 + j)] = v
             unsure = ask.setdefault(index, [])
             for r, c in wanted:
-                v = grid[r - 1][c - 1]
+                v = grid[(r, c)]
                 values[(r, c)] = v
                 if v is None or (v == 0.0 or v == 1.0) and not isinstance(v, str):
                     unsure.append((r, c))
@@ -385,20 +533,27 @@ class LibreOfficeEngine:
             self._stopped = True
         try:
             if self.alive:
+                self.set_deadline(20)  # a frozen soffice must not hold the exit
                 self._call("quit")
                 self._proc.wait(timeout=20)
         except (EngineError, OSError, subprocess.TimeoutExpired):
             self._proc.kill()
             self._proc.wait()
         finally:
+            processes.unregister(self)
             try:
                 self._office.wait(timeout=20)
             except subprocess.TimeoutExpired:
-                os.killpg(self._office.pid, signal.SIGKILL)  # our own soffice, by its group
+                processes.kill_group(self._office.pid)  # our own soffice, by its group
                 self._office.wait()
             for stream in (self._proc.stdin, self._proc.stdout, self._stderr):
                 if stream is not None:
                     stream.close()
+            try:  # the worker ends at the end of its input
+                self._proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
             if self._office.returncode == 0:  # a clean stop: the profile is whole
                 _save_template(self._profile, self._template)
             shutil.rmtree(self._tmp, ignore_errors=True)

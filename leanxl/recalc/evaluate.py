@@ -23,6 +23,7 @@ from leanxl.errors import CellError, WorkbookError
 from leanxl.recalc.book import BookInfo, FormulaCell, LeanxlCell, SheetInfo
 from leanxl.recalc.engine import ERROR_MARK, Engine, ErrorMark
 from leanxl.recalc.logical import returns_logical
+from leanxl.recalc.ordering import BoxIndex, closure, depends_on, postorder
 from leanxl.recalc.refs import (
     Name,
     Unsupported,
@@ -89,7 +90,8 @@ class _Reader:
         self.engine = engine
         self.fresh = fresh  # values come from a calculated book: error codes are meaningful
         self.cache: dict[Box, list[list[Any]]] = {}
-        self.overlay: list[tuple[Box, dict[tuple[int, int], Any]]] = []
+        # indexed: a chain of 10,000 leanxl cells must not compare every pair of them
+        self.overlay: BoxIndex[dict[tuple[int, int], Any]] = BoxIndex()
 
     def block(self, box: Box) -> list[list[Any]]:
         got = self.cache.get(box)
@@ -98,12 +100,13 @@ class _Reader:
             got = self.engine.read(s, r1, c1, r2, c2)
             self._codes(box, got)
             self.cache[box] = got
-        for obox, vals in self.overlay:
-            if _intersects(obox, box):
-                got = [list(r) for r in got]
-                for (r, c), v in vals.items():
-                    if box[1] <= r <= box[3] and box[2] <= c <= box[4]:
-                        got[r - box[1]][c - box[2]] = v
+        laid = self.overlay.query(box)
+        if laid:
+            got = [list(r) for r in got]
+        for vals in laid:
+            for (r, c), v in vals.items():
+                if box[1] <= r <= box[3] and box[2] <= c <= box[4]:
+                    got[r - box[1]][c - box[2]] = v
         return got
 
     def _codes(self, box: Box, rows: list[list[Any]]) -> None:
@@ -118,7 +121,7 @@ class _Reader:
             rows[r - box[1]][c - box[2]] = CellError(code, f"input {coordinate(r, c)} is {code}")
 
     def lay(self, box: Box, vals: dict[tuple[int, int], Any]) -> None:
-        self.overlay.append((box, vals))
+        self.overlay.add(box, vals)
 
 
 class BookComputer:
@@ -142,7 +145,7 @@ class BookComputer:
         Run while LibreOffice starts (it needs nothing from the engine); only whole-column or
         whole-row arguments need the engine's used area, and then :meth:`run` groups again.
         """
-        groups = self.build_groups()
+        groups = self._split_chains(self.build_groups())
         order = self._order(groups)
         dynamic = self._dynamic(groups)
         if dynamic:
@@ -492,37 +495,33 @@ class BookComputer:
         flush()
         self.engine.write(writes)
 
-    def _order(self, groups: list[Group]) -> list[int]:
-        """Groups in leanxl-to-leanxl dependency order (a cycle is an error)."""
-        outs = [self._outputs(g) for g in groups]
-        deps: list[set[int]] = []
+    def _split_chains(self, groups: list[Group]) -> list[Group]:
+        """A filled-down group whose cells read each other (A2:A5 = ``LEANXL_KPISTATUS(A1,
+        50)`` ... ) is a chain, not a cycle: it becomes one group per cell, ordered below."""
+        out: list[Group] = []
         for g in groups:
-            d = set()
-            for box in g.inputs:
-                for j, ob in enumerate(outs):
-                    if any(_intersects(box, o) for o in ob):
-                        d.add(j)
-            deps.append(d)
-        order: list[int] = []
-        state = [0] * len(groups)  # 0 new, 1 visiting, 2 done
+            if len(g.cells) > 1 and depends_on([g.inputs], [self._outputs(g)])[0]:
+                for cell in g.cells:
+                    single = Group(g.function, g.sheet, [cell], g.args, g.error)
+                    single.inputs = list(single.input_boxes())
+                    out.append(single)
+            else:
+                out.append(g)
+        return out
 
-        def visit(i: int, path: list[int]) -> None:
-            if state[i] == 2:
-                return
-            if state[i] == 1 or i in deps[i]:
-                cyc = [_where(groups[j]) for j in (path + [i])]
-                raise WorkbookError(
-                    f"circular reference between leanxl cells: {' -> '.join(cyc[-5:])}",
-                    where=str(self.book.path),
-                    suggestion="a leanxl call must not read its own result")
-            state[i] = 1
-            for j in sorted(deps[i]):
-                visit(j, path + [i])
-            state[i] = 2
-            order.append(i)
+    def _order(self, groups: list[Group]) -> list[int]:
+        """Groups in leanxl-to-leanxl dependency order (a cycle is an error naming its cells).
 
-        for i in range(len(groups)):
-            visit(i, [])
+        Linear in the cells (indexed look-ups, an explicit stack): chains of any length.
+        """
+        deps = depends_on([g.inputs for g in groups], [self._outputs(g) for g in groups])
+        order, cycle = postorder(deps)
+        if cycle is not None:
+            cells = [_where(groups[j]) for j in cycle]
+            raise WorkbookError(
+                f"circular reference between leanxl cells: {' -> '.join(cells[-6:])}",
+                where=str(self.book.path),
+                suggestion="a leanxl call must not read its own result")
         self._deps = deps
         return order
 
@@ -548,17 +547,11 @@ class BookComputer:
                 if (sheet.name.upper(), r, c) not in leanxl_cells:
                     std.append((index, r, c, r, c))
             std.extend((index, a.r1, a.c1, a.r2, a.c2) for a in sheet.arrays)
-        std = _merge_column_runs(std)
-        dynamic = {i for i, g in enumerate(groups)
-                   if any(_intersects(b, s) for b in g.inputs for s in std)}
-        grew = True
-        while grew:
-            grew = False
-            for i in range(len(groups)):
-                if i not in dynamic and self._deps[i] & dynamic:
-                    dynamic.add(i)
-                    grew = True
-        return dynamic
+        std_index: BoxIndex[bool] = BoxIndex()
+        for b in _merge_column_runs(std):
+            std_index.add(b, True)
+        seeds = [i for i, g in enumerate(groups) if any(std_index.query(b) for b in g.inputs)]
+        return closure(seeds, self._deps)
 
     def _check_cycles(self, groups: list[Group], dynamic: set[int]) -> None:
         """Refuse a leanxl cell that reads itself through standard formulas.
@@ -575,7 +568,10 @@ class BookComputer:
                     columns.setdefault((index, c), []).append(r)
         for rows in columns.values():
             rows.sort()
-        outs = [self._outputs(g) for g in groups]
+        outs: BoxIndex[int] = BoxIndex()
+        for hj, g in enumerate(groups):
+            for o in self._outputs(g):
+                outs.add(o, hj)
         edges: dict[int, set[int]] = {}
         for gi in dynamic:
             reach: set[int] = set()
@@ -583,9 +579,7 @@ class BookComputer:
             stack = list(groups[gi].inputs)
             while stack and len(seen) < 500_000:
                 box = stack.pop()
-                for hj, ob in enumerate(outs):
-                    if hj not in reach and any(_intersects(box, o) for o in ob):
-                        reach.add(hj)
+                reach.update(outs.query(box))
                 for c in range(box[2], box[4] + 1):
                     col_rows = columns.get((box[0], c))
                     if not col_rows:
@@ -598,25 +592,15 @@ class BookComputer:
                             seen.add(key)
                             stack.extend(self._refs_of(box[0], r, c))
             edges[gi] = reach
-        state: dict[int, int] = {}
-
-        def visit(i: int, path: list[int]) -> None:
-            if state.get(i) == 2:
-                return
-            if state.get(i) == 1:
-                cells = [_where(groups[j]) for j in path[path.index(i):]]
-                raise WorkbookError(
-                    "circular reference: leanxl cell(s) " + ", ".join(cells[:5])
-                    + " read their own result through standard formulas",
-                    where=str(self.book.path),
-                    suggestion="break the loop between these cells and the formulas they read")
-            state[i] = 1
-            for j in sorted(edges.get(i, ())):
-                visit(j, path + [j])
-            state[i] = 2
-
-        for gi in sorted(edges):
-            visit(gi, [gi])
+        graph = [edges.get(i, set()) for i in range(len(groups))]
+        _, cycle = postorder(graph, sorted(edges))
+        if cycle is not None:
+            cells = [_where(groups[j]) for j in cycle[:-1]]
+            raise WorkbookError(
+                "circular reference: leanxl cell(s) " + ", ".join(cells[:5])
+                + " read their own result through standard formulas",
+                where=str(self.book.path),
+                suggestion="break the loop between these cells and the formulas they read")
 
     def _refs_of(self, index: int, row: int, col: int) -> list[Box]:
         sheet = self.book.sheets[index]

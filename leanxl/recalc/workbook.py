@@ -33,6 +33,7 @@ class FileReport:
     passes: int = 0
     engine: str = ""
     warnings: list[str] = field(default_factory=list)
+    timed_out: bool = False  # the engine missed the deadline and was killed
 
     def line(self) -> str:
         if self.ok:
@@ -50,7 +51,8 @@ def default_registry() -> dict[str, Any]:
 def recalc_workbook(source: str | Path, output: str | Path | None = None, *,
                     engine: Engine | None = None, in_place: bool = False,
                     registry: dict[str, Any] | None = None,
-                    release_engine: bool = False) -> FileReport:
+                    release_engine: bool = False,
+                    timeout: float | None = None) -> FileReport:
     """Recalculate ``source`` and write it, with fresh cached values, to ``output``.
 
     Parameters
@@ -68,13 +70,19 @@ def recalc_workbook(source: str | Path, output: str | Path | None = None, *,
     release_engine:
         Stop ``engine`` as soon as the values are computed (it stops while the file is
         written): for the last file of a batch.
+    timeout:
+        Seconds LibreOffice may take for this file, start-up included (default
+        ``$LEANXL_TIMEOUT`` or 300; 0 = none).  Past it the engine is killed and the report
+        says ``timed_out``.
 
     Returns
     -------
     FileReport
         ``ok`` with counts, or the reason it failed.  Raises only for bad arguments.
     """
+    from leanxl.recalc.processes import DEFAULT_TIMEOUT, env_number
     from leanxl.xlsx.cached_values import write_cached_values
+    from leanxl.xlsx.files import check_unlocked
 
     src = Path(source)
     if in_place:
@@ -87,6 +95,8 @@ def recalc_workbook(source: str | Path, output: str | Path | None = None, *,
         if dst.resolve() == src.resolve():
             raise LeanxlError("output is the input", where=str(src),
                               suggestion="use --in-place to overwrite the input on purpose")
+    if timeout is None:
+        timeout = env_number("LEANXL_TIMEOUT", DEFAULT_TIMEOUT)
     start = time.perf_counter()
     own_engine = engine is None
     stopping: threading.Thread | None = None
@@ -94,9 +104,13 @@ def recalc_workbook(source: str | Path, output: str | Path | None = None, *,
     try:
         if src.suffix.lower() not in SUFFIXES:
             raise WorkbookError("not an .xlsx or .xlsm file", where=str(src))
+        check_unlocked(dst)  # as refresh: never write over a workbook open in Excel
         if engine is None:
             engine = start_engine()
         report.engine = engine.name
+        set_deadline = getattr(engine, "set_deadline", None)
+        if set_deadline is not None:
+            set_deadline(timeout or None)
         # LibreOffice loads the file while this process scans it (the load needs no scan).
         opening = _Opening(engine, src) if engine.name == "libreoffice" else None
         try:
@@ -126,13 +140,18 @@ def recalc_workbook(source: str | Path, output: str | Path | None = None, *,
         report.leanxl_cells = computed.leanxl_cells
         report.passes = computed.passes
     except LeanxlError as exc:
+        from leanxl.recalc.engine import EngineTimeout
+
         report.reason = str(exc)
+        report.timed_out = isinstance(exc, EngineTimeout)
     except Exception as exc:  # one broken file must not stop a batch: report it, log it
         log.exception("recalc of %s failed", src)
         report.reason = f"{type(exc).__name__}: {exc}"
     finally:
         if stopping is not None:
             stopping.join()
+        if engine is not None and getattr(engine, "set_deadline", None) is not None:
+            engine.set_deadline(None)  # type: ignore[attr-defined]
         if own_engine and engine is not None:
             engine.shutdown()
         report.seconds = time.perf_counter() - start
@@ -190,12 +209,16 @@ def _warm(functions: set[str]) -> threading.Thread | None:
     return thread
 
 
-def start_engine(kind: str | None = None) -> Engine:
-    """Start the standard-formula engine: ``libreoffice``, ``python``, or the best available."""
+def start_engine(kind: str | None = None, memory_mb: float | None = None) -> Engine:
+    """Start the standard-formula engine: ``libreoffice``, ``python``, or the best available.
+
+    ``memory_mb`` caps LibreOffice's address space (default ``$LEANXL_ENGINE_MEMORY_MB`` or
+    4096; 0 = no cap).
+    """
     from leanxl.recalc.engine import FAST_PATH_HINT, LibreOfficeEngine, libreoffice_available
 
     if kind == "libreoffice" or (kind is None and libreoffice_available()):
-        return LibreOfficeEngine()
+        return LibreOfficeEngine(memory_mb)
     if kind not in (None, "python"):
         raise LeanxlError(f"unknown engine {kind!r}", suggestion="use libreoffice or python")
     from leanxl.recalc.pyengine import PycelEngine

@@ -70,20 +70,36 @@ def _sheet_where(title: str, top: int, left: int) -> Where:
     return where
 
 
+def _existing_cells(ws: Any) -> Iterable[Any]:
+    """The cells a worksheet holds, never the empty grid up to its far corner.
+
+    ``iter_rows()`` walks every cell of the used range: one value in XFD1048576 makes that
+    17 billion cells.  An openpyxl worksheet keeps its cells in a dict (``_cells``); a
+    read-only one pads its rows only up to the stored dimension, which is dropped first.
+    """
+    cells = getattr(ws, "_cells", None)
+    if isinstance(cells, dict):
+        yield from cells.values()
+        return
+    if hasattr(ws, "reset_dimensions"):
+        ws.reset_dimensions()
+    for row in ws.iter_rows():
+        yield from row
+
+
 def _sheet_cells(ws: Any) -> dict[tuple[int, int], object]:
     grid: dict[tuple[int, int], object] = {}
-    for row in ws.iter_rows():
-        for cell in row:
-            value = getattr(cell, "value", None)
-            if is_blank(value):
-                continue
-            r = getattr(cell, "row", None)
-            c = getattr(cell, "column", None)
-            if r is None or c is None:
-                continue
-            if isinstance(c, str):  # very old openpyxl: column letters
-                c = column_index(c)
-            grid[int(r), int(c)] = value
+    for cell in _existing_cells(ws):
+        value = getattr(cell, "value", None)
+        if is_blank(value):
+            continue
+        r = getattr(cell, "row", None)
+        c = getattr(cell, "column", None)
+        if r is None or c is None:
+            continue
+        if isinstance(c, str):  # very old openpyxl: column letters
+            c = column_index(c)
+        grid[int(r), int(c)] = value
     return grid
 
 

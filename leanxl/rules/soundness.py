@@ -11,6 +11,7 @@ rules come from subtracting boxes (exact, no sampling); each finding carries a c
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -32,7 +33,35 @@ from leanxl.values import is_blank
 
 OTHER_TEXT = "(any other text)"
 MAX_GAPS = 5
-MAX_STEPS = 200_000  # box splits before a check gives up (huge tables)
+MAX_STEPS = 200_000  # box splits one search may take before it gives up (huge tables)
+DEFAULT_SECONDS = 30.0  # a whole check of one table: past it, it says what it covered
+
+
+class Budget:
+    """How much work a check may do: seconds of wall time and/or box splits in total.
+
+    A FIRST table of 1,000 rules x 50 ``not(...)`` inputs took more than 600 s unbounded;
+    with a budget the check stops and its findings say what was covered.
+    """
+
+    def __init__(self, seconds: float | None = DEFAULT_SECONDS, steps: int | None = None):
+        self.deadline = None if seconds is None else time.monotonic() + seconds
+        self.steps = steps
+        self.used = 0
+
+    def spend(self, n: int = 1) -> bool:
+        """Count ``n`` splits; False once the budget is spent."""
+        self.used += n
+        if self.steps is not None and self.used > self.steps:
+            return False
+        # the clock is read every 1,024 splits: cheap, and late by a few ms at most
+        return not (self.deadline is not None and self.used % 1024 < n
+                    and time.monotonic() > self.deadline)
+
+    @property
+    def spent(self) -> bool:
+        return (self.steps is not None and self.used > self.steps) or (
+            self.deadline is not None and time.monotonic() > self.deadline)
 
 ERROR = "error"
 WARNING = "warning"
@@ -120,14 +149,15 @@ def _point(box: Box, domains: list[list[object]]) -> list[int]:
     return [(s & -s).bit_length() - 1 for s in box]
 
 
-def _uncovered(box: Box, rules: list[Box], limit: int) -> tuple[list[Box], bool]:
+def _uncovered(box: Box, rules: list[Box], limit: int,
+               budget: Budget | None = None) -> tuple[list[Box], bool]:
     """Parts of ``box`` no box of ``rules`` covers (up to ``limit``); False if gave up."""
     out: list[Box] = []
     stack: list[tuple[Box, int]] = [(box, 0)]
     steps = 0
     while stack and len(out) < limit:
         steps += 1
-        if steps > MAX_STEPS:
+        if steps > MAX_STEPS or (budget is not None and not budget.spend()):
             return out, False
         b, start = stack.pop()
         hit = -1
@@ -150,7 +180,8 @@ def _uncovered(box: Box, rules: list[Box], limit: int) -> tuple[list[Box], bool]
 
 
 def check(table: DecisionTable,
-          domain: Mapping[str, Sequence[object]] | None = None) -> list[Finding]:
+          domain: Mapping[str, Sequence[object]] | None = None,
+          budget: Budget | None = None) -> list[Finding]:
     """Prove a table sound: everything that can go wrong with it, each with an example lead.
 
     Parameters
@@ -160,6 +191,9 @@ def check(table: DecisionTable,
     domain:
         Optional representative values per input column (name -> values), replacing the
         domain derived from the table (see the module docstring).
+    budget:
+        Work allowed (default :class:`Budget`: 30 s).  When it runs out, the searches not
+        finished are reported as ``incomplete`` findings saying what they covered.
 
     Returns
     -------
@@ -167,6 +201,7 @@ def check(table: DecisionTable,
         Overlaps (UNIQUE), conflicts (ANY), gaps and unreachable rules, each with a lead that
         shows it; then the failing example rows (see :func:`self_test`).
     """
+    budget = budget if budget is not None else Budget()
     domains = [column_domain(table, j, domain) for j in range(len(table.inputs))]
     boxes = _boxes(table, domains)
     names = [c.name for c in table.inputs]
@@ -205,11 +240,18 @@ def check(table: DecisionTable,
                         "(ANY needs them equal)", pair, example(_point(both, domains)),
                         rules[k].where))
 
+    gaps_budget = budget  # the gap search goes first: a user needs gaps most
+    full = tuple((1 << len(d)) - 1 for d in domains)
+    gaps, gaps_done = _uncovered(full, list(boxes), MAX_GAPS, gaps_budget)
     if table.policy is HitPolicy.FIRST:
+        checked = 0
         for i in range(1, len(rules)):
+            if budget.spent:
+                break
+            checked = i
             if i in empty:
                 continue
-            left, done = _uncovered(boxes[i], boxes[:i], 1)
+            left, done = _uncovered(boxes[i], boxes[:i], 1, budget)
             if done and not left:
                 idx = _point(boxes[i], domains)
                 lead = example(idx)
@@ -220,17 +262,24 @@ def check(table: DecisionTable,
                     f"rule {rules[i].number} can never fire under FIRST: earlier rules take "
                     f"every lead it matches (this one goes to rule {taker})",
                     (rules[i].number, taker), lead, rules[i].where))
-
-    full = tuple((1 << len(d)) - 1 for d in domains)
-    gaps, done = _uncovered(full, [b for b in boxes], MAX_GAPS)
+            elif not done and budget.spent:
+                checked = i - 1
+                break
+        if checked < len(rules) - 1:
+            findings.append(Finding(
+                "incomplete", WARNING, table.name,
+                f"unreachable rules: checked rules 1 to {checked + 1} of {len(rules)}; stopped "
+                "at the budget (leanxl check --budget SECONDS)", (), {}, table.where))
     for g in gaps:
         findings.append(Finding(
             "gap", WARNING, table.name, "no rule matches this lead (it gets #N/A)"
             if table.aggregator is None or table.aggregator.value != "#" else
             "no rule matches this lead (count 0)", (), example(_point(g, domains)), table.where))
-    if not done:
+    if not gaps_done:
+        why = ("stopped at the budget (leanxl check --budget SECONDS)" if budget.spent
+               else "the table is too large to search for every gap")
         findings.append(Finding("incomplete", WARNING, table.name,
-                                "the table is too large to search for every gap",
+                                f"gaps: found {len(gaps)} before the search ended; {why}",
                                 (), {}, table.where))
     findings += self_test(table)
     return findings

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from xml.etree import ElementTree
 
 from leanxl.csvfiles import read_grid
 from leanxl.errors import TableError, WorkbookError
 from leanxl.rules.loader import GridSheet, attach_examples, scan_sheet
 from leanxl.rules.table import DecisionTable, Example
+from leanxl.xlsx.package import verify_package
 
 
 @dataclass
@@ -50,6 +52,7 @@ def read_tables(path: str | Path) -> WorkbookTables:
         return result
     import openpyxl
 
+    verify_package(path)  # corrupt zips, zip and entity bombs: one line, before openpyxl
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a bad file
@@ -62,6 +65,9 @@ def read_tables(path: str | Path) -> WorkbookTables:
             result.tables += blocks.tables
             result.errors += blocks.errors
             examples += blocks.examples
+    except (ElementTree.ParseError, KeyError, ValueError, OSError) as exc:
+        raise WorkbookError(f"cannot read the workbook: {exc}", where=str(path),
+                            suggestion="open and save it again in Excel") from exc
     finally:
         wb.close()
     for name, rows, where in examples:

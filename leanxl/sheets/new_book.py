@@ -17,7 +17,7 @@ from pathlib import Path
 
 from leanxl.data import template_path
 from leanxl.errors import WorkbookError
-from leanxl.sheets.refresh import _copy_mode, check_unlocked
+from leanxl.xlsx.files import check_unlocked, copy_mode
 
 CONTENT_TYPES_PART = "[Content_Types].xml"
 XLSX_MAIN = b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
@@ -69,7 +69,7 @@ def new_book(path: str | os.PathLike[str], *, force: bool = False) -> Path:
     tmp = Path(name)
     try:
         copy_template(template_path(), tmp, MAIN_CONTENT_TYPES[kind])
-        _copy_mode(path if path.exists() else None, tmp)  # as refresh does: not private
+        copy_mode(path if path.exists() else None, tmp)  # as refresh does: not private
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)

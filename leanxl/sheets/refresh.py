@@ -69,7 +69,8 @@ from leanxl.sources import (
     read_source,
 )
 from leanxl.xlsx.cached_values import write_cached_values
-from leanxl.xlsx.package import shared_strings_part, sheet_parts
+from leanxl.xlsx.files import check_unlocked, copy_mode
+from leanxl.xlsx.package import shared_strings_part, sheet_parts, verify_package
 from leanxl.xlsx.refs import column_letter
 
 TABLE_NAME = "LeadsTable"
@@ -81,17 +82,6 @@ class RefreshResult:
     path: Path
     leads: int
     seconds: dict[str, float]
-
-
-def check_unlocked(path: Path) -> None:
-    """Refuse a workbook that Excel has open (it leaves ``~$name`` beside it)."""
-    lock = path.with_name("~$" + path.name)
-    lock_short = path.with_name("~$" + path.name[2:])  # Excel drops 2 chars of long names
-    for candidate in (lock, lock_short):
-        if candidate.exists():
-            raise WorkbookError(
-                "the workbook is open in Excel (lock file " + candidate.name + ")",
-                where=str(path), suggestion="close it in Excel and run the refresh again")
 
 
 def refresh(book: str | os.PathLike[str], leads: str | pd.DataFrame, *,
@@ -148,6 +138,7 @@ def check_paths(book: Path, target: Path) -> None:
     if target.is_dir():
         raise WorkbookError("the output is a folder", where=str(target),
                             suggestion=f"name a workbook in it: -o {target / book.name}")
+    verify_package(book)  # openpyxl opens it itself: refuse a bomb before it does
     if target != book and target.exists():
         check_unlocked(target)
     if book.suffix.lower() != target.suffix.lower():
@@ -242,7 +233,7 @@ def _refresh(book: Path, target: Path, leads: str | pd.DataFrame, t0: float, *,
         finally:
             if bar is not None:
                 bar.close()
-        _copy_mode(target if target.exists() else None, final)
+        copy_mode(target if target.exists() else None, final)
         os.replace(final, target)
         temps.remove(final)
         t5 = time.perf_counter()
@@ -264,17 +255,6 @@ def _set_window(data: BookData, created: pd.Series) -> None:
                     "which ends %s", len(future), shown, end or data.settings.period_end)
     if end is not None:
         data.settings.period_end = end
-
-
-def _copy_mode(original: Path | None, new: Path) -> None:
-    """Temp files are private (0600); the result gets the original's mode or the umask's."""
-    if original is not None:
-        mode = original.stat().st_mode & 0o777
-    else:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
-    os.chmod(new, mode)
 
 
 # --------------------------------------------------------------------------- book <-> data

@@ -19,7 +19,6 @@ import math
 import os
 import posixpath
 import re
-import tempfile
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from xml.etree import ElementTree
 
 from leanxl.errors import ERROR_CODES, CellError, WorkbookError
 from leanxl.xlsx import package
+from leanxl.xlsx.files import atomic_output
 from leanxl.xlsx.refs import column_index, column_letter, split_coordinate
 
 __all__ = ["escape_xml_text", "unescape_xstring", "write_cached_values"]
@@ -326,22 +326,16 @@ def write_cached_values(
             raise WorkbookError(f"not a readable workbook package ({exc})", where=str(src),
                                 suggestion="open and save it again in Excel") from exc
 
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=".leanxl-", suffix=dst.suffix, dir=dst.parent)
-        os.close(fd)
-        try:
-            with zipfile.ZipFile(tmp_name, "w", zipfile.ZIP_DEFLATED) as out:
-                for info in archive.infolist():
-                    data = files.pop(info.filename, None)
-                    if data is None:
-                        data = archive.read(info)
-                    out.writestr(info, data, compress_type=info.compress_type)
-                for name, data in files.items():  # new parts (metadata.xml)
-                    out.writestr(name, data)
-            os.replace(tmp_name, dst)
-        except BaseException:
-            Path(tmp_name).unlink(missing_ok=True)
-            raise
+        # Atomic, and with the input's mode (the temporary file is a private 0600).
+        with atomic_output(dst, mode_from=src) as tmp_name, zipfile.ZipFile(
+                tmp_name, "w", zipfile.ZIP_DEFLATED) as out:
+            for info in archive.infolist():
+                data = files.pop(info.filename, None)
+                if data is None:
+                    data = archive.read(info)
+                out.writestr(info, data, compress_type=info.compress_type)
+            for name, data in files.items():  # new parts (metadata.xml)
+                out.writestr(name, data)
 
 
 def _patched_parts(

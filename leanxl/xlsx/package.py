@@ -8,6 +8,13 @@ workbook's own relationships.  Plain zip + ``xml.etree``: no openpyxl.
 Functions take an open :class:`zipfile.ZipFile`; a missing part raises ``KeyError`` and bad
 XML ``xml.etree.ElementTree.ParseError``, as reading the zip does, so callers wrap all three
 in one :class:`~leanxl.errors.WorkbookError` that names their file.
+
+Limits (a workbook from someone else may be hostile): :func:`open_package` refuses a package
+whose parts declare more than :data:`MAX_UNZIPPED_BYTES` in total (``LEANXL_MAX_UNZIPPED_MB``
+overrides it) and returns a zip whose reads stream with the same cap, counting what really
+comes out (headers can lie); an XML part with a ``<!DOCTYPE`` (OOXML forbids DTDs; entity
+bombs need one) is refused too.  :func:`verify_package` runs both checks over every part, for
+readers that open the file themselves (openpyxl).
 """
 
 from __future__ import annotations
@@ -16,13 +23,17 @@ import os
 import posixpath
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 from html import escape
+from typing import IO
 from xml.etree import ElementTree
 
 from leanxl.errors import WorkbookError
 
 __all__ = [
+    "MAX_UNZIPPED_BYTES",
+    "PackageTooLarge",
     "REL_NS",
     "Relationship",
     "SheetEntry",
@@ -35,6 +46,7 @@ __all__ = [
     "shared_strings_part",
     "sheet_entries",
     "sheet_parts",
+    "verify_package",
     "workbook_part",
 ]
 
@@ -66,18 +78,113 @@ class SheetEntry:
     part: str | None
 
 
+MAX_UNZIPPED_BYTES = 2 << 30  # 2 GiB expanded: a 10^6-lead book is ≈ 0.4 GiB of XML
+_CHUNK = 1 << 20
+_DOCTYPE = b"<!DOCTYPE"
+
+
+class PackageTooLarge(WorkbookError):
+    """A package whose parts expand past the limit, or that carries a DTD (an XML bomb)."""
+
+
+def unzipped_limit() -> int:
+    """The cap on a package's expanded size: ``LEANXL_MAX_UNZIPPED_MB`` or the default."""
+    text = os.environ.get("LEANXL_MAX_UNZIPPED_MB", "").strip()
+    try:
+        return int(float(text) * (1 << 20)) if text else MAX_UNZIPPED_BYTES
+    except ValueError:
+        raise WorkbookError(f"LEANXL_MAX_UNZIPPED_MB={text!r} is not a number",
+                            suggestion="give megabytes, e.g. 4096") from None
+
+
+class BoundedZipFile(zipfile.ZipFile):
+    """A read-only zip whose :meth:`read` streams each part and stops at the package's cap.
+
+    Python's zipfile already stops at a part's declared size; counting the bytes that come out
+    keeps the cap even for a writer we have not met, and the scan for ``<!DOCTYPE`` rides
+    along on the same pass.
+    """
+
+    limit: int = MAX_UNZIPPED_BYTES
+    expanded: int = 0
+
+    def read(self, name: str | zipfile.ZipInfo, pwd: bytes | None = None) -> bytes:
+        chunks: list[bytes] = []
+        part = name.filename if isinstance(name, zipfile.ZipInfo) else name
+        xml = part.endswith((".xml", ".rels", ".vml"))
+        tail = b""
+        with self.open(name, pwd=pwd) as stream:
+            while chunk := _next_chunk(stream, part):
+                self.expanded += len(chunk)
+                if self.expanded > self.limit:
+                    raise PackageTooLarge(
+                        f"its parts expand past {self.limit >> 20} MB (at {part})",
+                        where=str(self.filename),
+                        suggestion="a zip bomb, or a workbook too large for this server; "
+                        "raise LEANXL_MAX_UNZIPPED_MB if you trust it")
+                if xml and (_DOCTYPE in chunk or _DOCTYPE in tail + chunk[:len(_DOCTYPE)]):
+                    raise _doctype(self.filename, part)
+                tail = chunk[-len(_DOCTYPE):]
+                chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def _next_chunk(stream: IO[bytes], part: str) -> bytes:
+    try:
+        return stream.read(_CHUNK)
+    except zlib.error as exc:  # damaged deflate data: what callers catch for a bad zip
+        raise zipfile.BadZipFile(f"{part}: {exc}") from exc
+
+
+def _doctype(path: object, part: str) -> PackageTooLarge:
+    return PackageTooLarge(f"part {part} declares a DTD (<!DOCTYPE>), which workbooks never "
+                           "do: refused (XML entity bomb)", where=str(path),
+                           suggestion="open and save it again in Excel if you trust it")
+
+
 def open_package(path: str | os.PathLike[str]) -> zipfile.ZipFile:
-    """Open a workbook package for reading.
+    """Open a workbook package for reading, within the size limit (see the module docstring).
 
     Raises
     ------
     WorkbookError
         When ``path`` cannot be read or is not a zip file.
+    PackageTooLarge
+        When its parts declare more than the limit in total.
     """
     try:
-        return zipfile.ZipFile(path)
-    except (OSError, zipfile.BadZipFile) as exc:
-        raise WorkbookError(f"cannot open {path} as a workbook: {exc}", where=str(path)) from exc
+        archive = BoundedZipFile(path)
+    except (OSError, zipfile.BadZipFile, ValueError, EOFError) as exc:
+        raise WorkbookError(f"not a workbook: cannot open it ({exc})", where=str(path)) from exc
+    archive.limit = unzipped_limit()
+    declared = sum(info.file_size for info in archive.infolist())
+    if declared > archive.limit:
+        archive.close()
+        raise PackageTooLarge(
+            f"its parts declare {declared >> 20} MB expanded, past the limit of "
+            f"{archive.limit >> 20} MB", where=str(path),
+            suggestion="a zip bomb, or a workbook too large for this server; raise "
+            "LEANXL_MAX_UNZIPPED_MB if you trust it")
+    return archive
+
+
+def verify_package(path: str | os.PathLike[str]) -> None:
+    """Read every part once through the caps, for readers that open the package themselves.
+
+    Raises
+    ------
+    WorkbookError
+        A corrupt zip, a part past the size limit, or a part with a DTD.
+    """
+    with open_package(path) as archive:
+        for info in archive.infolist():
+            try:
+                archive.read(info)
+            except (zipfile.BadZipFile, OSError, EOFError, ValueError,
+                    NotImplementedError, RuntimeError) as exc:
+                raise WorkbookError(f"corrupt workbook package: {info.filename}: {exc}",
+                                    where=str(path),
+                                    suggestion="restore it from a backup") from exc
 
 
 def rels_part(part: str) -> str:

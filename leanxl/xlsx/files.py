@@ -1,0 +1,111 @@
+"""Writing a workbook file the way a user expects: never over an open one, atomically, with
+the mode the user gave it.
+
+The one home of these rules for every command that writes a workbook (``refresh``, ``new``,
+``recalc``): Excel's lock file beside an open book, the result written to a temporary file in
+the target's folder and moved over the target in one step (a reader never sees half a file),
+and the target's mode (or the umask's) kept, not the temporary file's private 0600.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from leanxl.errors import WorkbookError
+
+__all__ = ["atomic_output", "check_unlocked", "copy_mode", "ensure_folder",
+           "remove_partial_outputs"]
+
+_pending: set[Path] = set()  # temporary outputs of this process not yet moved into place
+
+
+def remove_partial_outputs() -> None:
+    """Delete this process's unfinished temporary outputs (from a signal handler that is
+    about to leave without running ``finally`` blocks)."""
+    for tmp in list(_pending):
+        tmp.unlink(missing_ok=True)
+        _pending.discard(tmp)
+
+
+def check_unlocked(path: Path) -> None:
+    """Refuse to write a workbook Excel has open (its ``~$`` lock file is beside it).
+
+    Raises
+    ------
+    WorkbookError
+        When a lock file exists.
+    """
+    path = Path(path)
+    lock = path.with_name("~$" + path.name)
+    lock_short = path.with_name("~$" + path.name[2:])  # Excel drops 2 chars of long names
+    for candidate in (lock, lock_short):
+        if candidate.exists():
+            raise WorkbookError(
+                "the workbook is open in Excel (lock file " + candidate.name + ")",
+                where=str(path), suggestion="close it in Excel and run again")
+
+
+def copy_mode(original: Path | None, new: Path) -> None:
+    """Temp files are private (0600); the result gets the original's mode or the umask's."""
+    if original is not None and original.exists():
+        mode = original.stat().st_mode & 0o777
+    else:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    os.chmod(new, mode)
+
+
+def ensure_folder(folder: Path) -> None:
+    """Create ``folder`` (and parents), or say in one line why it cannot be written.
+
+    Raises
+    ------
+    WorkbookError
+        When it cannot be created (a file in the way, a read-only filesystem, no permission).
+    """
+    try:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WorkbookError(f"cannot create the folder: {exc.strerror or exc}",
+                            where=str(folder),
+                            suggestion="choose a folder you can write to") from exc
+
+
+@contextmanager
+def atomic_output(target: Path, mode_from: Path | None = None) -> Iterator[Path]:
+    """A temporary path beside ``target``; on success it replaces ``target`` in one step.
+
+    The result gets the mode of ``mode_from`` (default: ``target`` if it exists; a new file
+    gets the umask's).  On any failure, an interruption included, the temporary file is
+    removed and ``target`` is untouched.
+
+    Raises
+    ------
+    WorkbookError
+        When the folder cannot be created or written.
+    """
+    target = Path(target)
+    ensure_folder(target.parent)
+    try:
+        fd, name = tempfile.mkstemp(prefix=".leanxl-", suffix=target.suffix, dir=target.parent)
+    except OSError as exc:
+        raise WorkbookError(f"cannot write there: {exc.strerror or exc}", where=str(target),
+                            suggestion="choose a folder you can write to") from exc
+    os.close(fd)
+    tmp = Path(name)
+    _pending.add(tmp)
+    try:
+        yield tmp
+        source = Path(mode_from) if mode_from is not None else target
+        copy_mode(source if source.exists() else None, tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    finally:
+        _pending.discard(tmp)

@@ -1,0 +1,245 @@
+"""A night shift of recalc: frozen engines, signals, memory and size bounds, bad places.
+
+Faults are injected only into processes these tests started, by the pids leanxl records
+(``$LEANXL_ENGINE_PIDS``, :func:`leanxl.recalc.processes.engine_pids`) or that the test
+collected from the process tree of the recalc it started; never by name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from leanxl.recalc import recalc_workbooks
+from leanxl.recalc.engine import libreoffice_available
+from leanxl.recalc.processes import engine_pids
+from tests.recalc_golden import cached_values
+
+ROOT = Path(__file__).resolve().parents[1]
+
+pytestmark = [
+    pytest.mark.libreoffice,
+    pytest.mark.skipif(not libreoffice_available(),
+                       reason="needs soffice and python3-uno (scripts/setup.sh)"),
+]
+
+
+def _book(path: Path, seed: int = 1) -> Path:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Sheet"
+    ws["A1"] = 60 + seed
+    ws["B1"] = "=LEANXL_KPISTATUS(A1,50)"
+    ws["C1"] = "=A1*2"
+    wb.save(path)
+    return path
+
+
+def _gone(pid: int) -> bool:
+    """Dead, or a zombie waiting for its parent (it holds no memory and runs nothing)."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+def _descendants(root: int) -> set[int]:
+    """Every process whose parent chain leads to ``root`` (read from /proc)."""
+    parent: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    parent[int(entry)] = int(fh.read().rsplit(")", 1)[1].split()[1])
+            except (FileNotFoundError, ProcessLookupError, IndexError):
+                continue
+    out: set[int] = set()
+    todo = [root]
+    while todo:
+        p = todo.pop()
+        for child, ppid in parent.items():
+            if ppid == p and child not in out:
+                out.add(child)
+                todo.append(child)
+    return out
+
+
+def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = dict(os.environ, PYTHONPATH=str(ROOT), TMPDIR=str(tmp_path / "tmp"),
+               LEANXL_ENGINE_PIDS=str(tmp_path / "pids"), **extra)
+    (tmp_path / "tmp").mkdir(exist_ok=True)
+    return env
+
+
+def _recorded(tmp_path: Path) -> list[tuple[int, int]]:
+    try:
+        lines = (tmp_path / "pids").read_text().split("\n")
+    except FileNotFoundError:
+        return []
+    return [(int(a), int(b)) for a, b in (line.split() for line in lines if line.strip())]
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# --- 1. deadlines -------------------------------------------------------------------------
+@pytest.mark.slow
+def test_frozen_engine_killed_retried_failed_then_batch_goes_on(tmp_path: Path) -> None:
+    a, b = _book(tmp_path / "a.xlsx", 1), _book(tmp_path / "b.xlsx", 2)
+    out = tmp_path / "out"
+    frozen: list[int] = []
+    done = threading.Event()
+
+    def freeze_first_two() -> None:  # the first engine and the one restarted for the retry
+        while not done.is_set() and len(frozen) < 2:
+            for office, _worker in engine_pids():
+                if office not in frozen:
+                    os.killpg(office, signal.SIGSTOP)  # the soffice group leanxl started
+                    frozen.append(office)
+            time.sleep(0.005)
+
+    thread = threading.Thread(target=freeze_first_two, daemon=True)
+    thread.start()
+    lines: list[str] = []
+    try:
+        reports = recalc_workbooks([a, b], out_dir=out, timeout=6, progress=False,
+                                   on_report=lambda r: lines.append(r.line()))
+    finally:
+        done.set()
+        thread.join()
+    assert len(frozen) == 2
+    assert not reports[0].ok and reports[0].timed_out
+    assert "did not answer within 6 s" in reports[0].reason
+    assert "retry" in reports[0].reason
+    assert reports[1].ok, reports[1].reason  # a fresh engine for the next file
+    assert cached_values(out / "b.xlsx")[("Sheet", "C1")] == 124
+    assert not (out / "a.xlsx").exists()
+    assert lines[0].startswith("FAILED") and lines[1].startswith("ok")  # as each finished
+    assert all(_gone(pid) for pid in frozen)
+
+
+@pytest.mark.slow
+def test_single_file_frozen_engine_exits_nonzero_with_one_line(tmp_path: Path) -> None:
+    src = _book(tmp_path / "one.xlsx")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "leanxl", "recalc", str(src), "-o", str(tmp_path / "o.xlsx"),
+         "--timeout", "5"], env=_env(tmp_path), stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True)
+    frozen: list[int] = []
+    deadline = time.monotonic() + 120
+    while proc.poll() is None and time.monotonic() < deadline:
+        for office, _ in _recorded(tmp_path):
+            if office not in frozen:
+                try:
+                    os.killpg(office, signal.SIGSTOP)
+                except ProcessLookupError:
+                    continue
+                frozen.append(office)
+        time.sleep(0.005)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1, (out, err)
+    failed = [line for line in err.splitlines() if line.startswith("FAILED")]
+    assert len(failed) == 1 and "did not answer within 5 s" in failed[0], err
+    assert "Traceback" not in err
+    assert len(frozen) == 2 and all(_gone(pid) for pid in frozen)
+    assert not (tmp_path / "o.xlsx").exists()
+
+
+# --- 2. signals ---------------------------------------------------------------------------
+def _start_batch(tmp_path: Path, n: int = 6) -> tuple[subprocess.Popen[str], list[Path]]:
+    inputs = [_book(tmp_path / f"in{i}.xlsx", i) for i in range(n)]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "leanxl", "recalc", *map(str, inputs), "--out-dir",
+         str(tmp_path / "out"), "--jobs", "2", "-q"], env=_env(tmp_path),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True)  # its own group: the Ctrl-C below reaches only it
+    return proc, inputs
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("how", ["sigterm", "ctrl-c"])
+def test_signal_stops_every_worker_and_engine(tmp_path: Path, how: str) -> None:
+    proc, inputs = _start_batch(tmp_path)
+    before = {p: _digest(p) for p in inputs}
+    deadline = time.monotonic() + 120
+    while len(_recorded(tmp_path)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)  # both workers have started their engine
+    assert len(_recorded(tmp_path)) >= 2, proc.communicate()
+    time.sleep(0.5)  # soffice is up and working
+    tree = _descendants(proc.pid)
+    tree.update(pid for pair in _recorded(tmp_path) for pid in pair)
+    assert len(tree) >= 6  # 2 workers, 2 UNO workers, 2 soffice (and their soffice.bin)
+    if how == "sigterm":
+        proc.send_signal(signal.SIGTERM)
+    else:
+        os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C does to the foreground group
+    _, err = proc.communicate(timeout=90)
+    assert proc.returncode in (128 + signal.SIGTERM, 128 + signal.SIGINT), err
+    assert "stopped by" in err and "Traceback" not in err, err
+    deadline = time.monotonic() + 10
+    while not all(_gone(p) for p in tree) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    alive = [p for p in tree if not _gone(p)]
+    assert not alive, f"still running: {alive}"
+    assert not list((tmp_path / "tmp").iterdir())  # profiles and temp files removed
+    assert {p: _digest(p) for p in inputs} == before  # inputs untouched
+    out = tmp_path / "out"
+    for written in out.iterdir():  # no half-written output: finished files only
+        assert not written.name.startswith(".leanxl-"), written
+        with zipfile.ZipFile(written) as z:
+            assert z.testzip() is None
+
+
+# --- 3. memory and size -------------------------------------------------------------------
+def _far_cell_book(path: Path) -> Path:
+    """A tiny book with one formula in XFD1048576 (and one in A1)."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Sheet"
+    ws["A1"] = "=1+1"
+    ws["XFD1048576"] = "=2+2"
+    ws["B1"] = 60
+    ws["C1"] = "=LEANXL_KPISTATUS(B1,50)"
+    wb.save(path)
+    return path
+
+
+@pytest.mark.slow
+def test_far_cell_book_recalculates_under_a_memory_cap(tmp_path: Path) -> None:
+    src = _far_cell_book(tmp_path / "far.xlsx")
+    out = tmp_path / "out.xlsx"
+    code = subprocess.run(
+        [sys.executable, "-c", "import resource, sys; "
+         "resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30)); "
+         "from leanxl.cli import main; sys.exit(main(sys.argv[1:]))",
+         "recalc", str(src), "-o", str(out), "--engine-memory", "2048", "--timeout", "120"],
+        env=_env(tmp_path), capture_output=True, text=True, timeout=300)
+    assert code.returncode == 0, code.stderr
+    # cell by cell: walking this sheet's rows (iter_rows) would visit 17 billion cells
+    ws = openpyxl.load_workbook(out, data_only=True)["Sheet"]
+    assert ws["A1"].value == 2 and ws["XFD1048576"].value == 4
+    assert ws["C1"].value == "On track"
+
+
+@pytest.mark.slow
+def test_engine_memory_cap_hit_is_one_clear_line_and_batch_goes_on(tmp_path: Path) -> None:
+    a, b = _book(tmp_path / "a.xlsx", 1), _book(tmp_path / "b.xlsx", 2)
+    reports = recalc_workbooks([a, b], out_dir=tmp_path / "out", memory_mb=64,
+                               timeout=60, progress=False)
+    assert not reports[0].ok and not reports[1].ok  # soffice cannot even start in 64 MB
+    for r in reports:
+        assert "memory cap of 64 MB" in r.reason, r.reason
+    ok = recalc_workbooks([a], out_dir=tmp_path / "out2", memory_mb=4096, progress=False)
+    assert ok[0].ok, ok[0].reason
