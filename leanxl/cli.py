@@ -289,7 +289,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         signum = getattr(exc, "signum", None)  # stopped by a signal: the shell's convention
         return 128 + signum if signum else 2
     except KeyboardInterrupt as exc:
-        signum = getattr(exc, "signum", 2)
+        signum = int(getattr(exc, "signum", None) or 2)  # SIGINT unless a handler said else
         print(f"leanxl {args.command}: stopped by {signal_name(signum)}; engines and "
               "temporary files removed, no output half-written", file=sys.stderr)
         return 128 + signum
