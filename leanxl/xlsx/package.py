@@ -182,9 +182,10 @@ def verify_package(path: str | os.PathLike[str]) -> None:
                 archive.read(info)
             except (zipfile.BadZipFile, OSError, EOFError, ValueError,
                     NotImplementedError, RuntimeError) as exc:
-                raise WorkbookError(f"corrupt workbook package: {info.filename}: {exc}",
-                                    where=str(path),
-                                    suggestion="restore it from a backup") from exc
+                detail = str(exc) if info.filename in str(exc) else f"{info.filename}: {exc}"
+                raise WorkbookError(f"the workbook is damaged ({detail})", where=str(path),
+                                    suggestion="open it in Excel to repair it, or use a "
+                                    "backup") from exc
 
 
 def rels_part(part: str) -> str:
