@@ -149,6 +149,30 @@ def test_demo_workbook_computes_in_calc_and_survives_a_save(tmp_path: Path) -> N
 
 @pytest.mark.slow
 @needs_office
+def test_errors_are_real_calc_errors_on_both_paths(tmp_path: Path) -> None:
+    """A registry error is Calc's own error (ISNA, IFERROR see it), bare call or ``_xludf.``."""
+    import openpyxl
+
+    book = tmp_path / "errors.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws["A1"], ws["B1"] = 86, "x"
+    ws["C1"] = "=LEANXL_KPISTATUS(A1,\"\")"  # no target: #N/A
+    ws["C2"] = "=ISNA(LEANXL_KPISTATUS(A1,\"\"))"
+    ws["C3"] = "=_xludf.LEANXL_KPISTATUS(A1,\"\")"
+    ws["C4"] = "=IFERROR(LEANXL_FIT(A1:B1),\"bad\")"  # 2 factors, not 10: #VALUE!
+    ws["C5"] = "=_xludf.LEANXL_FIT(A1:B1)"
+    wb.save(book)
+    profile = tmp_path / "profile"
+    assert _leanxl("libreoffice", "install", "--profile", str(profile)).returncode == 0
+    got = {c[1]: (c[4], c[5]) for c in _calc(profile, book, tmp_path)}
+    assert excel_code(got[1][1]) == "#N/A" and excel_code(got[3][1]) == "#N/A"
+    assert got[2] == (1.0, 0) and got[4] == ("bad", 0)
+    assert excel_code(got[5][1]) == "#VALUE!"
+
+
+@pytest.mark.slow
+@needs_office
 def test_uninstall_removes_the_functions(tmp_path: Path) -> None:
     book = tmp_path / "demo.xlsx"
     assert _leanxl("demo", "-o", str(book)).returncode == 0

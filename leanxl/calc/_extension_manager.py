@@ -8,7 +8,8 @@ Run by a Python that can ``import uno`` (imports nothing from leanxl)::
 ``unopkg`` does the same but refuses to run as root without ``--shared``; LibreOffice's
 ExtensionManager, which ``unopkg`` drives, has no such rule.  Licences are accepted (the
 extension has none); the Basic module ``MODULE`` (the forwarding functions) is put into, or
-taken out of, the profile's ``Standard`` library; then LibreOffice is told to quit.  Prints ``ok`` or one error line.
+taken out of, the profile's ``Standard`` library; then LibreOffice is told to quit.  Prints
+``ok`` or one error line.
 """
 
 from __future__ import annotations

@@ -56,8 +56,9 @@ def _run(op: str, what: str, profile: Path, source: str = "") -> None:
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         start_new_session=True)
     try:
-        done = subprocess.run([python, str(_MANAGER), pipe, str(office.pid), op, what, BASIC_MODULE, source],
-                              capture_output=True, text=True, timeout=300)
+        done = subprocess.run(
+            [python, str(_MANAGER), pipe, str(office.pid), op, what, BASIC_MODULE, source],
+            capture_output=True, text=True, timeout=300)
     finally:
         try:  # the manager tells soffice to quit; if it could not, stop it here
             office.wait(timeout=60 if "done" in locals() and done.stdout.strip() else 5)
