@@ -6,13 +6,11 @@ LEANXL cell is compared with the value leanxl itself cached when it wrote the bo
 book keeps formulas ``leanxl recalc`` computes again.
 
 LibreOffice runs the add-in in its own Python (Debian's ``/usr/bin/python3``), which has no
-numba: until leanxl's numpy fallback (``leanxl/kernels/numpy_scoring.py``) exists, functions
-that need a kernel show ``#VALUE!`` there, and exactly those comparisons are expected to fail.
+numba: the add-in runs on leanxl's numpy backend there.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
 import subprocess
@@ -28,7 +26,6 @@ from leanxl.office import excel_code, find_soffice, find_uno_python
 
 ROOT = Path(__file__).resolve().parents[1]
 DRIVER = Path(__file__).with_name("calc_driver.py")
-NUMPY_CORE = importlib.util.find_spec("leanxl.kernels.numpy_scoring") is not None
 needs_office = pytest.mark.skipif(find_soffice() is None or find_uno_python() is None,
                                   reason="LibreOffice with python3-uno is not installed")
 
@@ -77,30 +74,14 @@ def _same(calc_value: Any, error: int, expected: Any) -> bool:
     return calc_value == expected
 
 
+def _as_calc(value: Any) -> Any:
+    """An openpyxl value as Calc reports it: every number a float (openpyxl reads 100 as int)."""
+    return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
 def _function(formula: str) -> str:
     head = formula.upper().split("(", 1)[0]
     return head.rsplit(".", 1)[-1].removeprefix("=").removeprefix("LEANXL_")
-
-
-def _functions_failing_without_numba() -> set[str]:
-    """The registry functions LibreOffice's Python cannot run (numba missing, no fallback)."""
-    probe = ("import json, leanxl.functions as f\n"
-             "cases = {'FIT': ([[1]*10],), 'MATCH': ([[1]*10], [[2]*10]),\n"
-             " 'BESTPROFILE': ([[1]*10], [[2]*10], [['p']]), 'BESTMATCH': ([[1]*10], [[2]*10]),\n"
-             " 'SEGMENT': (1, 2, 1, 1), 'MIX': (True, True, False),\n"
-             " 'KPISTATUS': (1, 2, None, None), 'KPITREND': ([[1, 2]], None, None)}\n"
-             "bad = []\n"
-             "for name, args in cases.items():\n"
-             "    try: f.call(name, *args)\n"
-             "    except ModuleNotFoundError as e:\n"
-             "        if 'numba' in str(e): bad.append(name)\n"
-             "print(json.dumps(bad))\n")
-    done = subprocess.run([str(find_uno_python()), "-c", probe], capture_output=True,
-                          text=True, cwd=ROOT, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin"})
-    bad = set(json.loads(done.stdout)) if done.returncode == 0 else set()
-    if {"FIT", "MATCH"} & bad:
-        bad |= {"DECIDE", "EXPLAIN"}  # decision tables compile with the kernels too
-    return bad
 
 
 def test_type_library_is_up_to_date(tmp_path: Path) -> None:
@@ -117,11 +98,11 @@ def test_extension_describes_every_function_and_argument(tmp_path: Path) -> None
     with zipfile.ZipFile(oxt) as z:
         listing = set(z.namelist())
         xcu = z.read("CalcAddIns.xcu").decode()
-        basic = z.read("LeanxlCalc/Functions.xba").decode()
         manifest = z.read("META-INF/manifest.xml").decode()
-    assert {"description.xml", "XFunctions.rdb", "leanxl_calc.py", "Jobs.xcu",
+    basic = extension.basic_module()
+    assert {"description.xml", "XFunctions.rdb", "leanxl_calc.py",
             "pythonpath/leanxl/functions/registry.py"} <= listing
-    for entry in ("XFunctions.rdb", "CalcAddIns.xcu", "leanxl_calc.components", "LeanxlCalc/"):
+    for entry in ("XFunctions.rdb", "CalcAddIns.xcu", "leanxl_calc.components"):
         assert f'full-path="{entry}"' in manifest
     for fn in names.functions():
         assert f'oor:name="{fn.excel_name}"' in xcu
@@ -133,10 +114,9 @@ def test_extension_describes_every_function_and_argument(tmp_path: Path) -> None
 
 @pytest.mark.slow
 @needs_office
-@pytest.mark.xfail(strict=False, reason="open bug: every LEANXL cell resolves (no #NAME?) but "
-                   "the add-in's calls give #VALUE! even for KPISTATUS, which needs no numba; "
-                   "a formula typed with the add-in's display name crashed soffice 7.4")
 def test_demo_workbook_computes_in_calc_and_survives_a_save(tmp_path: Path) -> None:
+    """Bare ``LEANXL_*`` cells run through the Basic functions in the profile's Standard
+    library (in a library of their own they showed ``#VALUE!``), ``_xludf.*`` cells directly."""
     book = tmp_path / "demo.xlsx"
     assert _leanxl("demo", "-o", str(book)).returncode == 0
     profile = tmp_path / "profile"
@@ -153,12 +133,7 @@ def test_demo_workbook_computes_in_calc_and_survives_a_save(tmp_path: Path) -> N
     assert [c for c in cells if c[5] == 525] == []
 
     wrong = [c for c in cells if not _same(c[4], c[5], expected[(c[0], c[1], c[2])])]
-    if wrong and not NUMPY_CORE:
-        failing = _functions_failing_without_numba()
-        assert {_function(c[3]) for c in wrong} <= failing, wrong[:5]
-        pytest.xfail(f"LibreOffice's Python has no numba and leanxl has no numpy core yet: "
-                     f"{sorted(failing)} show #VALUE! ({len(wrong)} cells)")
-    assert wrong == []
+    assert wrong[:5] == [] and len(wrong) == 0
 
     # Calc saves bare LEANXL_* calls bare: Excel with xlwings and leanxl recalc read them.
     with zipfile.ZipFile(saved) as z:
@@ -168,8 +143,32 @@ def test_demo_workbook_computes_in_calc_and_survives_a_save(tmp_path: Path) -> N
     done = _leanxl("recalc", str(saved), "-o", str(again))
     assert done.returncode == 0, done.stderr
     fresh = _cached(again)
-    assert [c for c in cells if not _same(fresh[(c[0], c[1], c[2])], 0,
+    assert [c for c in cells if not _same(_as_calc(fresh[(c[0], c[1], c[2])]), 0,
                                           expected[(c[0], c[1], c[2])])] == []
+
+
+@pytest.mark.slow
+@needs_office
+def test_errors_are_real_calc_errors_on_both_paths(tmp_path: Path) -> None:
+    """A registry error is Calc's own error (ISNA, IFERROR see it), bare call or ``_xludf.``."""
+    import openpyxl
+
+    book = tmp_path / "errors.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws["A1"], ws["B1"] = 86, "x"
+    ws["C1"] = "=LEANXL_KPISTATUS(A1,\"\")"  # no target: #N/A
+    ws["C2"] = "=ISNA(LEANXL_KPISTATUS(A1,\"\"))"
+    ws["C3"] = "=_xludf.LEANXL_KPISTATUS(A1,\"\")"
+    ws["C4"] = "=IFERROR(LEANXL_FIT(A1:B1),\"bad\")"  # 2 factors, not 10: #VALUE!
+    ws["C5"] = "=_xludf.LEANXL_FIT(A1:B1)"
+    wb.save(book)
+    profile = tmp_path / "profile"
+    assert _leanxl("libreoffice", "install", "--profile", str(profile)).returncode == 0
+    got = {c[1]: (c[4], c[5]) for c in _calc(profile, book, tmp_path)}
+    assert excel_code(got[1][1]) == "#N/A" and excel_code(got[3][1]) == "#N/A"
+    assert got[2] == (1.0, 0) and got[4] == ("bad", 0)
+    assert excel_code(got[5][1]) == "#VALUE!"
 
 
 @pytest.mark.slow

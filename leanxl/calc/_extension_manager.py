@@ -2,12 +2,14 @@
 
 Run by a Python that can ``import uno`` (imports nothing from leanxl)::
 
-    python3 _extension_manager.py PIPE_NAME SOFFICE_PID add FILE.oxt
-    python3 _extension_manager.py PIPE_NAME SOFFICE_PID remove IDENTIFIER
+    python3 _extension_manager.py PIPE_NAME SOFFICE_PID add FILE.oxt MODULE SOURCE.bas
+    python3 _extension_manager.py PIPE_NAME SOFFICE_PID remove IDENTIFIER MODULE
 
 ``unopkg`` does the same but refuses to run as root without ``--shared``; LibreOffice's
 ExtensionManager, which ``unopkg`` drives, has no such rule.  Licences are accepted (the
-extension has none), then LibreOffice is told to quit.  Prints ``ok`` or one error line.
+extension has none); the Basic module ``MODULE`` (the forwarding functions) is put into, or
+taken out of, the profile's ``Standard`` library; then LibreOffice is told to quit.  Prints
+``ok`` or one error line.
 """
 
 from __future__ import annotations
@@ -67,18 +69,46 @@ def _connect(pipe: str, soffice_pid: int):
             time.sleep(0.1)
 
 
-def main(pipe: str, soffice_pid: str, op: str, what: str) -> int:
+def _standard_library(ctx):
+    libraries = ctx.ServiceManager.createInstanceWithContext(
+        "com.sun.star.script.ApplicationScriptLibraryContainer", ctx)
+    libraries.loadLibrary("Standard")
+    return libraries, libraries.getByName("Standard")
+
+
+def _put_module(ctx, module: str, source: str) -> None:
+    with open(source, encoding="utf-8") as f:
+        code = f.read()
+    libraries, standard = _standard_library(ctx)
+    if standard.hasByName(module):
+        standard.replaceByName(module, code)
+    else:
+        standard.insertByName(module, code)
+    libraries.storeLibraries()
+
+
+def _drop_module(ctx, module: str) -> None:
+    libraries, standard = _standard_library(ctx)
+    if standard.hasByName(module):
+        standard.removeByName(module)
+        libraries.storeLibraries()
+
+
+def main(pipe: str, soffice_pid: str, op: str, what: str, module: str,
+         source: str = "") -> int:
     ctx = _connect(pipe, int(soffice_pid))
     manager = ctx.getValueByName("/singletons/com.sun.star.deployment.ExtensionManager")
     env = _Environment()
     try:
         if op == "add":
             manager.addExtension(uno.systemPathToFileUrl(what), (), "user", None, env)
+            _put_module(ctx, module, source)
         else:
             installed = [e for e in manager.getDeployedExtensions("user", None, env)
                          if e.getIdentifier().Value == what]
             for extension in installed:
                 manager.removeExtension(what, extension.getName(), "user", None, env)
+            _drop_module(ctx, module)
         print("ok")
         return 0
     except Exception as exc:
@@ -91,4 +121,4 @@ def main(pipe: str, soffice_pid: str, op: str, what: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(*sys.argv[1:5]))
+    sys.exit(main(*sys.argv[1:7]))

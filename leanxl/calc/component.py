@@ -23,13 +23,10 @@ from com.sun.star.lang import (
     XServiceName,
 )
 from com.sun.star.sheet import XAddIn
-from com.sun.star.task import XJob
 from org.leanxl.calc import XFunctions
 
 from leanxl.calc.cells import error_double, log_errors, to_calc, to_rows
 from leanxl.calc.names import (
-    BASIC_LIBRARY,
-    BASIC_LOADER,
     CATEGORY,
     IMPLEMENTATION,
     SERVICE,
@@ -116,35 +113,7 @@ class Functions(unohelper.Base, XFunctions, XAddIn, XServiceName, XServiceInfo, 
 for _fn in functions():
     setattr(Functions, method_name(_fn), _method(_fn))
 
-class BasicLoader(unohelper.Base, XJob):
-    """Loads the extension's Basic library when LibreOffice starts (job on ``OnStartApp``).
-
-    Calc's xlsx import resolves a bare ``LEANXL_FIT(...)`` only through a *loaded* Basic
-    function (see :mod:`.extension`); LibreOffice loads only the ``Standard`` library itself.
-    """
-
-    def __init__(self, ctx: Any = None) -> None:
-        self.ctx = ctx
-
-    def execute(self, args: Any) -> Any:
-        # Not here and now: loading a library inside the start-up event blocks LibreOffice's
-        # start (measured with 7.4); a moment later, before any document is opened, it works.
-        import threading
-
-        threading.Thread(target=self._load, daemon=True).start()
-        return None
-
-    def _load(self) -> None:
-        try:
-            libraries = self.ctx.ServiceManager.createInstanceWithContext(
-                "com.sun.star.script.ApplicationScriptLibraryContainer", self.ctx)
-            if libraries.hasByName(BASIC_LIBRARY):
-                libraries.loadLibrary(BASIC_LIBRARY)
-        except Exception:  # LibreOffice starts anyway; bare names then show #NAME?
-            logger.exception("could not load the Basic library %s", BASIC_LIBRARY)
-
 
 g_ImplementationHelper = unohelper.ImplementationHelper()
-g_ImplementationHelper.addImplementation(BasicLoader, BASIC_LOADER, ("com.sun.star.task.Job",))
 g_ImplementationHelper.addImplementation(
     Functions, IMPLEMENTATION, ("com.sun.star.sheet.AddIn", SERVICE))

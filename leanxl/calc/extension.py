@@ -2,16 +2,18 @@
 
 The archive holds: the component (``leanxl_calc.py`` + ``leanxl_calc.components``), the
 interface's type library (``XFunctions.rdb``, prebuilt: :mod:`.type_library`), ``CalcAddIns.xcu``
-(names and help of every function and argument), a Basic library, ``description.xml``,
+(names and help of every function and argument), ``description.xml``,
 ``META-INF/manifest.xml`` and ``pythonpath/leanxl/`` (leanxl's pure-Python files; numpy comes
 from LibreOffice's Python).
 
-Why a Basic library: LibreOffice 7.4's xlsx import finds an add-in function only by its
+Why Basic functions too: LibreOffice 7.4's xlsx import finds an add-in function only by its
 programmatic name (``_xludf.LEANXL_FIT``), so a bare ``LEANXL_FIT(...)`` would be ``#NAME?``;
 but the import also looks a bare name up among loaded Basic functions, and Calc saves such a
-call back bare.  The library has one ``LEANXL_*`` function per registry function, each
-forwarding to the add-in; a job on ``OnStartApp`` (``Jobs.xcu``) loads the library when
-LibreOffice starts, since Calc consults loaded libraries only (:func:`basic_module`).
+call back bare.  :func:`basic_module` has one ``LEANXL_*`` function per registry function,
+each forwarding to the add-in.  It must live in the profile's application ``Standard``
+library (the installer puts it there, :mod:`.install`): a cell runs a Basic function of any
+other application library with the *document's* Basic manager, which does not have it, and
+shows ``#VALUE!`` (measured with 7.4; ``Standard`` is also the one library always loaded).
 """
 
 from __future__ import annotations
@@ -22,8 +24,6 @@ from xml.sax.saxutils import escape, quoteattr
 
 import leanxl
 from leanxl.calc.names import (
-    BASIC_LIBRARY,
-    BASIC_LOADER,
     CATEGORY,
     EXTENSION_ID,
     IMPLEMENTATION,
@@ -124,31 +124,6 @@ def basic_module() -> str:
     return "\n".join(lines) + "\n"
 
 
-def _basic_files() -> dict[str, str]:
-    module = "Functions"
-    xba = ('<?xml version="1.0" encoding="UTF-8"?>\n'
-           '<!DOCTYPE script:module PUBLIC "-//OpenOffice.org//DTD OfficeDocument 1.0//EN" '
-           '"module.dtd">\n'
-           f'<script:module xmlns:script="http://openoffice.org/2000/script" '
-           f'script:name="{module}" script:language="StarBasic">'
-           + escape(basic_module()) + "</script:module>\n")
-    xlb = ('<?xml version="1.0" encoding="UTF-8"?>\n'
-           '<!DOCTYPE library:library PUBLIC "-//OpenOffice.org//DTD OfficeDocument 1.0//EN" '
-           '"library.dtd">\n'
-           f'<library:library xmlns:library="http://openoffice.org/2000/library" '
-           f'library:name="{BASIC_LIBRARY}" library:readonly="true" '
-           'library:passwordprotected="false">\n'
-           f' <library:element library:name="{module}"/>\n</library:library>\n')
-    dlb = ('<?xml version="1.0" encoding="UTF-8"?>\n'
-           '<!DOCTYPE library:library PUBLIC "-//OpenOffice.org//DTD OfficeDocument 1.0//EN" '
-           '"library.dtd">\n'
-           f'<library:library xmlns:library="http://openoffice.org/2000/library" '
-           f'library:name="{BASIC_LIBRARY}" library:readonly="true" '
-           'library:passwordprotected="false"/>\n')
-    return {f"{BASIC_LIBRARY}/{module}.xba": xba, f"{BASIC_LIBRARY}/script.xlb": xlb,
-            f"{BASIC_LIBRARY}/dialog.xlb": dlb}
-
-
 def _components() -> str:
     return ('<?xml version="1.0" encoding="UTF-8"?>\n'
             '<components xmlns="http://openoffice.org/2010/uno-components">\n'
@@ -156,35 +131,13 @@ def _components() -> str:
             f'  <implementation name="{IMPLEMENTATION}">\n'
             '   <service name="com.sun.star.sheet.AddIn"/>\n'
             f'   <service name="{SERVICE}"/>\n'
-            '  </implementation>\n'
-            f'  <implementation name="{BASIC_LOADER}">\n'
-            '   <service name="com.sun.star.task.Job"/>\n'
             '  </implementation>\n </component>\n</components>\n')
-
-
-def _jobs_xcu() -> str:
-    """``Jobs.xcu``: run the Basic loader when LibreOffice starts."""
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
-            '<oor:component-data xmlns:oor="http://openoffice.org/2001/registry" '
-            'xmlns:xs="http://www.w3.org/2001/XMLSchema" oor:name="Jobs" '
-            'oor:package="org.openoffice.Office">\n'
-            ' <node oor:name="Jobs">\n'
-            '  <node oor:name="LeanxlBasicLoader" oor:op="replace">\n'
-            f'   <prop oor:name="Service"><value>{BASIC_LOADER}</value></prop>\n'
-            '  </node>\n </node>\n'
-            ' <node oor:name="Events">\n'
-            '  <node oor:name="OnStartApp" oor:op="fuse">\n'
-            '   <node oor:name="JobList">\n'
-            '    <node oor:name="LeanxlBasicLoader" oor:op="replace"/>\n'
-            '   </node>\n  </node>\n </node>\n</oor:component-data>\n')
 
 
 def _manifest() -> str:
     entries = [(_RDB, "application/vnd.sun.star.uno-typelibrary;type=RDB"),
                (COMPONENTS, "application/vnd.sun.star.uno-components"),
-               ("CalcAddIns.xcu", "application/vnd.sun.star.configuration-data"),
-               ("Jobs.xcu", "application/vnd.sun.star.configuration-data"),
-               (f"{BASIC_LIBRARY}/", "application/vnd.sun.star.basic-library")]
+               ("CalcAddIns.xcu", "application/vnd.sun.star.configuration-data")]
     body = "".join(f' <manifest:file-entry manifest:full-path="{path}" '
                    f'manifest:media-type="{media}"/>\n' for path, media in entries)
     return ('<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -232,12 +185,9 @@ def build_extension(path: str | Path) -> Path:
         oxt.writestr("META-INF/manifest.xml", _manifest())
         oxt.writestr("description.xml", _description())
         oxt.writestr("CalcAddIns.xcu", calc_addins_xcu())
-        oxt.writestr("Jobs.xcu", _jobs_xcu())
         oxt.writestr(COMPONENTS, _components())
         oxt.writestr(COMPONENT, _component_module())
         oxt.write(TYPE_LIBRARY, _RDB)
-        for name, text in _basic_files().items():
-            oxt.writestr(name, text)
         for file in _package_files():
             oxt.write(file, "pythonpath/leanxl/" + file.relative_to(root).as_posix())
     tmp.replace(target)

@@ -2,7 +2,9 @@
 
 Installing starts a private headless ``soffice`` on the profile and asks its ExtensionManager
 (the service ``unopkg`` drives) to add the extension: ``unopkg`` itself refuses to run as
-root without ``--shared``, and the UNO route works for every user.  LibreOffice must not be
+root without ``--shared``, and the UNO route works for every user.  The same session puts the
+Basic forwarding functions (:func:`.extension.basic_module`) into the profile's ``Standard``
+library, the only application library whose functions Calc cells can run.  LibreOffice must not be
 running on that profile meanwhile (its lock file says so).
 """
 
@@ -14,8 +16,8 @@ import tempfile
 import uuid
 from pathlib import Path
 
-from leanxl.calc.extension import build_extension
-from leanxl.calc.names import EXTENSION_ID
+from leanxl.calc.extension import basic_module, build_extension
+from leanxl.calc.names import BASIC_MODULE, EXTENSION_ID
 from leanxl.errors import LeanxlError
 from leanxl.office import find_soffice, find_uno_python
 
@@ -37,7 +39,7 @@ def default_profile() -> Path:
     return config / "libreoffice" / "4"
 
 
-def _run(op: str, what: str, profile: Path) -> None:
+def _run(op: str, what: str, profile: Path, source: str = "") -> None:
     soffice, python = find_soffice(), find_uno_python()
     if soffice is None or python is None:
         raise InstallError("LibreOffice (soffice) or a Python with its uno module is missing",
@@ -54,8 +56,9 @@ def _run(op: str, what: str, profile: Path) -> None:
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         start_new_session=True)
     try:
-        done = subprocess.run([python, str(_MANAGER), pipe, str(office.pid), op, what],
-                              capture_output=True, text=True, timeout=300)
+        done = subprocess.run(
+            [python, str(_MANAGER), pipe, str(office.pid), op, what, BASIC_MODULE, source],
+            capture_output=True, text=True, timeout=300)
     finally:
         try:  # the manager tells soffice to quit; if it could not, stop it here
             office.wait(timeout=60 if "done" in locals() and done.stdout.strip() else 5)
@@ -85,7 +88,9 @@ def install(profile: str | os.PathLike[str] | None = None) -> Path:
     where.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="leanxl-oxt-") as tmp:
         oxt = build_extension(Path(tmp) / "leanxl-calc.oxt")
-        _run("add", str(oxt), where)
+        source = Path(tmp) / f"{BASIC_MODULE}.bas"
+        source.write_text(basic_module(), encoding="utf-8")
+        _run("add", str(oxt), where, str(source))
     return where
 
 

@@ -6,8 +6,9 @@ LibreOffice 7.4's xlsx import finds an add-in function only by that name, ignori
 resolve as ``_xludf.LEANXL_FIT(...)``, so the add-in's service is named ``_xludf`` and its
 methods ``LEANXL_FIT`` ...: such cells resolve on import, and Calc saves them back as
 ``_XLUDF.LEANXL_FIT(...)``, a spelling Excel and ``leanxl recalc`` read.  Bare
-``LEANXL_FIT(...)`` (what Excel writes with the xlwings add-in loaded) is served by the
-extension's Basic library (see :mod:`.extension`), which Calc's import also consults.
+``LEANXL_FIT(...)`` (what Excel writes with the xlwings add-in loaded) is served by Basic
+functions of the same names in the profile's ``Standard`` library (see :mod:`.extension`),
+which Calc's import also consults.
 """
 
 from __future__ import annotations
@@ -18,15 +19,14 @@ from leanxl.functions import FUNCTIONS, SheetFunction
 SERVICE = "_xludf"
 #: The implementation name the component registers.
 IMPLEMENTATION = "org.leanxl.calc.Functions"
-#: The job that loads the Basic library at start-up.
-BASIC_LOADER = "org.leanxl.calc.BasicLoader"
 #: The IDL interface with one method per registry function.
 INTERFACE = "org.leanxl.calc.XFunctions"
 #: Calc's function-wizard category (an add-in category).
 CATEGORY = "Add-In"
-#: The extension's identifier (description.xml) and the Basic library's name.
+#: The extension's identifier (description.xml).
 EXTENSION_ID = "org.leanxl.calc"
-BASIC_LIBRARY = "LeanxlCalc"
+#: The Basic module of forwarding functions, put in the profile's ``Standard`` library.
+BASIC_MODULE = "LeanxlFunctions"
 
 # Words the IDL grammar reserves: a parameter so named gets the suffix Arg.
 _IDL_WORDS = (
