@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numba
 import numpy as np
-from numba import prange
+from numba import literal_unroll, prange
 
 from leanxl.kernels._jit import kernel
 
@@ -252,6 +252,104 @@ def best_parallel(codes, targets, weights, scale_max, best, score, n_chunks):  #
         hi = min(lo + size, n)
         n_none += _best_range(codes, targets, weights, scale_max, best, score, lo, hi)
     return n_none
+
+
+# --------------------------------------------------------------------------------------------
+# fit on raw input: validation and scoring fused, in the input's own layout
+# --------------------------------------------------------------------------------------------
+# Users pass float64 / int64 / int32 columns (a frame's, or a matrix's rows or columns), not
+# int8 codes.  ``columns`` is a tuple of F 1-D arrays in any dtype and stride (a row-major
+# N x F matrix gives F strided views, a frame its own columns: no copy); ``masks`` is a tuple
+# of F bool arrays, each empty or the NA mask of a nullable column.  Each block of leads is
+# encoded into a uint8 scratch block (255 = a bad value: the lead is NaN, and the caller's
+# exact path says why) and then scored with the same arithmetic as :func:`_fit_range`, so the
+# result bits are the same as encoding first and fitting after.
+BAD = 255
+
+
+@kernel()
+def _encode_block(columns, masks, scale_max, lo, n, scratch):  # pragma: no cover - jitted
+    f = 0
+    for column in literal_unroll(columns):
+        seg = column[lo:lo + n]
+        dest = scratch[f]
+        for k in range(n):
+            v = seg[k]
+            if v >= 1 and v <= scale_max:
+                c = np.uint8(v)
+                dest[k] = c if c == v else BAD  # 2.5 is not a score
+            elif v != v:  # NaN: blank
+                dest[k] = 0
+            else:
+                dest[k] = BAD
+        mask = masks[f]
+        if mask.shape[0]:
+            mseg = mask[lo:lo + n]
+            for k in range(n):
+                if mseg[k]:
+                    dest[k] = 0
+        f += 1
+
+
+@kernel()
+def _fit_columns_range(columns, masks, weights, scale_max, out, start, stop):  # pragma: no cover
+    n_factors = len(masks)
+    scratch = np.empty((n_factors, BLOCK), dtype=np.uint8)
+    num = np.empty(BLOCK, dtype=weights.dtype)
+    den = np.empty(BLOCK, dtype=weights.dtype)
+    top = np.empty(BLOCK, dtype=np.uint8)
+    span = float(scale_max - 1)
+    limit = np.uint8(scale_max)
+    one = np.uint8(1)
+    n_nan = 0
+    for lo in range(start, stop, BLOCK):
+        n = min(lo + BLOCK, stop) - lo
+        _encode_block(columns, masks, scale_max, lo, n, scratch)
+        for k in range(BLOCK):
+            num[k] = 0
+            den[k] = 0
+            top[k] = 0
+        for f in range(n_factors):
+            w = weights[f]
+            seg = scratch[f]
+            for k in range(n):
+                x = seg[k]
+                g = min(x, one)
+                num[k] += (x - g) * w
+                den[k] += g * w
+            for k in range(n):
+                top[k] = max(top[k], seg[k])
+        dest = out[lo:lo + n]
+        for k in range(n):
+            d = den[k]
+            if top[k] > limit or d == 0:
+                dest[k] = np.nan
+                n_nan += 1
+            else:
+                dest[k] = max(0.0, 100.0 * (1.0 - np.float64(num[k]) / (np.float64(d) * span)))
+    return n_nan
+
+
+@kernel()
+def fit_columns_serial(columns, masks, weights, scale_max, out):  # pragma: no cover - jitted
+    """Fit % of each lead from raw factor columns (tuple of F 1-D arrays, any numeric dtype
+    and stride; NaN or a set ``masks[f]`` entry = blank) into ``out``; returns the number of
+    NaN rows (a bad value, or nothing to divide by)."""
+    return _fit_columns_range(columns, masks, weights, scale_max, out, 0, out.shape[0])
+
+
+@kernel(parallel=True)
+def fit_columns_parallel(columns, masks, weights, scale_max, out, n_chunks):  # pragma: no cover
+    """:func:`fit_columns_serial` split into ``n_chunks`` ranges run on numba's threads."""
+    n = out.shape[0]
+    size = (n + n_chunks - 1) // n_chunks
+    size = ((size + BLOCK - 1) // BLOCK) * BLOCK
+    n_nan = 0
+    for c in prange(n_chunks):
+        lo = min(c * size, n)
+        hi = min(lo + size, n)
+        n_nan += _fit_columns_range(columns, masks, weights, scale_max, out, lo, hi)
+    return n_nan
 
 
 # --------------------------------------------------------------------------------------------

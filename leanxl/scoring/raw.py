@@ -1,0 +1,84 @@
+"""Numeric input read where it lies: a frame's columns or a matrix's rows/columns as F 1-D
+views, for the kernels that validate and score in one pass (no int8 copy, no transpose).
+
+:func:`raw_columns` says whether an input can go that way; anything else (int8 storage,
+booleans, object columns, rows of cells) keeps the encoding path of :mod:`.inputs`.  Rows the
+fast pass leaves NaN go back through that exact path (:meth:`RawColumns.subset`), so an error
+reads exactly as it always did.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from leanxl.scoring.arguments import N_FACTORS, is_frame
+
+#: dtypes the fused kernels read (float16 and booleans are not numba scalars / not scores).
+_KINDS = "iuf"
+_NO_MASK = np.empty(0, dtype=np.bool_)
+
+
+@dataclass(frozen=True)
+class RawColumns:
+    """F 1-D arrays (one per factor, any stride), their NA masks (empty = none) and the
+    input they view."""
+
+    columns: tuple[np.ndarray, ...]
+    masks: tuple[np.ndarray, ...]
+    source: Any
+    labels: list[Any] | None = None  # a frame's factor columns
+
+    @property
+    def n_rows(self) -> int:
+        return int(self.columns[0].shape[0])
+
+    def subset(self, rows: np.ndarray) -> Any:
+        """The input restricted to ``rows``, in its own kind (for the exact, slow path)."""
+        if self.labels is not None:
+            return self.source.iloc[rows]
+        return self.source[rows]
+
+
+def _usable(values: np.ndarray) -> bool:
+    return values.dtype.kind in _KINDS and values.dtype != np.float16
+
+
+def _frame_column(series: Any) -> tuple[np.ndarray, np.ndarray] | None:
+    """A frame column's values and NA mask without a copy, or None (take the slow path)."""
+    import pandas as pd
+
+    dtype = series.dtype
+    if isinstance(dtype, np.dtype):
+        values = series.to_numpy()
+        return (values, _NO_MASK) if _usable(values) else None
+    if isinstance(dtype, pd.api.extensions.ExtensionDtype) and not pd.api.types.is_bool_dtype(
+        dtype
+    ):
+        array = series.array
+        # Nullable Int64 / Float64 keep their values and NA mask apart; pandas has no public
+        # accessor for them without a converted copy, so read the two arrays if they are there.
+        data, mask = getattr(array, "_data", None), getattr(array, "_mask", None)
+        if isinstance(data, np.ndarray) and isinstance(mask, np.ndarray) and _usable(data):
+            return data, mask
+    return None
+
+
+def raw_columns(data: Any, columns: list[Any] | None = None) -> RawColumns | None:
+    """``data`` (a frame whose factor columns are ``columns``, or an ``N x 10`` numeric
+    array) as :class:`RawColumns`, or None when it must take the encoding path."""
+    if is_frame(data) and columns is not None:
+        views, masks = [], []
+        for label in columns:
+            found = _frame_column(data[label])
+            if found is None:
+                return None
+            views.append(found[0])
+            masks.append(found[1])
+        return RawColumns(tuple(views), tuple(masks), data, columns)
+    if (isinstance(data, np.ndarray) and data.ndim == 2 and data.shape[1] == N_FACTORS
+            and _usable(data) and data.dtype != np.int8):
+        return RawColumns(tuple(data.T), (_NO_MASK,) * N_FACTORS, data)
+    return None
