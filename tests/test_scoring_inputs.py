@@ -140,12 +140,16 @@ def test_bad_values_name_the_same_cell_in_every_layout(kind: str) -> None:
 def test_arrays_and_frames_are_read_in_place() -> None:
     matrix = np.ones((50, F))
     raw = raw_columns(matrix)
-    assert raw is not None and all(np.shares_memory(c, matrix) for c in raw.columns)
+    assert raw is not None and raw.columns is matrix
+    raw = raw_columns(np.asfortranarray(matrix))
+    assert raw is not None and all(np.shares_memory(c, matrix.T) or c.base is not None for c in raw.columns)
     frame = pd.DataFrame({k: pd.array([1, None] * 5, dtype="Int64") for k in FACTOR_KEYS})
     raw = raw_columns(frame, list(FACTOR_KEYS))
     assert raw is not None and all(m.shape == (10,) for m in raw.masks)
     # int8 storage, booleans and text keep the encoding path.
     assert raw_columns(np.ones((5, F), np.int8)) is None
+    assert raw_columns(pd.DataFrame({k: np.ones(3, np.int8) for k in FACTOR_KEYS}),
+                       list(FACTOR_KEYS)) is None
     assert raw_columns(np.ones((5, F), bool)) is None
     assert raw_columns(pd.DataFrame({k: ["1"] * 3 for k in FACTOR_KEYS}), list(FACTOR_KEYS)) \
         is None

@@ -161,10 +161,12 @@ def _encode_column(values: np.ndarray, mask: np.ndarray, scale_max: int,
     dest[:] = code
 
 
-def fit_columns_serial(columns: tuple[np.ndarray, ...], masks: tuple[np.ndarray, ...],
+def fit_columns_serial(columns: tuple[np.ndarray, ...] | np.ndarray, masks: tuple[np.ndarray, ...],
                        weights: np.ndarray, scale_max: int, out: np.ndarray) -> int:
     """Fit % of each lead from raw factor columns into ``out``; returns the number of NaN
     rows (see :func:`leanxl.kernels.scoring.fit_columns_serial`)."""
+    if isinstance(columns, np.ndarray):  # a row-major N x F matrix
+        columns = tuple(columns.T)
     n_nan = 0
     step = BLOCK * 8
     for lo in range(0, out.shape[0], step):
@@ -176,7 +178,7 @@ def fit_columns_serial(columns: tuple[np.ndarray, ...], masks: tuple[np.ndarray,
     return n_nan
 
 
-def fit_columns_parallel(columns: tuple[np.ndarray, ...], masks: tuple[np.ndarray, ...],
+def fit_columns_parallel(columns: tuple[np.ndarray, ...] | np.ndarray, masks: tuple[np.ndarray, ...],
                          weights: np.ndarray, scale_max: int, out: np.ndarray,
                          n_chunks: int) -> int:
     """:func:`fit_columns_serial` (numpy has no threads of its own here)."""

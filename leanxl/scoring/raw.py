@@ -1,5 +1,5 @@
-"""Numeric input read where it lies: a frame's columns or a matrix's rows/columns as F 1-D
-views, for the kernels that validate and score in one pass (no int8 copy, no transpose).
+"""Numeric input read where it lies: a frame's columns, a column-major matrix's columns or a
+row-major matrix itself, for the kernels that validate and score in one pass (no int8 copy, no transpose).
 
 :func:`raw_columns` says whether an input can go that way; anything else (int8 storage,
 booleans, object columns, rows of cells) keeps the encoding path of :mod:`.inputs`.  Rows the
@@ -16,7 +16,7 @@ import numpy as np
 
 from leanxl.scoring.arguments import N_FACTORS, is_frame
 
-#: dtypes the fused kernels read (float16 and booleans are not numba scalars / not scores).
+#: dtype kinds the fused kernels read (booleans are not scores).
 _KINDS = "iuf"
 _NO_MASK = np.empty(0, dtype=np.bool_)
 
@@ -26,14 +26,14 @@ class RawColumns:
     """F 1-D arrays (one per factor, any stride), their NA masks (empty = none) and the
     input they view."""
 
-    columns: tuple[np.ndarray, ...]
+    columns: tuple[np.ndarray, ...] | np.ndarray  # or a row-major N x F matrix
     masks: tuple[np.ndarray, ...]
     source: Any
     labels: list[Any] | None = None  # a frame's factor columns
 
     @property
     def n_rows(self) -> int:
-        return int(self.columns[0].shape[0])
+        return len(self.source)
 
     def subset(self, rows: np.ndarray) -> Any:
         """The input restricted to ``rows``, in its own kind (for the exact, slow path)."""
@@ -43,7 +43,8 @@ class RawColumns:
 
 
 def _usable(values: np.ndarray) -> bool:
-    return values.dtype.kind in _KINDS and values.dtype != np.float16
+    # int8 is leanxl's storage (0 = blank), already as cheap as it gets on the encoding path.
+    return values.dtype.kind in _KINDS and values.dtype not in (np.float16, np.int8)
 
 
 def _frame_column(series: Any) -> tuple[np.ndarray, np.ndarray] | None:
@@ -79,6 +80,8 @@ def raw_columns(data: Any, columns: list[Any] | None = None) -> RawColumns | Non
             masks.append(found[1])
         return RawColumns(tuple(views), tuple(masks), data, columns)
     if (isinstance(data, np.ndarray) and data.ndim == 2 and data.shape[1] == N_FACTORS
-            and _usable(data) and data.dtype != np.int8):
-        return RawColumns(tuple(data.T), (_NO_MASK,) * N_FACTORS, data)
+            and _usable(data)):
+        # Row-major: the kernel reads it row by row; otherwise column by column.
+        source = data if data.flags.c_contiguous else tuple(data.T)
+        return RawColumns(source, (_NO_MASK,) * N_FACTORS, data)
     return None
