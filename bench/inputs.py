@@ -107,7 +107,7 @@ def inputs(n: int, rng: np.random.Generator) -> Iterator[tuple[str, Any]]:
     yield "int32 array row-major", scores.astype(np.int32)
     nullable = pd.DataFrame({k: pd.array(scores[:, f], dtype="Int64")
                              for f, k in enumerate(FACTOR_KEYS)})
-    for f, k in enumerate(FACTOR_KEYS):
+    for k in FACTOR_KEYS:
         nullable.loc[rng.random(n) < 0.05, k] = pd.NA
     yield "nullable Int64 frame", nullable
 
@@ -144,7 +144,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
     rng = np.random.default_rng(0)
-    print(f"loadavg: {open('/proc/loadavg').read().split()[:3]}  threads: "
+    print(f"loadavg: {Path('/proc/loadavg').read_text().split()[:3]}  threads: "
           f"{numba.get_num_threads()}  N = {args.n:,}")
     print(f"{'input':30} {'fit ms':>9} {'read ms':>9} {'ratio':>7}")
     for name, data in inputs(args.n, rng):
@@ -154,7 +154,7 @@ def main() -> None:
         print(f"{name:30} {fit * 1e3:9.1f} {read * 1e3:9.1f} {fit / read:6.2f}x")
         if name == "float64 array row-major":
             w = np.ones(F)
-            ref = best_of(lambda d=data: (d - 1) @ w, args.repeats)
+            ref = best_of(lambda d=data, w=w: (d - 1) @ w, args.repeats)
             print(f"{'  numpy (X - 1) @ w on it':30} {ref * 1e3:9.1f} {read * 1e3:9.1f} "
                   f"{ref / read:6.2f}x")
         del data

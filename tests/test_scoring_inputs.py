@@ -85,7 +85,8 @@ def _problem() -> st.SearchStrategy[tuple[str, int, list[list[Any]]]]:
 
 
 @pytest.mark.parametrize("backend", ["numba", "numpy"])
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(problem=_problem(), weighted=st.booleans())
 def test_fit_on_each_input_kind_matches_reference_and_cell_errors(
     backend: str, problem: tuple[str, int, list[list[Any]]], weighted: bool,
@@ -142,7 +143,7 @@ def test_arrays_and_frames_are_read_in_place() -> None:
     raw = raw_columns(matrix)
     assert raw is not None and raw.columns is matrix
     raw = raw_columns(np.asfortranarray(matrix))
-    assert raw is not None and all(np.shares_memory(c, matrix.T) or c.base is not None for c in raw.columns)
+    assert raw is not None and all(c.base is not None for c in raw.columns)  # views
     frame = pd.DataFrame({k: pd.array([1, None] * 5, dtype="Int64") for k in FACTOR_KEYS})
     raw = raw_columns(frame, list(FACTOR_KEYS))
     assert raw is not None and all(m.shape == (10,) for m in raw.masks)

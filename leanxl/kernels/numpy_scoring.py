@@ -178,7 +178,8 @@ def fit_columns_serial(columns: tuple[np.ndarray, ...] | np.ndarray, masks: tupl
     return n_nan
 
 
-def fit_columns_parallel(columns: tuple[np.ndarray, ...] | np.ndarray, masks: tuple[np.ndarray, ...],
+def fit_columns_parallel(columns: tuple[np.ndarray, ...] | np.ndarray,
+                         masks: tuple[np.ndarray, ...],
                          weights: np.ndarray, scale_max: int, out: np.ndarray,
                          n_chunks: int) -> int:
     """:func:`fit_columns_serial` (numpy has no threads of its own here)."""

@@ -311,7 +311,7 @@ def _encode_impl(source, masks, scale_max, lo, n, scratch):
                 dest = scratch[f]
                 for k in range(n):
                     dest[k] = _code(seg[k], scale_max)
-                f += 1
+                f += 1  # noqa: SIM113 - literal_unroll does not take enumerate()
             _mask_block(masks, lo, n, scratch)
         return by_columns
 
@@ -479,5 +479,6 @@ def warm() -> list[str]:
     mix_codes(flags, flags, flags, np.empty(3, dtype=np.int8))
     return [
         "fit_serial", "fit_parallel", "match_serial", "match_parallel", "best_serial",
-        "best_parallel", "fit_columns_serial", "fit_columns_parallel", "encode_scores", "segment_codes", "mix_codes",
+        "best_parallel", "fit_columns_serial", "fit_columns_parallel", "encode_scores",
+        "segment_codes", "mix_codes",
     ]

@@ -1,5 +1,6 @@
-"""Numeric input read where it lies: a frame's columns, a column-major matrix's columns or a
-row-major matrix itself, for the kernels that validate and score in one pass (no int8 copy, no transpose).
+"""Numeric input read where it lies (a frame's columns, a column-major matrix's columns, a
+row-major matrix itself) for the kernels that validate and score in one pass: no int8 copy,
+no transpose.
 
 :func:`raw_columns` says whether an input can go that way; anything else (int8 storage,
 booleans, object columns, rows of cells) keeps the encoding path of :mod:`.inputs`.  Rows the
