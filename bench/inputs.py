@@ -6,7 +6,8 @@
 For each input kind, built one at a time: ``leanxl.fit`` (best of a few calls) and the time
 to read the input's bytes once (a numba loop summing them as 64-bit words, serial and on all
 threads, best of both), measured in this run, and their ratio (target: <= 2x).  numpy's own
-``(X - 1) @ w`` on the float64 array is printed for scale.  Also: import + first call with a
+``(X - 1) @ w`` on the float64 array is printed for scale, and so is the path before issue 12
+(encode into int8 codes, then the int8 kernel: "before").  Also: import + first call with a
 warm cache in a fresh process (``leanxl.fit`` and a one-cell registry call).
 """
 
@@ -30,6 +31,9 @@ sys.path.insert(0, str(ROOT))
 
 import leanxl  # noqa: E402
 from leanxl.domain import FACTOR_KEYS  # noqa: E402
+from leanxl.kernels import scoring as kernels  # noqa: E402
+from leanxl.kernels.parallel import use_parallel  # noqa: E402
+from leanxl.scoring.inputs import factor_codes  # noqa: E402
 
 F = 10
 
@@ -83,6 +87,18 @@ def _buffers(data: Any) -> list[np.ndarray]:
         n = flat.shape[0] // 8 * 8
         words.append(flat[:n].view(np.uint64))
     return words
+
+
+def encode_first(data: Any) -> np.ndarray:
+    """The path before issue 12: encode into int8 codes (a full copy), then the int8 kernel."""
+    codes, _ = factor_codes(data, 5, where="factors", storage_int8=True)
+    out = np.empty(codes.shape[1])
+    weights = np.ones(F, dtype=np.uint16)
+    if use_parallel(codes.shape[1]):
+        kernels.fit_parallel(codes.view(np.uint8), weights, 5, out, kernels.chunks())
+    else:
+        kernels.fit_serial(codes.view(np.uint8), weights, 5, out)
+    return out
 
 
 def read_time(data: Any, repeats: int) -> float:
@@ -146,12 +162,15 @@ def main() -> None:
     rng = np.random.default_rng(0)
     print(f"loadavg: {Path('/proc/loadavg').read_text().split()[:3]}  threads: "
           f"{numba.get_num_threads()}  N = {args.n:,}")
-    print(f"{'input':30} {'fit ms':>9} {'read ms':>9} {'ratio':>7}")
+    print(f"{'input':30} {'fit ms':>9} {'read ms':>9} {'ratio':>7} {'before ms':>10} "
+          f"{'ratio':>7}")
     for name, data in inputs(args.n, rng):
         leanxl.fit(data[:1000] if isinstance(data, np.ndarray) else data.iloc[:1000])
         fit = best_of(lambda d=data: leanxl.fit(d), args.repeats)
         read = read_time(data, args.repeats)
-        print(f"{name:30} {fit * 1e3:9.1f} {read * 1e3:9.1f} {fit / read:6.2f}x")
+        before = best_of(lambda d=data: encode_first(d), args.repeats)
+        print(f"{name:30} {fit * 1e3:9.1f} {read * 1e3:9.1f} {fit / read:6.2f}x "
+              f"{before * 1e3:10.1f} {before / read:6.2f}x")
         if name == "float64 array row-major":
             w = np.ones(F)
             ref = best_of(lambda d=data, w=w: (d - 1) @ w, args.repeats)
