@@ -143,6 +143,50 @@ def best_parallel(codes: np.ndarray, targets: np.ndarray, weights: np.ndarray, s
 
 
 # --------------------------------------------------------------------------------------------
+# fit on raw input (see :func:`leanxl.kernels.scoring.fit_columns_serial`)
+# --------------------------------------------------------------------------------------------
+BAD = 255
+
+
+def _encode_column(values: np.ndarray, mask: np.ndarray, scale_max: int,
+                   dest: np.ndarray) -> None:
+    # 0 blank (NaN or masked), 1..S, BAD for anything else: as the numba kernel encodes.
+    ok = (values >= 1) & (values <= scale_max)
+    code = np.where(ok, values, 0).astype(np.uint8)
+    bad = ~ok if values.dtype.kind != "f" else ~ok & ~np.isnan(values)
+    bad |= ok & (code != values)
+    code[bad] = BAD
+    if mask.shape[0]:
+        code[mask] = 0
+    dest[:] = code
+
+
+def fit_columns_serial(columns: tuple[np.ndarray, ...] | np.ndarray, masks: tuple[np.ndarray, ...],
+                       weights: np.ndarray, scale_max: int, out: np.ndarray) -> int:
+    """Fit % of each lead from raw factor columns into ``out``; returns the number of NaN
+    rows (see :func:`leanxl.kernels.scoring.fit_columns_serial`)."""
+    if isinstance(columns, np.ndarray):  # a row-major N x F matrix
+        columns = tuple(columns.T)
+    n_nan = 0
+    step = BLOCK * 8
+    for lo in range(0, out.shape[0], step):
+        hi = min(lo + step, out.shape[0])
+        codes = np.empty((len(columns), hi - lo), dtype=np.uint8)
+        for f, (column, mask) in enumerate(zip(columns, masks, strict=True)):
+            _encode_column(column[lo:hi], mask[lo:hi], scale_max, codes[f])
+        n_nan += fit_serial(codes, weights, scale_max, out[lo:hi])
+    return n_nan
+
+
+def fit_columns_parallel(columns: tuple[np.ndarray, ...] | np.ndarray,
+                         masks: tuple[np.ndarray, ...],
+                         weights: np.ndarray, scale_max: int, out: np.ndarray,
+                         n_chunks: int) -> int:
+    """:func:`fit_columns_serial` (numpy has no threads of its own here)."""
+    return fit_columns_serial(columns, masks, weights, scale_max, out)
+
+
+# --------------------------------------------------------------------------------------------
 # conversion
 # --------------------------------------------------------------------------------------------
 def encode_scores(values: np.ndarray, scale_max: int, out: np.ndarray) -> int:

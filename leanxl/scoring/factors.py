@@ -20,7 +20,8 @@ from leanxl.scoring.arguments import (
 )
 from leanxl.scoring.diagnosis import out_of_range, pair_error, row_error
 from leanxl.scoring.dispatch import kernel_weights, scoring_kernels
-from leanxl.scoring.inputs import factor_codes
+from leanxl.scoring.inputs import factor_codes, raw_input
+from leanxl.scoring.raw import RawColumns
 from leanxl.values import is_blank
 
 
@@ -79,6 +80,10 @@ def fit(
     """
     scale = check_scale(scale_max)
     w = check_weights(weights)
+    raw = raw_input(factors, "factors")
+    if raw is not None:
+        out, errors = _fit_raw(raw, w, scale)
+        return (out, errors) if return_errors else out
     codes, errors = factor_codes(factors, scale, where="factors", storage_int8=True)
     n = codes.shape[1]
     out = np.empty(n)
@@ -94,6 +99,31 @@ def fit(
             if i not in errors and (error := row_error(codes[:, i], w, scale)) is not None:
                 errors[i] = error
     return (out, errors) if return_errors else out
+
+
+def _fit_raw(raw: RawColumns, w: np.ndarray, scale: int) -> tuple[np.ndarray, Errors]:
+    """fit on numeric input read in place: one kernel pass validates and scores; the NaN
+    rows it leaves (bad values, nothing to divide by, spare rows) go through the exact
+    encoding path, so their errors read as they always did."""
+    n = raw.n_rows
+    out = np.empty(n)
+    kernels = scoring_kernels(n)
+    kw = kernel_weights(w, scale)
+    if use_parallel(n):
+        n_nan = kernels.fit_columns_parallel(raw.columns, raw.masks, kw, scale, out,
+                                             kernels.chunks())
+    else:
+        n_nan = kernels.fit_columns_serial(raw.columns, raw.masks, kw, scale, out)
+    errors: Errors = {}
+    if n_nan:
+        rows = np.flatnonzero(np.isnan(out))
+        codes, found = factor_codes(raw.subset(rows), scale, where="factors",
+                                    storage_int8=True)
+        for j, i in enumerate(rows.tolist()):
+            error = found.get(j) or row_error(codes[:, j], w, scale)
+            if error is not None:
+                errors[i] = error
+    return out, errors
 
 
 def _targets(data: Any, scale: int, where: str) -> tuple[np.ndarray, Errors]:

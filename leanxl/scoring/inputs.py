@@ -27,6 +27,7 @@ from leanxl.scoring.arguments import (
     python_value,
 )
 from leanxl.scoring.dispatch import scoring_kernels
+from leanxl.scoring.raw import RawColumns, raw_columns
 from leanxl.values import is_blank
 
 if TYPE_CHECKING:
@@ -210,6 +211,13 @@ def _encode_columns(
         codes[:, i] = 0
         errors[i] = bad_cell(python_value(values_by_factor[f][i]), f, scale_max)
     return codes, errors
+
+
+def raw_input(data: Any, where: str) -> RawColumns | None:
+    """A numeric frame or ``N x 10`` array read in place for the one-pass kernels, or None
+    (see :mod:`leanxl.scoring.raw`)."""
+    columns = _find_factor_columns(data, where) if is_frame(data) else None
+    return raw_columns(data, columns)
 
 
 def factor_codes(
