@@ -23,8 +23,7 @@ from __future__ import annotations
 import xlwings
 
 from leanxl.excel.officejs import officejs_functions
-
-NAMESPACE = "LEANXL"
+from leanxl.excel.settings import NAMESPACE
 
 if not getattr(xlwings, "on_server", False):  # pragma: no cover - depends on env
     raise ImportError(

@@ -34,8 +34,6 @@ except (ImportError, xlwings.LicenseError) as exc:  # pragma: no cover - depends
 
 from leanxl.excel.officejs import officejs_functions
 
-NAMESPACE = "LEANXL"
-
 if "officejs" not in xlwings.engines.engines_by_name:  # pragma: no cover - depends on env
     raise ImportError(
         "xlwings was imported before XLWINGS_LICENSE_KEY was set, so its Office.js engine is "

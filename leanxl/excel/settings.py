@@ -11,8 +11,9 @@ import os
 import re
 from pathlib import Path
 
-#: Excel shows the server's functions as ``<namespace>.<NAME>``; the add-in manifest carries it.
-SERVER_NAMESPACE = "LEANXL"
+#: Excel shows the Office.js functions (xlwings Server and Lite) as ``LEANXL.<NAME>``; for the
+#: server the add-in manifest carries it, Lite takes it from the decorator.
+NAMESPACE = "LEANXL"
 _IMPORT_LINE = "from leanxl.excel.server import *  # noqa: F401,F403 - the LEANXL.* functions\n"
 _DOTENV = f"""\
 # xlwings Server settings for the LEANXL functions (written by leanxl).
@@ -21,7 +22,7 @@ _DOTENV = f"""\
 # XLWINGS_LICENSE_KEY="noncommercial"
 # "prod": Excel shows LEANXL.FIT (other environments add a suffix: LEANXL_DEV.FIT).
 XLWINGS_ENVIRONMENT="prod"
-XLWINGS_FUNCTIONS_NAMESPACE="{SERVER_NAMESPACE}"
+XLWINGS_FUNCTIONS_NAMESPACE="{NAMESPACE}"
 """
 _NAMESPACE_LINE = re.compile(r"^#?\s*XLWINGS_FUNCTIONS_NAMESPACE=.*$", re.M)
 
@@ -63,7 +64,7 @@ def write_server_project(directory: str | os.PathLike[str]) -> Path:
         dotenv.write_text(_DOTENV, encoding="utf-8")
     else:
         env = dotenv.read_text(encoding="utf-8")
-        line = f'XLWINGS_FUNCTIONS_NAMESPACE="{SERVER_NAMESPACE}"'
+        line = f'XLWINGS_FUNCTIONS_NAMESPACE="{NAMESPACE}"'
         if _NAMESPACE_LINE.search(env):
             env = _NAMESPACE_LINE.sub(line, env, count=1)
         else:
