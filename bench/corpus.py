@@ -1,13 +1,14 @@
 """Recalc on real workbooks saved by Excel: how far from Excel, against LibreOffice alone.
 
-The books of ``tests/corpus/excel/`` (sources in SOURCES.md) go through ``leanxl recalc``
-(stale copies: every computed cell's cached value replaced by a sentinel) and through
-``soffice --convert-to xlsx`` with a full recalculation on load (LibreOffice alone).  Each
-computed cell with a value cached by Excel (RAND/RANDBETWEEN cells left out) is compared with
-Excel's value.  Printed: books, cells compared, cells where leanxl / LibreOffice alone differ
-from Excel, differences leanxl adds (LibreOffice alone right, leanxl wrong), stale values,
-dropped cm/vm attributes, books that failed.  ``--before DIR`` also runs the leanxl of another
-checkout (e.g. ``git worktree add /tmp/before <commit>``) on the same books, in the same run.
+The books of ``tests/corpus/excel/`` (sources in SOURCES.md) go through ``leanxl recalc`` (stale
+copies: every computed cell's cached value replaced by a sentinel) and through ``soffice
+--convert-to xlsx`` with a full recalculation on load (LibreOffice alone). Each computed cell
+with a value cached by Excel (formula cells of sheets using RAND/RANDBETWEEN left out) is
+compared with Excel's value. Printed: books, cells compared, cells where leanxl / LibreOffice
+alone differ from Excel, differences leanxl adds (LibreOffice alone right, leanxl wrong), stale
+values, dropped cm/vm attributes, books that failed. ``--before DIR`` also runs the leanxl of
+another checkout (e.g. ``git worktree add /tmp/before <commit>``) on the same books, in the same
+run.
 
 Run:  .venv/bin/python bench/corpus.py [--before /tmp/before]
 """

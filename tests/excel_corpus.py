@@ -128,6 +128,11 @@ def read_package(path: Path) -> Book:
                     a = parse_area(f.get("ref", ""))
                     book.computed.update((name, r, cc) for r in range(a.r1, a.r2 + 1)
                                          for cc in range(a.c1, a.c2 + 1))
+    # A formula that reads a random cell is random too (C20 = B23 = RANDBETWEEN(...)), and
+    # following references through shared formulas is more than this reader does: on a sheet
+    # with any random cell, no formula cell has an oracle.
+    random_sheets = {sheet for sheet, _, _ in book.random}
+    book.random.update(key for key in book.computed if key[0] in random_sheets)
     return book
 
 
