@@ -205,7 +205,8 @@ def run_demo(args: argparse.Namespace) -> int:
     path = build_demo_workbook(Path(args.output), price_cut=price_cut)
     print(f"workbook: {path.resolve()}")
     print("  open it in Excel or LibreOffice: profiles, campaign web graphs, segments, mix, "
-          "qualification rules, KPI tracker, internal customers, team")
+          "qualification rules, evidence (what wins deals), changes since the last refresh, "
+          "KPI tracker, internal customers, team")
     return 0
 
 
