@@ -290,7 +290,8 @@ def layers() -> Layers:
 
 def test_the_layer_table_names_every_unit_of_the_target_layout(layers: Layers) -> None:
     assert [sorted(group) for group in layers.order] == [
-        ["csvfiles", "data", "datetexts", "domain", "errors", "office", "values", "xlsx"],
+        ["csvfiles", "data", "datetexts", "domain", "errors", "office", "signals", "values",
+         "xlsx"],
         ["kernels"], ["scoring"], ["kpi", "rules"], ["evidence", "functions", "sources"],
         ["calc", "excel", "recalc", "sheets"],
         ["__main__", "cli", "demo"]]

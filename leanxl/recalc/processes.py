@@ -10,10 +10,11 @@ from __future__ import annotations
 import os
 import signal
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
-from types import FrameType
-from typing import Any, Protocol
+from collections.abc import Callable
+from contextlib import AbstractContextManager, suppress
+from typing import Protocol
+
+from leanxl.signals import STOP_SIGNALS, raise_on_signals
 
 DEFAULT_TIMEOUT = 300.0  # seconds per file, start-up included
 DEFAULT_MEMORY_MB = 4096  # address space of one soffice (a 10k-row book needs ≈ 1.5 GB)
@@ -90,28 +91,15 @@ class Stopped(KeyboardInterrupt):
         self.signum = signum
 
 
-@contextmanager
-def stop_on_signals(extra: Callable[[], None] | None = None) -> Iterator[None]:
+def stop_on_signals(extra: Callable[[], None] | None = None) -> AbstractContextManager[None]:
     """While inside: SIGTERM and SIGINT kill this process's engines, run ``extra`` (e.g.
     stop the pool's workers) and raise :class:`Stopped` so ``finally`` blocks clean up.
 
     Only from the main thread (Python delivers signals there); elsewhere it does nothing.
     """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum: int, frame: FrameType | None) -> None:
+    def before() -> None:
         kill_all()
         if extra is not None:
             extra()
-        raise Stopped(signum)
 
-    old: dict[signal.Signals, Any] = {}
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        old[sig] = signal.signal(sig, handler)
-    try:
-        yield
-    finally:
-        for sig, previous in old.items():
-            signal.signal(sig, previous)
+    return raise_on_signals(Stopped, STOP_SIGNALS, before)

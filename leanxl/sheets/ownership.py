@@ -16,13 +16,12 @@ import gc
 import os
 import signal
 import sys
-import threading
 import traceback
 from collections.abc import Iterator
 from pathlib import Path
-from types import FrameType
 
 from leanxl.errors import WorkbookError
+from leanxl.signals import raise_on_signals
 
 _SIGNALS = tuple(getattr(signal, n) for n in ("SIGTERM", "SIGHUP", "SIGINT") if hasattr(signal, n))
 
@@ -46,7 +45,7 @@ def owning(book: Path) -> Iterator[None]:
     with writing(book):
         _take(lock, book)
     try:
-        with _signals_raise(), writing(book):
+        with raise_on_signals(Interrupted, _SIGNALS), writing(book):
             yield
     finally:
         with contextlib.suppress(OSError):
@@ -92,25 +91,6 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
-
-
-@contextlib.contextmanager
-def _signals_raise() -> Iterator[None]:
-    """SIGTERM and friends raise :class:`Interrupted` (main thread only: elsewhere Python
-    does not deliver signals to handlers, and the caller owns them)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum: int, _frame: FrameType | None) -> None:
-        raise Interrupted(signum)
-
-    old = {s: signal.signal(s, handler) for s in _SIGNALS}
-    try:
-        yield
-    finally:
-        for s, h in old.items():
-            signal.signal(s, h)
 
 
 _FULL = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT}
