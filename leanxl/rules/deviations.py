@@ -88,6 +88,31 @@ def follows_decision(recorded: object, decided: object) -> bool | None:
     return bool(want == got)
 
 
+def follows_decisions(recorded: Sequence[object], decided: Sequence[object]
+                      ) -> list[bool | None]:
+    """:func:`follows_decision` of each pair, computed once per distinct pair.
+
+    A CRM column holds a handful of statuses and a table a handful of decisions, so a million
+    leads are a few dozen distinct pairs; the key keeps each value's type (``1`` vs ``True``).
+    """
+    seen: dict[tuple[type, object, type, object], bool | None] = {}
+    out: list[bool | None] = []
+    for r, d in zip(recorded, decided, strict=True):
+        key = (type(r), r, type(d), d)
+        try:
+            verdict = seen.get(key, _MISSING)
+        except TypeError:  # an unhashable value: judged on its own
+            out.append(follows_decision(r, d))
+            continue
+        if verdict is _MISSING:
+            verdict = seen[key] = follows_decision(r, d)
+        out.append(verdict)  # type: ignore[arg-type]
+    return out
+
+
+_MISSING: Any = object()
+
+
 def _norm(v: object) -> object:
     if hasattr(v, "item") and not isinstance(v, str):
         with contextlib.suppress(TypeError, ValueError):
@@ -151,8 +176,9 @@ def audit(table: DecisionTable, data: Any, recorded: str | Sequence[object], *,
     counts: dict[int, list[int]] = {}
     not_recorded = 0
     expected_of: dict[int, str] = {}
+    verdicts = follows_decisions(rec, expected)
     for i, (e, r, rule_nums) in enumerate(zip(expected, rec, fired, strict=True)):
-        verdict = follows_decision(r, e)
+        verdict = verdicts[i]
         rule = rule_nums[0] if rule_nums and not isinstance(e, CellError) else 0
         if verdict is None:  # nothing recorded: not audited (one entry per lead all the same)
             not_recorded += 1

@@ -19,10 +19,13 @@ import pandas as pd
 
 from leanxl.domain import FACTOR_KEYS
 from leanxl.errors import CellError
-from leanxl.rules.deviations import follows_decision
+from leanxl.rules.deviations import follows_decisions
 from leanxl.sources import ALWAYS, FLAG_KEYS
 from leanxl.xlsx.cached_values import escape_xml_text
 from leanxl.xlsx.refs import column_letter
+
+#: Excel's sheet holds 1,048,576 rows; one is the header.
+MAX_LEADS = 1_048_575
 
 # key, header, number format
 COMPUTED = (
@@ -194,8 +197,9 @@ def score_leads(frame: pd.DataFrame, layout: Layout, data: Any) -> Scored:
     out["decision"] = decision
     rec = frame["recorded_status"]
     follows = np.empty(n, dtype=object)
-    for i, (r, d) in enumerate(zip(rec.tolist(), decision.tolist(), strict=True)):
-        verdict = follows_decision(r, d)
+    decided = decision.tolist()
+    for i, (verdict, d) in enumerate(zip(follows_decisions(rec.tolist(), decided), decided,
+                                         strict=True)):
         if verdict is None:
             follows[i] = ""
         elif isinstance(d, CellError):

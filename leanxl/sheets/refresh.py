@@ -36,7 +36,7 @@ from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
 from leanxl.datetexts import window_end
-from leanxl.errors import CellError, WorkbookError
+from leanxl.errors import CellError, SourceError, WorkbookError
 from leanxl.sheets import book as B
 from leanxl.sheets import leads as L
 from leanxl.sheets import style as S
@@ -157,9 +157,10 @@ def _refresh(book: Path, target: Path, leads: str | pd.DataFrame, t0: float, *,
 
     # 1. Sources, all checked before anything is written.
     if isinstance(leads, pd.DataFrame):
-        frame = clean_leads(clean_text(leads, "leads"), "leads")
+        frame = clean_leads(check_fits(clean_text(leads, "leads"), "leads"), "leads")
     else:
-        frame = clean_leads(read_source(leads, query=query, table=table), leads)
+        frame = clean_leads(check_fits(read_source(leads, query=query, table=table), leads),
+                            leads)
     camp = clean_campaigns(read_source(campaigns), campaigns) if campaigns else None
     acts = clean_actuals(read_source(kpis), kpis) if kpis else None
     prof = clean_profiles(read_source(profiles), profiles) if profiles else None
@@ -243,6 +244,23 @@ def _refresh(book: Path, target: Path, leads: str | pd.DataFrame, t0: float, *,
     return RefreshResult(target, len(frame), {
         "read sources": t1 - t0, "load workbook": t2 - t1, "compute": t3 - t2,
         "write sheets": t4 - t3, "write leads": t5 - t4, "total": t5 - t0})
+
+
+def check_fits(frame: pd.DataFrame, where: str) -> pd.DataFrame:
+    """Refuse, before anything is written, more leads than the Leads sheet can hold.
+
+    Leads is the only sheet with a row per lead (Changes lists at most
+    :data:`~leanxl.sheets.changes.LIST_MAX`, the Snapshot packs leads into text cells), so
+    its limit is the refresh's.
+    """
+    if len(frame) > L.MAX_LEADS:
+        raise SourceError(
+            f"{len(frame):,} leads do not fit on the Leads sheet: an Excel sheet holds "
+            f"{L.MAX_LEADS + 1:,} rows, one of them the header, so at most {L.MAX_LEADS:,} "
+            "leads; nothing was written", where=where,
+            suggestion="split the export (by region, owner or year) into several workbooks, "
+            "or leave out leads closed long ago")
+    return frame
 
 
 def _set_window(data: BookData, created: pd.Series) -> None:
