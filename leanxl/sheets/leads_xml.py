@@ -28,6 +28,8 @@ from leanxl.xlsx.refs import column_letter
 
 _EPOCH = np.datetime64("1899-12-30", "ns")
 _NEEDS_ESCAPE = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+# The same class in RE2's syntax, for Arrow (lone surrogates cannot be Arrow strings at all).
+_NEEDS_ESCAPE_RE2 = r"[&<>\x00-\x08\x0b\x0c\x0e-\x1f\x{FFFE}\x{FFFF}]"
 _EMPTY = "/>"  # what follows <c r=".." s=".."> for a blank cell
 
 
@@ -38,15 +40,17 @@ def _escaped(values: pd.Series) -> pa.Array:
     common case never loops in Python.
     """
     arr = values.to_numpy(dtype=object, na_value=None).copy()
-    mask = pd.isna(arr)
-    arr[mask] = None
-    present = arr[~mask]
-    if not (all(type(v) is str for v in present)
-            and not _NEEDS_ESCAPE.search("".join(present))):
+    arr[pd.isna(arr)] = None
+    try:  # refuses a cell that is not text (or not encodable: a lone surrogate)
+        texts = pa.array(arr, type=pa.string(), from_pandas=True)
+        clean = not pc.any(pc.match_substring_regex(texts, _NEEDS_ESCAPE_RE2)).as_py()
+    except (pa.ArrowException, UnicodeError):
+        clean = False
+    if not clean:
         arr = np.array([None if v is None else
                         escape_xml_text(t) if _NEEDS_ESCAPE.search(t := str(v)) else t
                         for v in arr.tolist()], dtype=object)
-    texts = pa.array(arr, type=pa.string(), from_pandas=True)
+        texts = pa.array(arr, type=pa.string(), from_pandas=True)
     return pc.if_else(pc.equal(texts, ""), pa.scalar(None, pa.string()), texts)
 
 
