@@ -106,11 +106,18 @@ def follows_decisions(recorded: Sequence[object], decided: Sequence[object]
             continue
         if verdict is _MISSING:
             verdict = seen[key] = follows_decision(r, d)
-        out.append(verdict)  # type: ignore[arg-type]
+        out.append(verdict)
     return out
 
 
 _MISSING: Any = object()
+
+
+def _shown(e: object) -> str:
+    """A decision as an audit shows it."""
+    if isinstance(e, CellError):
+        return str(e)
+    return format_value(e) if e is not None and e == e else "(blank)"
 
 
 def _norm(v: object) -> object:
@@ -170,31 +177,40 @@ def audit(table: DecisionTable, data: Any, recorded: str | Sequence[object], *,
     result = table.evaluate(frame, out_name)
     expected = result[out_name].tolist()
     fired = result["rules"].tolist()
-    rows = []
-    lead_rules: list[int] = []
-    followed: list[bool] = []
-    counts: dict[int, list[int]] = {}
-    not_recorded = 0
-    expected_of: dict[int, str] = {}
+    import numpy as np
+
     verdicts = follows_decisions(rec, expected)
-    for i, (e, r, rule_nums) in enumerate(zip(expected, rec, fired, strict=True)):
-        verdict = verdicts[i]
-        rule = rule_nums[0] if rule_nums and not isinstance(e, CellError) else 0
-        if verdict is None:  # nothing recorded: not audited (one entry per lead all the same)
-            not_recorded += 1
-            lead_rules.append(rule)
-            followed.append(False)
-            continue
-        c = counts.setdefault(rule, [0, 0])
-        c[0] += 1
-        shown = str(e) if isinstance(e, CellError) else format_value(e) if e is not None \
-            and e == e else "(blank)"
-        expected_of.setdefault(rule, shown if rule else "#N/A")
-        lead_rules.append(rule)
-        followed.append(bool(verdict))
-        if not verdict:
-            c[1] += 1
-            rows.append((frame.index[i], rule, shown, r))
+    # The rule that decided each lead (0: none, or an error), and the decision as shown:
+    # both computed once per distinct value (a million leads, a handful of decisions).
+    lead_rules = [nums[0] if nums and not isinstance(e, CellError) else 0
+                  for e, nums in zip(expected, fired, strict=True)]
+    shown_of: dict[tuple[type, object], str] = {}
+
+    def shown(e: object) -> str:
+        try:
+            key = (type(e), e)
+            if key not in shown_of:
+                shown_of[key] = _shown(e)
+            return shown_of[key]
+        except TypeError:  # unhashable
+            return _shown(e)
+
+    audited = np.array([v is not None for v in verdicts], dtype=bool)
+    followed = [v is True for v in verdicts]
+    deviated = audited & ~np.array(followed, dtype=bool)
+    rules = np.array(lead_rules, dtype=np.int64)
+    not_recorded = int((~audited).sum())
+    counts: dict[int, list[int]] = {}
+    expected_of: dict[int, str] = {}
+    positions = np.flatnonzero(audited)
+    for rule, first in zip(*np.unique(rules[audited], return_index=True), strict=True):
+        i = int(positions[first])  # the first audited lead this rule decided
+        on_rule = audited & (rules == rule)
+        counts[int(rule)] = [int(on_rule.sum()), int((on_rule & deviated).sum())]
+        expected_of[int(rule)] = shown(expected[i]) if rule else "#N/A"
+    where = np.flatnonzero(deviated)
+    rows = [(index, lead_rules[i], shown(expected[i]), rec[i])
+            for index, i in zip(frame.index[where].tolist(), where.tolist(), strict=True)]
     per_rule = pd.DataFrame(
         [(rule, table.rules[rule - 1].note if rule else "", expected_of[rule], n, d,
           d / n if n else 0.0) for rule, (n, d) in sorted(counts.items())],

@@ -114,7 +114,8 @@ def _formula_cells(values: np.ndarray, rs: pa.Array, plain: str, shared: str, si
     strs = values[plain_text].tolist()
     if _NEEDS_ESCAPE.search("".join(strs)):  # rare: judge each text on its own
         plain_text[plain_text] = [not _NEEDS_ESCAPE.search(v) for v in strs]
-    texts = pa.array(np.where(plain_text, values, None), type=pa.string(), from_pandas=True)
+    texts = pa.array(np.where(plain_text, values, np.array(None)), type=pa.string(),
+                     from_pandas=True)
     cells = _join(f' t="str">{child}<v>', pc.fill_null(texts, ""), "</v></c>")
     odd = ~plain_text
     cells = _patched(cells, odd, [_other_cell(child, objs[i]) for i in np.flatnonzero(odd)])
