@@ -205,14 +205,17 @@ def parse_numbers(values: pd.Series, decimal: str, thousands: str) -> pd.Series:
 def _numbers_if_all(values: pd.Series, decimal: str, thousands: str) -> pd.Series:
     """A text column as floats when every cell is a number (or a blank word such as ``NaN``)
     and none is an identifier; otherwise the column as it was."""
-    present = values.dropna()
-    for part in (present.iloc[:200], present):  # most text columns show it in a few rows
-        numbers = parse_numbers(part, decimal, thousands)
-        if not part[numbers.isna()].map(_blank_word).all():
-            return values
-    if numbers.isna().all() or _identifiers(present, decimal).any():
+    head = values.iloc[:1000].dropna().iloc[:200]  # most text columns show it in a few rows
+    numbers = parse_numbers(head, decimal, thousands)
+    if not head[numbers.isna()].map(_blank_word).all():
         return values
-    return numbers.reindex(values.index).astype(float)
+    numbers = parse_numbers(values, decimal, thousands)  # NaN where blank
+    others = numbers.isna().to_numpy() & values.notna().to_numpy()
+    if others.any() and not values[others].map(_blank_word).all():
+        return values
+    if numbers.isna().all() or _identifiers(values, decimal).any():
+        return values
+    return numbers.astype(float)
 
 
 def _blank_word(text: str) -> bool:
@@ -236,7 +239,7 @@ def _identifiers(texts: pd.Series, decimal: str) -> pd.Series:
     t = pc.utf8_trim_whitespace(_arrow_strings(texts))
     rule = "^(\\+|0[^" + re.escape(decimal) + "]|(\\D*\\d){16})"
     return pd.Series(pc.fill_null(pc.match_substring_regex(t, rule), False).to_numpy(
-        zero_copy_only=False), index=texts.index)
+        zero_copy_only=False), index=texts.index)  # a blank cell is no identifier
 
 
 def clean_text(frame: pd.DataFrame, where: str) -> pd.DataFrame:
