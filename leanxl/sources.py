@@ -237,6 +237,12 @@ def _identifiers(texts: pd.Series, decimal: str) -> pd.Series:
     import pyarrow.compute as pc
 
     t = pc.utf8_trim_whitespace(_arrow_strings(texts))
+    # Only a cell starting with + or 0, or 16 characters long, can match: most columns have
+    # none, and then the regex need not run.
+    maybe = pc.or_(pc.or_(pc.starts_with(t, "+"), pc.starts_with(t, "0")),
+                   pc.greater_equal(pc.utf8_length(t), 16))
+    if not pc.any(maybe).as_py():
+        return pd.Series(False, index=texts.index)
     rule = "^(\\+|0[^" + re.escape(decimal) + "]|(\\D*\\d){16})"
     return pd.Series(pc.fill_null(pc.match_substring_regex(t, rule), False).to_numpy(
         zero_copy_only=False), index=texts.index)  # a blank cell is no identifier

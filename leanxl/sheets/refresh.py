@@ -614,7 +614,8 @@ def splice_leads(src: Path, dst: Path, frame: pd.DataFrame, layout: L.Layout,
         part = sheet_parts(archive)[B.LEADS]
         for info in archive.infolist():
             if info.filename != part:
-                out.writestr(info, archive.read(info), compress_type=zipfile.ZIP_DEFLATED)
+                out.writestr(info, archive.read(info), compress_type=zipfile.ZIP_DEFLATED,
+                             compresslevel=1)  # the Snapshot part is tens of MB at 1M leads
                 continue
             xml = archive.read(info)
             start = xml.index(b"<sheetData")
