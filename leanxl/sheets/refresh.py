@@ -302,12 +302,14 @@ def read_book(wb: Workbook) -> BookData:
 
 def leads_view(frame: pd.DataFrame, scored: L.Scored) -> pd.DataFrame:
     """The leads with their computed columns, as the summary sheets count them."""
-    view = frame.copy()
+    import numpy as np
+
+    columns = {}
     for key, values in scored.values.items():
-        column = pd.Series(values, dtype=object)
-        errors = column.map(type).eq(CellError).to_numpy()
-        view[key] = column.where(~errors, None).to_numpy() if errors.any() else values
-    return view
+        errors = np.fromiter((type(v) is CellError for v in values), dtype=bool,
+                             count=len(values))
+        columns[key] = np.where(errors, np.array(None), values) if errors.any() else values
+    return frame.assign(**columns)  # one new frame, not a copy altered column by column
 
 
 def write_all(wb: Workbook, data: BookData, view: pd.DataFrame, cache: Cache) -> None:
