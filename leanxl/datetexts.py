@@ -60,6 +60,9 @@ def read_dates(values: pd.Series) -> DateColumn:
         if getattr(stamps.dt, "tz", None) is not None:
             stamps = stamps.dt.tz_convert(None)
         return DateColumn(stamps.astype("datetime64[ns]"))
+    fast = _iso_column(values)
+    if fast is not None:
+        return fast
     result = DateColumn(out)
     kinds = values.map(type)
     stamps = kinds.map(lambda k: issubclass(k, dt.date | pd.Timestamp))
@@ -78,7 +81,9 @@ def read_dates(values: pd.Series) -> DateColumn:
     iso = text.str.fullmatch(_ISO).fillna(False).astype(bool)
     if iso.any():
         parsed = pd.to_datetime(text[iso], format="ISO8601", errors="coerce", utc=True)
-        out[iso] = parsed.dt.tz_localize(None)
+        local = parsed.dt.tz_localize(None)  # a year pandas cannot hold is not a date
+        out[iso] = local.where(local.between(pd.Timestamp.min, pd.Timestamp.max)).astype(
+            "datetime64[ns]")
     parts = text.str.extract(_PARTS)
     has = parts["a"].notna()
     for sep in parts["sep"].dropna().unique():  # 28.07.2025 and 07/28/2025 may share a column
@@ -95,6 +100,57 @@ def read_dates(values: pd.Series) -> DateColumn:
     result.unread = [(int(i), str(values.iloc[i])) for i in np.flatnonzero(unread.to_numpy())]
     result.values = out
     return result
+
+
+def _iso_column(values: pd.Series) -> DateColumn | None:
+    """The common case in bulk: every cell text (or empty) and every text an ISO date, as
+    CRMs and databases export them. Same result as the value-by-value rules; None when the
+    column is anything else."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if values.dtype != object:
+        return None
+    try:  # only str and None cells convert (a number or a NaN cell does not)
+        arr = pa.array(values.to_numpy(), type=pa.string(), from_pandas=False)
+    except (pa.ArrowException, UnicodeError):
+        return None
+    text = pc.utf8_trim_whitespace(arr)
+    text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+    if not pc.all(pc.match_substring_regex(text, _ISO)).as_py():  # nulls are skipped
+        return None
+    series = pd.Series(pd.arrays.ArrowStringArray(text), index=values.index)
+    if pc.all(pc.match_substring_regex(text, r"^\d{4}-\d{2}-\d{2}$")).as_py():
+        stamps = _plain_iso_days(text, values.index)
+    else:
+        parsed = pd.to_datetime(series, format="ISO8601", errors="coerce", utc=True)
+        stamps = parsed.dt.tz_localize(None).astype("datetime64[ns]")
+    unread = series.notna().to_numpy() & stamps.isna().to_numpy()
+    return DateColumn(stamps, unread=[(int(i), str(values.iloc[i]))
+                                      for i in np.flatnonzero(unread)])
+
+
+def _plain_iso_days(text: object, index: pd.Index) -> pd.Series:
+    """``yyyy-mm-dd`` texts as datetime64[ns]; NaT for days that do not exist (``2025-02-30``)
+    and for years pandas cannot hold, as :func:`pandas.to_datetime` gives them."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    days = pc.strptime(text, "%Y-%m-%d", unit="s", error_is_null=True)
+    # strptime rolls 2025-02-30 over to March 2: the day it gives must be the day written.
+    written = pc.cast(pc.utf8_slice_codeunits(text, 8, 10), pa.int64())
+    exists = pc.fill_null(pc.equal(pc.day(days), written), False)
+    seconds = pc.cast(days, pa.int64()).to_numpy(zero_copy_only=False)
+    seconds = np.where(exists.to_numpy(zero_copy_only=False), np.nan_to_num(seconds), 0)
+    fits = exists.to_numpy(zero_copy_only=False) & (seconds >= _NS_MIN) & (seconds <= _NS_MAX)
+    stamps = np.where(fits, seconds, 0).astype("datetime64[s]").astype("datetime64[ns]")
+    stamps[~fits] = np.datetime64("NaT")
+    return pd.Series(stamps, index=index, dtype="datetime64[ns]")
+
+
+# The days datetime64[ns] holds, in seconds since 1970 (1677-09-22 .. 2262-04-11).
+_NS_MIN = int(pd.Timestamp.min.ceil("D").value // 10**9)
+_NS_MAX = int(pd.Timestamp.max.floor("D").value // 10**9)
 
 
 def _order(parts: pd.DataFrame, text: pd.Series) -> tuple[str, str | None]:

@@ -205,14 +205,17 @@ def parse_numbers(values: pd.Series, decimal: str, thousands: str) -> pd.Series:
 def _numbers_if_all(values: pd.Series, decimal: str, thousands: str) -> pd.Series:
     """A text column as floats when every cell is a number (or a blank word such as ``NaN``)
     and none is an identifier; otherwise the column as it was."""
-    present = values.dropna()
-    for part in (present.iloc[:200], present):  # most text columns show it in a few rows
-        numbers = parse_numbers(part, decimal, thousands)
-        if not part[numbers.isna()].map(_blank_word).all():
-            return values
-    if numbers.isna().all() or _identifiers(present, decimal).any():
+    head = values.iloc[:1000].dropna().iloc[:200]  # most text columns show it in a few rows
+    numbers = parse_numbers(head, decimal, thousands)
+    if not head[numbers.isna()].map(_blank_word).all():
         return values
-    return numbers.reindex(values.index).astype(float)
+    numbers = parse_numbers(values, decimal, thousands)  # NaN where blank
+    others = numbers.isna().to_numpy() & values.notna().to_numpy()
+    if others.any() and not values[others].map(_blank_word).all():
+        return values
+    if numbers.isna().all() or _identifiers(values, decimal).any():
+        return values
+    return numbers.astype(float)
 
 
 def _blank_word(text: str) -> bool:
@@ -234,9 +237,15 @@ def _identifiers(texts: pd.Series, decimal: str) -> pd.Series:
     import pyarrow.compute as pc
 
     t = pc.utf8_trim_whitespace(_arrow_strings(texts))
+    # Only a cell starting with + or 0, or 16 characters long, can match: most columns have
+    # none, and then the regex need not run.
+    maybe = pc.or_(pc.or_(pc.starts_with(t, "+"), pc.starts_with(t, "0")),
+                   pc.greater_equal(pc.utf8_length(t), 16))
+    if not pc.any(maybe).as_py():
+        return pd.Series(False, index=texts.index)
     rule = "^(\\+|0[^" + re.escape(decimal) + "]|(\\D*\\d){16})"
     return pd.Series(pc.fill_null(pc.match_substring_regex(t, rule), False).to_numpy(
-        zero_copy_only=False), index=texts.index)
+        zero_copy_only=False), index=texts.index)  # a blank cell is no identifier
 
 
 def clean_text(frame: pd.DataFrame, where: str) -> pd.DataFrame:
@@ -250,8 +259,7 @@ def clean_text(frame: pd.DataFrame, where: str) -> pd.DataFrame:
         values = frame[col]
         if values.dtype != object:
             continue
-        texts = [v for v in values.tolist() if isinstance(v, str)]
-        if not texts or not ILLEGAL_XML.search("".join(texts)):
+        if not _may_hold_illegal(values):
             continue
         bad = values.map(lambda v: isinstance(v, str) and bool(ILLEGAL_XML.search(v)))
         frame[col] = values.map(lambda v: ILLEGAL_XML.sub("", v) if isinstance(v, str) else v)
@@ -260,6 +268,23 @@ def clean_text(frame: pd.DataFrame, where: str) -> pd.DataFrame:
                     "characters, U+FFFE, U+FFFF) from %d cell(s) (data rows %s)", where, col,
                     int(bad.sum()), rows)
     return frame
+
+
+_ILLEGAL_XML_RE2 = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x{FFFE}\x{FFFF}]"  # ILLEGAL_XML for Arrow
+
+
+def _may_hold_illegal(values: pd.Series) -> bool:
+    """Whether a column may hold a text with a character XML cannot hold (one pass in Arrow
+    when every cell is text; lone surrogates, which Arrow refuses, take the slow way)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        texts = pa.array(values.to_numpy(), type=pa.string(), from_pandas=True)
+    except (pa.ArrowException, UnicodeError):  # numbers, dates, surrogates: look one by one
+        found = [v for v in values.tolist() if isinstance(v, str)]
+        return bool(found) and bool(ILLEGAL_XML.search("".join(found)))
+    return bool(pc.any(pc.match_substring_regex(texts, _ILLEGAL_XML_RE2)).as_py())
 
 
 def _read_sql(url: str, query: str | None, table: str | None) -> pd.DataFrame:
@@ -354,9 +379,14 @@ def _flags(frame: pd.DataFrame, key: str, where: str) -> pd.Series:
     raw = frame[key]
     if pd.api.types.is_bool_dtype(raw):
         return raw.fillna(False).astype(bool)
-    text = raw.astype("string").str.strip().str.casefold().fillna("")
-    truth = text.isin(_TRUE)
-    bad = ~truth & ~text.isin(_FALSE)
+    # Each distinct cell judged once (a million leads hold a handful of yes/no words).
+    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+    words = pd.Series(uniques, dtype=object).astype("string").str.strip().str.casefold()
+    words = words.fillna("")
+    truth_of = np.append(words.isin(_TRUE).to_numpy(bool), False)  # NA (code -1): no
+    bad_of = np.append((~words.isin(_TRUE) & ~words.isin(_FALSE)).to_numpy(bool), False)
+    truth = pd.Series(truth_of[codes], index=raw.index)
+    bad = pd.Series(bad_of[codes], index=raw.index)
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
         raise SourceError(f"column {key!r} has {raw.iloc[i]!r} in data row {i + 1}",

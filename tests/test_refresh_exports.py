@@ -125,6 +125,28 @@ def test_mixed_date_formats_each_read_and_unreadable_ones_named(
     assert "dates like a.b.yyyy read day first (as '28.07.2025' shows)" in err
 
 
+@pytest.mark.parametrize("other", [None, "07/28/2025"])
+def test_iso_days_in_bulk_and_years_no_date_type_holds(
+        book: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        other: str | None) -> None:
+    """An ISO-only column (read in bulk, issue 12) and a mixed one (read value by value) give
+    the same dates; a day that does not exist and a year outside 1677..2262 are named and
+    left blank (such a year stopped the refresh with a traceback before)."""
+    rows = sample_rows(8)
+    texts = ["2025-07-28", " 2025-07-29 ", "", "2025-02-30", "0001-01-01", "9999-12-31",
+             "2024-02-29", other or "2025-01-05"]
+    for r, t in zip(rows, texts, strict=True):
+        r["created"] = t
+    assert refresh(book, crm_csv(tmp_path / "leads.csv", rows)) == 0
+    d = dt.datetime
+    assert column(book, "created") == [d(2025, 7, 28), d(2025, 7, 29), None, None, None, None,
+                                       d(2024, 2, 29), d(2025, 7, 28) if other
+                                       else d(2025, 1, 5)]
+    err = capsys.readouterr().err
+    assert "column 'created': 3 value(s) could not be read as dates" in err
+    assert "data rows 4, 5, 6" in err and "'2025-02-30', '0001-01-01', '9999-12-31'" in err
+
+
 def test_a_2099_typo_does_not_move_the_period(book: Path, tmp_path: Path,
                                               capsys: pytest.CaptureFixture[str]) -> None:
     rows = sample_rows()

@@ -218,3 +218,30 @@ def test_a_stale_lock_is_taken_over(book: Path, leads: Path) -> None:
     lock.write_text(str(gone.pid))
     assert main(["refresh", str(book), "--leads", str(leads), "--no-progress"]) == 0
     assert not lock.exists()
+
+
+def _factor_csv(path: Path, rows: int) -> Path:
+    """A CSV of ``rows`` minimal leads (ten factors, price, three flags), streamed to disk."""
+    head = ",".join((*(f"f{i}" for i in range(10)), "price", "in_sales_plan",
+                     "reached_by_marketing", "in_target_market"))
+    head = head.replace("f0,f1,f2,f3,f4,f5,f6,f7,f8,f9", ",".join((
+        "buyer_maturity", "buyer_knowledge", "buyer_influence", "company_size",
+        "product_complexity", "interest", "availability", "price_sensitivity",
+        "competition", "purchase_history")))
+    line = "3,2,1,4,5,2,3,1,2,4,12000,yes,no,yes\n"
+    with path.open("w", encoding="utf-8") as out:
+        out.write(head + "\n")
+        for start in range(0, rows, 100_000):
+            out.write(line * min(100_000, rows - start))
+    return path
+
+
+@pytest.mark.slow
+def test_more_leads_than_the_leads_sheet_holds(book: Path, tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """One lead beyond Excel's 1,048,576 rows (one is the header): refused before anything is
+    written, naming the count and the limit (issue 12)."""
+    csv = _factor_csv(tmp_path / "full.csv", 1_048_576)
+    fails_cleanly(capsys, book, ["--leads", str(csv)],
+                  "1,048,576 leads do not fit on the Leads sheet: an Excel sheet holds "
+                  "1,048,576 rows, one of them the header, so at most 1,048,575 leads")

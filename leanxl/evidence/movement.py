@@ -48,12 +48,36 @@ def _text(value: object) -> str:
 
 
 def _texts(column: pd.Series) -> pd.Series:
-    """:func:`_text` of a whole column, vectorised for numbers and plain strings."""
+    """:func:`_text` of a whole column, vectorised: numbers as integer tenths, other values
+    once per distinct value (a million leads hold a handful of profiles and decisions)."""
     if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
         values = pd.to_numeric(column, errors="coerce").round(1)
+        tenths = _tenths_texts(values.to_numpy(float))
+        if tenths is not None:
+            return pd.Series(tenths, index=column.index, dtype=str)
         return values.map("{:.1f}".format).where(values.notna(), "")
-    text = column.astype(object).where(column.notna(), "").astype(str)
-    return text.where(text.str.strip() != "", "")
+    codes, uniques = pd.factorize(column.astype(object), use_na_sentinel=True)
+    text = pd.Series(uniques, dtype=object).astype(str)
+    shown = np.append(text.where(text.str.strip() != "", "").to_numpy(object), "")
+    return pd.Series(shown[codes], index=column.index, dtype=str)
+
+
+def _tenths_texts(values: np.ndarray) -> np.ndarray | None:
+    """``f"{v:.1f}"`` of values already rounded to 0.1 ("" for NaN), built from integer
+    tenths; None when a value is negative, infinite or too large for that shortcut."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    known = ~np.isnan(values)
+    if not (np.isfinite(values[known]).all() and (values[known] >= 0).all()
+            and (values[known] < 1e14).all()):
+        return None
+    tenths = np.rint(np.where(known, values, 0) * 10).astype(np.int64)
+    text = pc.binary_join_element_wise(pa.array(tenths // 10).cast(pa.string()), ".",
+                                       pa.array(tenths % 10).cast(pa.string()), "")
+    out: np.ndarray = text.to_numpy(zero_copy_only=False).astype(object)
+    out[~known] = ""
+    return out
 
 
 def snapshot(leads: pd.DataFrame) -> pd.DataFrame:
@@ -63,9 +87,10 @@ def snapshot(leads: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=list(SNAPSHOT_FIELDS), index=pd.Index([], name="lead_id"))
     ids = _texts(leads["lead_id"])
     frame = pd.DataFrame({f: (_texts(leads[f]) if f in leads.columns else "")
-                          for f in SNAPSHOT_FIELDS})
-    if "fit" in leads.columns:  # a column with blanks or error cells is object-typed
-        frame["fit"] = _texts(pd.to_numeric(leads["fit"], errors="coerce"))
+                          for f in SNAPSHOT_FIELDS if f != "fit"}, index=leads.index)
+    # A fit column with blanks or error cells is object-typed: read as numbers.
+    frame.insert(0, "fit", _texts(pd.to_numeric(leads["fit"], errors="coerce"))
+                 if "fit" in leads.columns else "")
     frame.index = pd.Index(ids.to_numpy(), name="lead_id")
     frame = frame[frame.index != ""]
     return frame[~frame.index.duplicated()]

@@ -88,6 +88,38 @@ def follows_decision(recorded: object, decided: object) -> bool | None:
     return bool(want == got)
 
 
+def follows_decisions(recorded: Sequence[object], decided: Sequence[object]
+                      ) -> list[bool | None]:
+    """:func:`follows_decision` of each pair, computed once per distinct pair.
+
+    A CRM column holds a handful of statuses and a table a handful of decisions, so a million
+    leads are a few dozen distinct pairs; the key keeps each value's type (``1`` vs ``True``).
+    """
+    seen: dict[tuple[type, object, type, object], bool | None] = {}
+    out: list[bool | None] = []
+    for r, d in zip(recorded, decided, strict=True):
+        key = (type(r), r, type(d), d)
+        try:
+            verdict = seen.get(key, _MISSING)
+        except TypeError:  # an unhashable value: judged on its own
+            out.append(follows_decision(r, d))
+            continue
+        if verdict is _MISSING:
+            verdict = seen[key] = follows_decision(r, d)
+        out.append(verdict)
+    return out
+
+
+_MISSING: Any = object()
+
+
+def _shown(e: object) -> str:
+    """A decision as an audit shows it."""
+    if isinstance(e, CellError):
+        return str(e)
+    return format_value(e) if e is not None and e == e else "(blank)"
+
+
 def _norm(v: object) -> object:
     if hasattr(v, "item") and not isinstance(v, str):
         with contextlib.suppress(TypeError, ValueError):
@@ -145,30 +177,40 @@ def audit(table: DecisionTable, data: Any, recorded: str | Sequence[object], *,
     result = table.evaluate(frame, out_name)
     expected = result[out_name].tolist()
     fired = result["rules"].tolist()
-    rows = []
-    lead_rules: list[int] = []
-    followed: list[bool] = []
+    import numpy as np
+
+    verdicts = follows_decisions(rec, expected)
+    # The rule that decided each lead (0: none, or an error), and the decision as shown:
+    # both computed once per distinct value (a million leads, a handful of decisions).
+    lead_rules = [nums[0] if nums and not isinstance(e, CellError) else 0
+                  for e, nums in zip(expected, fired, strict=True)]
+    shown_of: dict[tuple[type, object], str] = {}
+
+    def shown(e: object) -> str:
+        try:
+            key = (type(e), e)
+            if key not in shown_of:
+                shown_of[key] = _shown(e)
+            return shown_of[key]
+        except TypeError:  # unhashable
+            return _shown(e)
+
+    audited = np.array([v is not None for v in verdicts], dtype=bool)
+    followed = [v is True for v in verdicts]
+    deviated = audited & ~np.array(followed, dtype=bool)
+    rules = np.array(lead_rules, dtype=np.int64)
+    not_recorded = int((~audited).sum())
     counts: dict[int, list[int]] = {}
-    not_recorded = 0
     expected_of: dict[int, str] = {}
-    for i, (e, r, rule_nums) in enumerate(zip(expected, rec, fired, strict=True)):
-        verdict = follows_decision(r, e)
-        rule = rule_nums[0] if rule_nums and not isinstance(e, CellError) else 0
-        if verdict is None:  # nothing recorded: not audited (one entry per lead all the same)
-            not_recorded += 1
-            lead_rules.append(rule)
-            followed.append(False)
-            continue
-        c = counts.setdefault(rule, [0, 0])
-        c[0] += 1
-        shown = str(e) if isinstance(e, CellError) else format_value(e) if e is not None \
-            and e == e else "(blank)"
-        expected_of.setdefault(rule, shown if rule else "#N/A")
-        lead_rules.append(rule)
-        followed.append(bool(verdict))
-        if not verdict:
-            c[1] += 1
-            rows.append((frame.index[i], rule, shown, r))
+    positions = np.flatnonzero(audited)
+    for rule, first in zip(*np.unique(rules[audited], return_index=True), strict=True):
+        i = int(positions[first])  # the first audited lead this rule decided
+        on_rule = audited & (rules == rule)
+        counts[int(rule)] = [int(on_rule.sum()), int((on_rule & deviated).sum())]
+        expected_of[int(rule)] = shown(expected[i]) if rule else "#N/A"
+    where = np.flatnonzero(deviated)
+    rows = [(index, lead_rules[i], shown(expected[i]), rec[i])
+            for index, i in zip(frame.index[where].tolist(), where.tolist(), strict=True)]
     per_rule = pd.DataFrame(
         [(rule, table.rules[rule - 1].note if rule else "", expected_of[rule], n, d,
           d / n if n else 0.0) for rule, (n, d) in sorted(counts.items())],

@@ -45,4 +45,13 @@ def cell_value(value: Any, errors: dict[int, Any], i: int) -> Any:
 
 def is_won(frame: pd.DataFrame) -> pd.Series:
     """Leads whose stage is ``Won`` (any case and spacing)."""
-    return frame["stage"].astype("string").str.strip().str.casefold().eq("won").fillna(False)
+    return stage_is(frame, "won")
+
+
+def stage_is(frame: pd.DataFrame, word: str) -> pd.Series:
+    """Leads whose stage is ``word`` (lower case) in any case and spacing; each distinct
+    stage is folded once (a million leads hold a handful of stages)."""
+    codes, uniques = pd.factorize(frame["stage"], use_na_sentinel=True)
+    folded = pd.Series(uniques, dtype=object).astype("string").str.strip().str.casefold()
+    hit = np.append(folded.eq(word).fillna(False).to_numpy(bool), False)  # NA: no
+    return pd.Series(hit[codes], index=frame.index)

@@ -9,9 +9,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from leanxl.domain import MIX_LABELS
 from leanxl.sheets import style as S
 from leanxl.sheets.book import FIRST_ROW, HEADER_ROW, Cache
-from leanxl.sheets.cells import (
-    is_won,
-)
+from leanxl.sheets.cells import is_won, stage_is
 from leanxl.sheets.layout import start_sheet
 from leanxl.sheets.mix_circles import add_mix_circles
 
@@ -41,8 +39,7 @@ def write_mix(ws: Worksheet, leads: pd.DataFrame, cache: Cache) -> None:
     last = FIRST_ROW + len(order) - 1
     mixcol = leads["mix"] if len(leads) else pd.Series(dtype=object)
     won = is_won(leads) if len(leads) else pd.Series(dtype=bool)
-    is_open = (leads["stage"].astype("string").str.strip().str.casefold().eq("open").fillna(False)
-               if len(leads) else won)
+    is_open = stage_is(leads, "open") if len(leads) else won
     for i, ((plan, reach, market), label) in enumerate(order):
         r = FIRST_ROW + i
         ws.cell(row=r, column=1, value=label).font = S.TOTAL_FONT

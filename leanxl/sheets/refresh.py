@@ -36,7 +36,7 @@ from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
 from leanxl.datetexts import window_end
-from leanxl.errors import CellError, WorkbookError
+from leanxl.errors import CellError, SourceError, WorkbookError
 from leanxl.sheets import book as B
 from leanxl.sheets import leads as L
 from leanxl.sheets import style as S
@@ -49,6 +49,7 @@ from leanxl.sheets.internal_customers import read_internal, write_internal
 from leanxl.sheets.kpi_tracker import read_actuals, write_tracker
 from leanxl.sheets.kpis import read_kpis, write_kpis
 from leanxl.sheets.layout import clear_rows
+from leanxl.sheets.leads_xml import rows_xml
 from leanxl.sheets.mix import write_mix
 from leanxl.sheets.ownership import owning, writing
 from leanxl.sheets.profiles import read_profiles, write_profiles
@@ -157,9 +158,10 @@ def _refresh(book: Path, target: Path, leads: str | pd.DataFrame, t0: float, *,
 
     # 1. Sources, all checked before anything is written.
     if isinstance(leads, pd.DataFrame):
-        frame = clean_leads(clean_text(leads, "leads"), "leads")
+        frame = clean_leads(check_fits(clean_text(leads, "leads"), "leads"), "leads")
     else:
-        frame = clean_leads(read_source(leads, query=query, table=table), leads)
+        frame = clean_leads(check_fits(read_source(leads, query=query, table=table), leads),
+                            leads)
     camp = clean_campaigns(read_source(campaigns), campaigns) if campaigns else None
     acts = clean_actuals(read_source(kpis), kpis) if kpis else None
     prof = clean_profiles(read_source(profiles), profiles) if profiles else None
@@ -245,6 +247,23 @@ def _refresh(book: Path, target: Path, leads: str | pd.DataFrame, t0: float, *,
         "write sheets": t4 - t3, "write leads": t5 - t4, "total": t5 - t0})
 
 
+def check_fits(frame: pd.DataFrame, where: str) -> pd.DataFrame:
+    """Refuse, before anything is written, more leads than the Leads sheet can hold.
+
+    Leads is the only sheet with a row per lead (Changes lists at most
+    :data:`~leanxl.sheets.changes.LIST_MAX`, the Snapshot packs leads into text cells), so
+    its limit is the refresh's.
+    """
+    if len(frame) > L.MAX_LEADS:
+        raise SourceError(
+            f"{len(frame):,} leads do not fit on the Leads sheet: an Excel sheet holds "
+            f"{L.MAX_LEADS + 1:,} rows, one of them the header, so at most {L.MAX_LEADS:,} "
+            "leads; nothing was written", where=where,
+            suggestion="split the export (by region, owner or year) into several workbooks, "
+            "or leave out leads closed long ago")
+    return frame
+
+
 def _set_window(data: BookData, created: pd.Series) -> None:
     """The 12-month window ends at the latest lead date that is not in the future; future
     dates (a ``2099`` typo) are named, and never move it."""
@@ -283,12 +302,14 @@ def read_book(wb: Workbook) -> BookData:
 
 def leads_view(frame: pd.DataFrame, scored: L.Scored) -> pd.DataFrame:
     """The leads with their computed columns, as the summary sheets count them."""
-    view = frame.copy()
+    import numpy as np
+
+    columns = {}
     for key, values in scored.values.items():
-        column = pd.Series(values, dtype=object)
-        errors = column.map(type).eq(CellError).to_numpy()
-        view[key] = column.where(~errors, None).to_numpy() if errors.any() else values
-    return view
+        errors = np.fromiter((type(v) is CellError for v in values), dtype=bool,
+                             count=len(values))
+        columns[key] = np.where(errors, np.array(None), values) if errors.any() else values
+    return frame.assign(**columns)  # one new frame, not a copy altered column by column
 
 
 def write_all(wb: Workbook, data: BookData, view: pd.DataFrame, cache: Cache) -> None:
@@ -595,7 +616,8 @@ def splice_leads(src: Path, dst: Path, frame: pd.DataFrame, layout: L.Layout,
         part = sheet_parts(archive)[B.LEADS]
         for info in archive.infolist():
             if info.filename != part:
-                out.writestr(info, archive.read(info), compress_type=zipfile.ZIP_DEFLATED)
+                out.writestr(info, archive.read(info), compress_type=zipfile.ZIP_DEFLATED,
+                             compresslevel=1)  # the Snapshot part is tens of MB at 1M leads
                 continue
             xml = archive.read(info)
             start = xml.index(b"<sheetData")
@@ -617,7 +639,7 @@ def splice_leads(src: Path, dst: Path, frame: pd.DataFrame, layout: L.Layout,
             head = re.sub(rb'<dimension ref="[^"]*"\s*/>',
                           f'<dimension ref="A1:{column_letter(layout.width)}{last_row}"/>'.encode(),
                           head)
-            chunks: Iterable[bytes] = L.rows_xml(frame, layout, scored, styles,
+            chunks: Iterable[bytes] = rows_xml(frame, layout, scored, styles,
                                                  progress=progress)
             info.compress_type = zipfile.ZIP_DEFLATED
             # Fast deflate for the big part: level 1 is ~3x faster than 6, ~15% larger.
@@ -628,9 +650,43 @@ def splice_leads(src: Path, dst: Path, frame: pd.DataFrame, layout: L.Layout,
                 sink.write(head + row1)
                 if len(frame) == 0:
                     sink.write(row2)
-                for chunk in chunks:
-                    sink.write(chunk)
+                write_behind(sink, chunks)
                 sink.write(tail)
+
+
+def write_behind(sink: Any, chunks: Iterable[bytes]) -> None:
+    """Write ``chunks`` to ``sink`` from a second thread while this one builds the next.
+
+    Deflate and CRC release the GIL, so compressing a chunk overlaps building the next one
+    (2 cores: about the compression's time saved). At most two chunks wait in the queue. An
+    error on either side (a full disk, a signal) stops both and is raised here.
+    """
+    import queue
+    import threading
+
+    pending: queue.Queue[bytes | None] = queue.Queue(maxsize=2)
+    failed: list[BaseException] = []
+
+    def drain() -> None:
+        while (chunk := pending.get()) is not None:
+            if not failed:
+                try:
+                    sink.write(chunk)
+                except BaseException as exc:  # noqa: BLE001 - raised again in the caller
+                    failed.append(exc)
+
+    writer = threading.Thread(target=drain, name="leanxl-leads-writer", daemon=True)
+    writer.start()
+    try:
+        for chunk in chunks:
+            if failed:
+                break
+            pending.put(chunk)
+    finally:
+        pending.put(None)
+        writer.join()
+    if failed:
+        raise failed[0]
 
 
 def empty_leads() -> pd.DataFrame:
