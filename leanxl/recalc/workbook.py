@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -130,7 +131,7 @@ def recalc_workbook(source: str | Path, output: str | Path | None = None, *,
             if opening is not None:
                 opening.join()
             engine.close_book()
-            if release_engine and not own_engine:
+            if release_engine or own_engine:  # it stops while the file is written
                 stopping = threading.Thread(target=engine.shutdown, name="leanxl-stop")
                 stopping.start()
         write_cached_values(src, dst, computed.values, spills=computed.spills)
@@ -152,7 +153,7 @@ def recalc_workbook(source: str | Path, output: str | Path | None = None, *,
             stopping.join()
         if engine is not None and getattr(engine, "set_deadline", None) is not None:
             engine.set_deadline(None)  # type: ignore[attr-defined]
-        if own_engine and engine is not None:
+        if own_engine and engine is not None and stopping is None:
             engine.shutdown()
         report.seconds = time.perf_counter() - start
     return report
@@ -207,6 +208,17 @@ def _warm(functions: set[str]) -> threading.Thread | None:
     thread = threading.Thread(target=run, name="leanxl-warm", daemon=True)
     thread.start()
     return thread
+
+
+def prefer_numpy_kernels() -> None:
+    """Let this process score with numpy's kernels unless ``LEANXL_KERNELS`` says otherwise.
+
+    For processes that do recalc work (the command, its pool and Dask workers): a book's
+    leanxl cells take milliseconds in numpy even at 10^6 rows, while numba's import and first
+    calls cost ≈ 0.8 s and ≈ 140 MB (bench/RESULTS.md, "Headless recalculation").  Same
+    result bits either way.  ``recalc_workbook`` alone leaves the caller's choice alone.
+    """
+    os.environ.setdefault("LEANXL_KERNELS", "numpy")
 
 
 def start_engine(kind: str | None = None, memory_mb: float | None = None) -> Engine:
