@@ -57,11 +57,13 @@ FORCE_RECALC_XCU = """<?xml version="1.0" encoding="UTF-8"?>
 
 
 def build(path: Path, n: int, twin: bool, seed: int = 1) -> int:
-    """Write a book of ``n`` leads; returns its number of formula cells."""
+    """Write a book of ``n`` leads; returns its number of formula cells.
+
+    openpyxl's write-only mode: a full sheet (1,048,575 leads) streams out in bounded memory.
+    """
     rng = random.Random(seed)
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "Leads"
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet("Leads")
     ws.append(["id", *KEYS, "fit", "decision", "hot", "band", "band2", "weighted"])
     for r in range(2, n + 2):
         if twin:
@@ -80,15 +82,12 @@ def build(path: Path, n: int, twin: bool, seed: int = 1) -> int:
     for row in TABLE:
         rules.append(row)
     s = wb.create_sheet("Settings")
-    s.append(["from", "band"])
-    for a, b in [(0, "D"), (40, "C"), (60, "B"), (80, "A")]:
-        s.append([a, b])
-    for i in range(10):
-        s.cell(row=1, column=4 + i, value=1 + i % 3)
     last = n + 1
-    s["D3"] = f'=COUNTIF(Leads!M2:M{last},"Qualified")'
-    s["D4"] = f'=COUNTIF(Leads!N2:N{last},"hot")'
-    s["D5"] = f'=AVERAGEIF(Leads!N2:N{last},"hot",Leads!L2:L{last})'
+    s.append(["from", "band", None, *[1 + i % 3 for i in range(10)]])  # D1:M1 = Weights
+    s.append([0, "D"])
+    s.append([40, "C", None, f'=COUNTIF(Leads!M2:M{last},"Qualified")'])
+    s.append([60, "B", None, f'=COUNTIF(Leads!N2:N{last},"hot")'])
+    s.append([80, "A", None, f'=AVERAGEIF(Leads!N2:N{last},"hot",Leads!L2:L{last})'])
     wb.defined_names["Weights"] = DefinedName("Weights", attr_text="Settings!$D$1:$M$1")
     wb.save(path)
     return 6 * n + 3
