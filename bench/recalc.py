@@ -18,7 +18,8 @@ Warm: one child process starts one LibreOffice engine and reuses it (a batch wor
 server): leanxl's whole recalc of the book on it vs LibreOffice loading, fully recalculating
 and saving the twin through the same UNO bridge (best of 3 after a warm-up round).
 
-Run:  .venv/bin/python bench/recalc.py [--rows 1000 10000] [--batch 200]
+Run:  .venv/bin/python bench/recalc.py [--rows 1000 10000 100000] [--batch 200]
+      .venv/bin/python bench/recalc.py --full   (1,048,575 leads, cold, under memory caps)
 """
 
 from __future__ import annotations
@@ -141,6 +142,9 @@ def warm_child(books: list[str]) -> None:
 
     from leanxl.recalc import recalc_workbook
     from leanxl.recalc.engine import LibreOfficeEngine
+    from leanxl.recalc.workbook import prefer_numpy_kernels
+
+    prefer_numpy_kernels()  # as in a batch worker of `leanxl recalc`
 
     out = {}
     with LibreOfficeEngine() as engine:
@@ -182,6 +186,39 @@ def pycel_script(path: Path) -> str:
         "                xl.evaluate(f\"'{ws.title}'!{c.coordinate}\")\n")
 
 
+def full_sheet(cap_mb: int, n: int = 1_048_575) -> None:
+    """A full Leads sheet: leanxl recalc vs LibreOffice on the twin, cold, time and memory.
+
+    Every process runs under ``prlimit --as`` (a mistake cannot take the shared machine's
+    memory); leanxl's LibreOffice gets the same cap through ``--engine-memory``.
+    """
+    soffice = shutil.which("soffice")
+    prlimit = shutil.which("prlimit")
+    if soffice is None or prlimit is None:
+        sys.exit("the --full run needs LibreOffice and prlimit (util-linux)")
+    work = Path(tempfile.mkdtemp(prefix="leanxl-bench-full-"))
+    profile = work / "lo-profile"
+    (profile / "user").mkdir(parents=True)
+    (profile / "user" / "registrymodifications.xcu").write_text(FORCE_RECALC_XCU)
+    cap = [prlimit, f"--as={cap_mb << 20}"]
+    print(f"machine: {os.cpu_count()} cpus, load average {os.getloadavg()[0]:.1f}; "
+          f"cap {cap_mb} MB of address space per process")
+    book, twin = work / "full.xlsx", work / "full_twin.xlsx"
+    t = time.perf_counter()
+    formulas = build(book, n, twin=False)
+    build(twin, n, twin=True)
+    print(f"built {n:,} leads ({formulas:,} formulas) twice in {time.perf_counter() - t:.0f} s")
+    ours = measure(cap + [sys.executable, "-m", "leanxl", "recalc", str(book), "-o",
+                          str(work / "out.xlsx"), "-q", "--timeout", "0",
+                          "--engine-memory", str(cap_mb)], cwd=ROOT)
+    theirs = measure(cap + [soffice, f"-env:UserInstallation=file://{profile}", "--headless",
+                            "--convert-to", "xlsx", "--outdir", str(work / "lo"), str(twin)])
+    print(f"full sheet, {n:,} leads: leanxl {ours[0]:.1f} s, {ours[1]:.0f} MB tree / "
+          f"{ours[2]:.0f} MB max; LibreOffice on the twin {theirs[0]:.1f} s, "
+          f"{theirs[1]:.0f} MB; ratio {ours[0] / theirs[0]:.2f}x")
+    shutil.rmtree(work, ignore_errors=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rows", type=int, nargs="*", default=[1000, 10000])
@@ -189,10 +226,17 @@ def main() -> None:
     ap.add_argument("--batch-rows", type=int, default=20)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--pycel-max", type=int, default=1000, help="largest book given to pycel")
+    ap.add_argument("--full", action="store_true",
+                    help="only the full sheet: 1,048,575 leads, cold, under memory caps")
+    ap.add_argument("--cap-mb", type=int, default=12000,
+                    help="address-space cap of each process in the --full run (prlimit)")
     ap.add_argument("--warm-child", nargs="*", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.warm_child:
         warm_child(args.warm_child)
+        return
+    if args.full:
+        full_sheet(args.cap_mb)
         return
     py = sys.executable
     soffice = shutil.which("soffice")

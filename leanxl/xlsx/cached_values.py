@@ -254,7 +254,7 @@ def _patch_sheet(xml: bytes, targets: dict[int, dict[int, Any]],
 
 #: How much sheet XML is patched at a time: the part streams through in pieces cut at row
 #: ends, so a full sheet (10^6 rows, hundreds of MB of XML) is never held whole.
-PIECE_BYTES = 4 << 20
+PIECE_BYTES = 1 << 20
 
 
 def _patched_pieces(chunks: Iterator[bytes], targets: dict[int, dict[int, Any]],
@@ -363,7 +363,7 @@ class _PartWriter(threading.Thread):
     def __init__(self, out: zipfile.ZipFile) -> None:
         super().__init__(name="leanxl-zip", daemon=True)
         self.out = out
-        self.queue: queue.Queue[tuple[Any, ...] | None] = queue.Queue(maxsize=4)
+        self.queue: queue.Queue[tuple[Any, ...] | None] = queue.Queue(maxsize=2)
         self.error: BaseException | None = None
         self.start()
 

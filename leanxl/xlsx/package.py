@@ -135,7 +135,7 @@ class BoundedZipFile(zipfile.ZipFile):
                 yield chunk
 
 
-def row_pieces(chunks: Iterable[bytes], size: int = 4 << 20) -> Iterator[bytes]:
+def row_pieces(chunks: Iterable[bytes], size: int = 1 << 20) -> Iterator[bytes]:
     """Sheet XML re-cut into pieces of at least ``size`` bytes that end after a ``</row>``
     (the last piece: whatever remains), so a cell is never split between two pieces."""
     buf = b""
