@@ -86,7 +86,9 @@ class LeanxlCell:
 class SheetInfo:
     name: str
     part: str  # "" for a sheet listed without a part in the package
-    formulas: dict[tuple[int, int], FormulaCell] = field(default_factory=dict)
+    # A plain formula (no attributes on its <f>) is stored as its text alone: a full sheet
+    # has millions of them; the others (shared, array, data table) as a FormulaCell.
+    formulas: dict[tuple[int, int], FormulaCell | str] = field(default_factory=dict)
     arrays: list[Area] = field(default_factory=list)  # array formula and data-table ranges
     masters: dict[str, FormulaCell] = field(default_factory=dict)  # shared formulas by si
     # Data tables whose input cell was deleted (del1/del2): Excel shows #REF! in every cell,
@@ -201,9 +203,11 @@ def _scan_piece(xml: bytes, info: SheetInfo, masters: dict[str, FormulaCell],
             cell = FormulaCell(row, col, text, kind, area, f_attrs.get("si"))
             if kind == "dataTable" and "1" in (f_attrs.get("del1"), f_attrs.get("del2")):
                 info.dead_tables.append(area or Area(None, row, col, row, col))
-        else:
-            kind, area = "normal", None
-            cell = FormulaCell(row, col, text, kind)
+        else:  # a plain formula, the bulk of a sheet: its text is all there is to keep
+            formulas[(row, col)] = text or ""
+            if text:
+                _scan_leanxl(info.name, row, col, text, None, shapes, last_fill, leanxl)
+            continue
         formulas[(row, col)] = cell
         if kind == "shared":
             if text:

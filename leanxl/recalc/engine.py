@@ -83,6 +83,7 @@ _PROFILE_XCU = """<?xml version="1.0" encoding="UTF-8"?>
 <prop oor:name="SeparatorArrayCol" oor:op="fuse"><value>,</value></prop></item>
 </oor:items>
 """
+READ_CELLS = 1 << 19  # values per read round trip (a full sheet's column: two dozen reads)
 ASK_LIMIT = 300  # above this many cells of unknown type, one xlsx save is faster
 
 
@@ -436,8 +437,20 @@ class LibreOfficeEngine:
                               suggestion="open it in Excel and save it again as .xlsx") from exc
         return [(str(n), int(r), int(c)) for n, r, c in opened]
 
+    def _read_raw(self, sheet: int, r1: int, c1: int, r2: int, c2: int) -> list[list[Any]]:
+        """A block as the worker reads it, in bands of rows: the worker (and LibreOffice's
+        conversion to Python) never holds more than ``READ_CELLS`` values of a full sheet."""
+        band = max(1, READ_CELLS // (c2 - c1 + 1))
+        if r2 - r1 < band:
+            return self._call("read", sheet, r1 - 1, c1 - 1, r2 - 1, c2 - 1)
+        rows: list[list[Any]] = []
+        for start in range(r1, r2 + 1, band):
+            rows += self._call("read", sheet, start - 1, c1 - 1, min(start + band - 1, r2) - 1,
+                               c2 - 1)
+        return rows
+
     def read(self, sheet: int, r1: int, c1: int, r2: int, c2: int) -> list[list[Any]]:
-        rows = self._call("read", sheet, r1 - 1, c1 - 1, r2 - 1, c2 - 1)
+        rows = self._read_raw(sheet, r1, c1, r2, c2)
         for row in rows:
             for i, v in enumerate(row):
                 if v == "":
@@ -500,14 +513,13 @@ class LibreOfficeEngine:
             blocks = covering_blocks(wanted)
             if len(blocks) == 1:  # the usual case: index the one block, no grid to build
                 r1, c1, _, _ = blocks[0]
-                block = self._call("read", index, r1 - 1, c1 - 1, blocks[0][2] - 1,
-                                   blocks[0][3] - 1)
+                block = self._read_raw(index, r1, c1, blocks[0][2], blocks[0][3])
                 for r, c in wanted:
                     values[(r, c)] = block[r - r1][c - c1]
             else:
                 grid: dict[tuple[int, int], Any] = {}
                 for r1, c1, r2, c2 in blocks:
-                    block = self._call("read", index, r1 - 1, c1 - 1, r2 - 1, c2 - 1)
+                    block = self._read_raw(index, r1, c1, r2, c2)
                     for i, row in enumerate(block):
                         for j, v in enumerate(row):
                             grid[(r1 + i, c1 + j)] = v

@@ -623,10 +623,16 @@ class BookComputer:
     def _refs_of(self, index: int, row: int, col: int) -> list[Box]:
         sheet = self.book.sheets[index]
         cell = sheet.formulas[(row, col)]
+        if isinstance(cell, str):
+            return self._text_refs(cell, 0, 0, sheet)
         text, dr, dc = cell.text, 0, 0
         if text is None and cell.si is not None and cell.si in sheet.masters:
             master = sheet.masters[cell.si]
             text, dr, dc = master.text, row - master.row, col - master.col
+        return self._text_refs(text, dr, dc, sheet)
+
+    def _text_refs(self, text: str | None, dr: int, dc: int, sheet: SheetInfo) -> list[Box]:
+        """The boxes a formula's text reads, written ``dr, dc`` away from the cell."""
         if not text:
             return []
         areas, words = formula_refs(text)
@@ -663,7 +669,7 @@ class BookComputer:
                     out[pos] = v
             for a in sheet.arrays:
                 master = sheet.formulas.get((a.r1, a.c1))
-                text = _text_of(master, sheet) if master is not None and (
+                text = _text_of(master, sheet) if isinstance(master, FormulaCell) and (
                     master.kind == "array") else None
                 for r in range(a.r1, a.r2 + 1):
                     for c in range(a.c1, a.c2 + 1):
@@ -694,8 +700,10 @@ class BookComputer:
         return Computed(values, spills, passes, len(self.book.leanxl), len(groups))
 
 
-def _text_of(cell: FormulaCell, sheet: SheetInfo) -> str | None:
+def _text_of(cell: FormulaCell | str, sheet: SheetInfo) -> str | None:
     """A formula cell's own text; a shared formula's dependants have their master's."""
+    if isinstance(cell, str):
+        return cell
     if cell.text is None and cell.kind == "shared":
         master = sheet.masters.get(cell.si or "")
         return master.text if master is not None else None
