@@ -167,3 +167,20 @@ def test_sheet_streams_through_in_pieces(tmp_path: Path,
     assert [got.cell(r, 2).value for r in (2, 3, 7, 300)] == [4, True, "new 7", 600]
     assert got["C305"].value == "#N/A" and got["E2"].value == 1 and got["C11"].value == "spilled"
     assert openpyxl.load_workbook(pieces)["Leads"]["B299"].value == "=A299*2"
+
+
+def test_truncated_sheet_is_one_clear_error_and_no_output(tmp_path: Path) -> None:
+    """A sheet part that ends inside <sheetData> fails in one line, mid-stream, leaving no
+    output and no temporary file (the part being written is closed, not left open)."""
+    src = _book(tmp_path / "in.xlsx")
+    bad = tmp_path / "bad.xlsx"
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(bad, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = data[:data.index(b"</sheetData>")]
+            zout.writestr(info, data)
+    out = tmp_path / "out" / "bad.xlsx"
+    with pytest.raises(WorkbookError, match="sheetData"):
+        write_cached_values(bad, out, {"Leads": {"B2": 1.0}})
+    assert not out.parent.exists() or list(out.parent.iterdir()) == []

@@ -227,10 +227,10 @@ def _warm(functions: set[str]) -> threading.Thread | None:
 def prefer_numpy_kernels() -> None:
     """Let this process score with numpy's kernels unless ``LEANXL_KERNELS`` says otherwise.
 
-    For processes that do recalc work (the command, its pool and Dask workers): a book's
-    leanxl cells take milliseconds in numpy even at 10^6 rows, while numba's import and first
-    calls cost ≈ 0.8 s and ≈ 140 MB (bench/RESULTS.md, "Headless recalculation").  Same
-    result bits either way.  ``recalc_workbook`` alone leaves the caller's choice alone.
+    For processes that only do recalc work (the command and its pool workers): numba's
+    import and first calls cost ≈ 0.8 s and ≈ 140 MB per process, more than a book's leanxl
+    cells take in numpy (bench/RESULTS.md, "Headless recalculation").  Same result bits
+    either way.  ``recalc_workbook`` and Dask workers leave the caller's choice alone.
     """
     os.environ.setdefault("LEANXL_KERNELS", "numpy")
 

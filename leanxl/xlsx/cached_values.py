@@ -365,10 +365,18 @@ class _PartWriter(threading.Thread):
         self.out = out
         self.queue: queue.Queue[tuple[Any, ...] | None] = queue.Queue(maxsize=2)
         self.error: BaseException | None = None
+        self.dest: IO[bytes] | None = None  # the part being streamed
         self.start()
 
     def run(self) -> None:
-        dest: IO[bytes] | None = None
+        try:
+            self._write_all()
+        finally:
+            if self.dest is not None:  # the caller failed mid-part: the zip must still close
+                with contextlib.suppress(Exception):
+                    self.dest.close()
+
+    def _write_all(self) -> None:
         while (item := self.queue.get()) is not None:
             if self.error is not None:
                 continue  # drain: the caller must never block on a full queue
@@ -381,20 +389,22 @@ class _PartWriter(threading.Thread):
                     else:
                         self.out.writestr(info, data, compress_type=info.compress_type)
                 elif kind == "open":
-                    dest = self.out.open(args[0], "w", force_zip64=args[1])
+                    self.dest = self.out.open(args[0], "w", force_zip64=args[1])
                 elif kind == "piece":
-                    assert dest is not None
-                    dest.write(args[0])
+                    assert self.dest is not None
+                    self.dest.write(args[0])
                 else:
-                    assert dest is not None
-                    dest.close()
+                    assert self.dest is not None
+                    self.dest.close()
+                    self.dest = None
             except BaseException as exc:  # handed to the caller by finish()
                 self.error = exc
 
-    def finish(self) -> None:
+    def finish(self, failing: bool = False) -> None:
+        """Wait for the writes; raise the writer's error unless the caller is failing."""
         self.queue.put(None)
         self.join()
-        if self.error is not None:
+        if self.error is not None and not failing:
             raise self.error
 
 
@@ -493,11 +503,14 @@ def write_cached_values(
                 for name, data in files.items():  # new parts (metadata.xml)
                     writer.queue.put(("part", name, data))
             except (KeyError, ElementTree.ParseError) as exc:
+                writer.finish(failing=True)
                 raise WorkbookError(f"not a readable workbook package ({exc})",
                                     where=str(src),
                                     suggestion="open and save it again in Excel") from exc
-            finally:
-                writer.finish()
+            except BaseException:
+                writer.finish(failing=True)
+                raise
+            writer.finish()
 
 
 def _patched_parts(
