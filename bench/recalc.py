@@ -18,7 +18,8 @@ Warm: one child process starts one LibreOffice engine and reuses it (a batch wor
 server): leanxl's whole recalc of the book on it vs LibreOffice loading, fully recalculating
 and saving the twin through the same UNO bridge (best of 3 after a warm-up round).
 
-Run:  .venv/bin/python bench/recalc.py [--rows 1000 10000] [--batch 200]
+Run:  .venv/bin/python bench/recalc.py [--rows 1000 10000 100000] [--batch 200]
+      .venv/bin/python bench/recalc.py --full   (1,048,575 leads, cold, under memory caps)
 """
 
 from __future__ import annotations
@@ -57,11 +58,13 @@ FORCE_RECALC_XCU = """<?xml version="1.0" encoding="UTF-8"?>
 
 
 def build(path: Path, n: int, twin: bool, seed: int = 1) -> int:
-    """Write a book of ``n`` leads; returns its number of formula cells."""
+    """Write a book of ``n`` leads; returns its number of formula cells.
+
+    openpyxl's write-only mode: a full sheet (1,048,575 leads) streams out in bounded memory.
+    """
     rng = random.Random(seed)
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "Leads"
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet("Leads")
     ws.append(["id", *KEYS, "fit", "decision", "hot", "band", "band2", "weighted"])
     for r in range(2, n + 2):
         if twin:
@@ -80,22 +83,20 @@ def build(path: Path, n: int, twin: bool, seed: int = 1) -> int:
     for row in TABLE:
         rules.append(row)
     s = wb.create_sheet("Settings")
-    s.append(["from", "band"])
-    for a, b in [(0, "D"), (40, "C"), (60, "B"), (80, "A")]:
-        s.append([a, b])
-    for i in range(10):
-        s.cell(row=1, column=4 + i, value=1 + i % 3)
     last = n + 1
-    s["D3"] = f'=COUNTIF(Leads!M2:M{last},"Qualified")'
-    s["D4"] = f'=COUNTIF(Leads!N2:N{last},"hot")'
-    s["D5"] = f'=AVERAGEIF(Leads!N2:N{last},"hot",Leads!L2:L{last})'
+    s.append(["from", "band", None, *[1 + i % 3 for i in range(10)]])  # D1:M1 = Weights
+    s.append([0, "D"])
+    s.append([40, "C", None, f'=COUNTIF(Leads!M2:M{last},"Qualified")'])
+    s.append([60, "B", None, f'=COUNTIF(Leads!N2:N{last},"hot")'])
+    s.append([80, "A", None, f'=AVERAGEIF(Leads!N2:N{last},"hot",Leads!L2:L{last})'])
     wb.defined_names["Weights"] = DefinedName("Weights", attr_text="Settings!$D$1:$M$1")
     wb.save(path)
     return 6 * n + 3
 
 
-def measure(cmd: list[str], cwd: Path | None = None) -> tuple[float, float, float]:
-    """Wall seconds, peak memory of the process tree (MB), largest single process (MB).
+def measure(cmd: list[str], cwd: Path | None = None) -> tuple[float, float, float, float]:
+    """Wall seconds, peak memory of the process tree (MB), largest single process (MB), and
+    the peak of the tree's summed samples alone (MB).
 
     The tree's peak is the larger of two readings of the resident sizes sampled every 20 ms:
     the peak of their sum, and the sum of each process's own peak (an upper bound: processes
@@ -127,8 +128,10 @@ def measure(cmd: list[str], cwd: Path | None = None) -> tuple[float, float, floa
     err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}): {err[-500:]}")
+    summed = peak_total
     peak_total = max(peak_total, sum(peaks.values()))
-    return wall, peak_total / 2**20, max(peaks.values(), default=0) / 2**20
+    return (wall, peak_total / 2**20, max(peaks.values(), default=0) / 2**20,
+            summed / 2**20)
 
 
 def warm_child(books: list[str]) -> None:
@@ -142,6 +145,9 @@ def warm_child(books: list[str]) -> None:
 
     from leanxl.recalc import recalc_workbook
     from leanxl.recalc.engine import LibreOfficeEngine
+    from leanxl.recalc.workbook import prefer_numpy_kernels
+
+    prefer_numpy_kernels()  # as in a batch worker of `leanxl recalc`
 
     out = {}
     with LibreOfficeEngine() as engine:
@@ -183,6 +189,40 @@ def pycel_script(path: Path) -> str:
         "                xl.evaluate(f\"'{ws.title}'!{c.coordinate}\")\n")
 
 
+def full_sheet(cap_mb: int, n: int = 1_048_575) -> None:
+    """A full Leads sheet: leanxl recalc vs LibreOffice on the twin, cold, time and memory.
+
+    Every process runs under ``prlimit --as`` (a mistake cannot take the shared machine's
+    memory); leanxl's LibreOffice gets the same cap through ``--engine-memory``.
+    """
+    soffice = shutil.which("soffice")
+    prlimit = shutil.which("prlimit")
+    if soffice is None or prlimit is None:
+        sys.exit("the --full run needs LibreOffice and prlimit (util-linux)")
+    work = Path(tempfile.mkdtemp(prefix="leanxl-bench-full-"))
+    profile = work / "lo-profile"
+    (profile / "user").mkdir(parents=True)
+    (profile / "user" / "registrymodifications.xcu").write_text(FORCE_RECALC_XCU)
+    cap = [prlimit, f"--as={cap_mb << 20}"]
+    print(f"machine: {os.cpu_count()} cpus, load average {os.getloadavg()[0]:.1f}; "
+          f"cap {cap_mb} MB of address space per process")
+    book, twin = work / "full.xlsx", work / "full_twin.xlsx"
+    t = time.perf_counter()
+    formulas = build(book, n, twin=False)
+    build(twin, n, twin=True)
+    print(f"built {n:,} leads ({formulas:,} formulas) twice in {time.perf_counter() - t:.0f} s")
+    ours = measure(cap + [sys.executable, "-m", "leanxl", "recalc", str(book), "-o",
+                          str(work / "out.xlsx"), "-q", "--timeout", "0",
+                          "--engine-memory", str(cap_mb)], cwd=ROOT)
+    theirs = measure(cap + [soffice, f"-env:UserInstallation=file://{profile}", "--headless",
+                            "--convert-to", "xlsx", "--outdir", str(work / "lo"), str(twin)])
+    print(f"full sheet, {n:,} leads: leanxl {ours[0]:.1f} s, {ours[3]:.0f} MB tree (sampled "
+          f"sum; sum of each process's peak {ours[1]:.0f}) / {ours[2]:.0f} MB largest; "
+          f"LibreOffice on the twin {theirs[0]:.1f} s, {theirs[3]:.0f} MB (largest "
+          f"{theirs[2]:.0f}); ratio {ours[0] / theirs[0]:.2f}x")
+    shutil.rmtree(work, ignore_errors=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rows", type=int, nargs="*", default=[1000, 10000])
@@ -190,10 +230,17 @@ def main() -> None:
     ap.add_argument("--batch-rows", type=int, default=20)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--pycel-max", type=int, default=1000, help="largest book given to pycel")
+    ap.add_argument("--full", action="store_true",
+                    help="only the full sheet: 1,048,575 leads, cold, under memory caps")
+    ap.add_argument("--cap-mb", type=int, default=12000,
+                    help="address-space cap of each process in the --full run (prlimit)")
     ap.add_argument("--warm-child", nargs="*", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.warm_child:
         warm_child(args.warm_child)
+        return
+    if args.full:
+        full_sheet(args.cap_mb)
         return
     py = sys.executable
     soffice = shutil.which("soffice")

@@ -219,6 +219,28 @@ def test_typed_results_through_an_xlsx_save(tmp_path: Path, engine, monkeypatch)
     _check(out, expected)
 
 
+def test_reads_in_bands_of_rows(tmp_path: Path, engine, monkeypatch) -> None:
+    # A full sheet is read from LibreOffice in bands of rows; tiny bands here: every read of
+    # the golden book (inputs, results) is cut in several, and the values are the same.
+    from leanxl.recalc import engine as engine_module
+
+    calls: list[str] = []
+    call = engine._call
+    monkeypatch.setattr(engine, "_call", lambda op, *a: (calls.append(op), call(op, *a))[1])
+    src = tmp_path / "golden.xlsx"
+    expected = build_golden(src)
+    make_stale(src)
+    assert recalc_workbook(src, tmp_path / "whole.xlsx", engine=engine).ok
+    whole = calls.count("read")
+    calls.clear()
+    monkeypatch.setattr(engine_module, "READ_CELLS", 3)
+    out = tmp_path / "out.xlsx"
+    report = recalc_workbook(src, out, engine=engine)
+    assert report.ok, report.reason
+    _check(out, expected)
+    assert calls.count("read") > whole + 10
+
+
 def test_calls_inside_expressions(tmp_path: Path, engine) -> None:
     wb = openpyxl.Workbook()
     ws = wb.active

@@ -97,3 +97,58 @@ def test_corrupt_file_is_a_workbook_error(tmp_path: Path) -> None:
     bad.write_bytes(b"not a zip")
     with pytest.raises(WorkbookError, match="bad.xlsx"):
         read_book(bad)
+
+
+def _filled_book(path: Path) -> Path:
+    """Columns filled down as users fill them, with the odd cell that breaks the pattern."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for r in range(2, 40):
+        ws[f"L{r}"] = f"=LEANXL_FIT(B{r}:K{r},Weights)"
+        # a relative two-row block: each cell reads its own block, not one shared shape
+        ws[f"M{r}"] = f"=LEANXL_FIT(B{r}:K{r},B{r}:K{r + 1})"
+        ws[f"N{r}"] = f"=LEANXL_KPISTATUS(N{r - 1},50)" if r > 2 else "=LEANXL_KPISTATUS(1,50)"
+        ws[f"O{r}"] = f"=LEANXL_DECIDE(Rules!$A$1:$C$5,B{r}:K{r},$B$1:$K$1)"
+        ws[f"P{r}"] = f"=ROUND(LEANXL_FIT(B{r}:K{r}),1)"  # inside a larger expression
+    ws["L9"] = "=LEANXL_FIT(B9:K10,Weights)"  # breaks the fill in the middle
+    ws["L10"] = "=LEANXL_FIT(B10:K10,Weights)"
+    ws["O20"] = "=LEANXL_DECIDE(Rules!$A$1:$C$5,B20:K20,$B$2:$K$2)"
+    wb.create_sheet("Rules")
+    wb.save(path)
+    return path
+
+
+def test_filled_down_cells_share_a_call_that_is_their_own(tmp_path: Path) -> None:
+    """A column filled down is parsed once (read_book recognises the fill without parsing);
+    every cell's call is still exactly the call its own text gives."""
+    book = read_book(_filled_book(tmp_path / "filled.xlsx"))
+    assert len(book.leanxl) == 5 * 38
+    for cell in book.leanxl:
+        assert cell.call == parse_call(cell.formula), (cell.row, cell.col)
+    assert sum(1 for c in book.leanxl if c.shift) > 100  # the fast path was taken
+
+
+def test_filled_down_groups_are_the_groups_of_each_cell(tmp_path: Path) -> None:
+    """Grouping by fill shape gives the groups resolving every cell on its own gives."""
+    from leanxl import functions
+    from leanxl.recalc.evaluate import BookComputer
+
+    book = read_book(_filled_book(tmp_path / "filled.xlsx"))
+
+    class Engine:
+        name = "libreoffice"
+
+        def set_formulas(self, cells: object) -> None: ...
+
+    def groups() -> list[tuple[object, ...]]:
+        out = BookComputer(book, Engine(), functions.REGISTRY).build_groups()  # type: ignore[arg-type]
+        return sorted(
+            (g.function, g.nested if g.nested is not None else -1,
+             tuple((c.row, c.col) for c in g.cells), repr(g.args), repr(g.error))
+            for g in out)
+
+    fast = groups()
+    for cell in book.leanxl:
+        cell.shape = -1  # every cell resolved on its own
+    assert fast == groups()
+    assert any(len(g[2]) == 37 for g in fast)  # L's fill, broken at L9

@@ -127,3 +127,60 @@ def test_libreoffice_shows_cached_values(tmp_path: Path) -> None:
     assert lines[1].split(",")[:2] == ["1", "87.5"]
     assert lines[2].split(",")[:3] == ["2", "12", "keep me"]
     assert lines[4].split(",")[0] == "Qualified"
+
+
+def test_sheet_streams_through_in_pieces(tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A sheet part patched piece by piece (cut at row ends; full sheets are never held whole)
+    gives the same package as in one piece: existing cells, cells and rows to create
+    between and after the pieces, a spill, True beside 1.0, every other part unchanged."""
+    from leanxl.xlsx import cached_values
+
+    src = tmp_path / "in.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Leads"
+    for r in range(1, 301):
+        if r % 7:  # rows 7, 14, ... do not exist: their cells are created
+            ws.cell(r, 1, r)
+            ws.cell(r, 2, f"=A{r}*2")
+    wb.create_sheet("Other")["A1"] = "=1+1"
+    wb.save(src)
+    values: dict[str, dict[object, object]] = {
+        "Leads": {(r, 2): (True if r == 3 else float(r * 2)) if r % 7 else f"new {r}"
+                  for r in range(1, 301)},
+        "Other": {"A1": 2.0},
+    }
+    values["Leads"][(305, 3)] = CellError("#N/A", "")  # after the last row
+    values["Leads"][(2, 5)] = 1.0  # a cell to create inside an existing row
+    spills = {"Leads": {"B10": "B10:C11"}}
+    values["Leads"][(10, 3)] = values["Leads"][(11, 3)] = "spilled"
+    whole, pieces = tmp_path / "whole.xlsx", tmp_path / "pieces.xlsx"
+    write_cached_values(src, whole, values, spills)  # type: ignore[arg-type]
+    monkeypatch.setattr(cached_values, "PIECE_BYTES", 97)
+    write_cached_values(src, pieces, values, spills)  # type: ignore[arg-type]
+    with zipfile.ZipFile(whole) as a, zipfile.ZipFile(pieces) as b:
+        assert a.namelist() == b.namelist()
+        for name in a.namelist():
+            assert a.read(name) == b.read(name), name
+    got = openpyxl.load_workbook(pieces, data_only=True)["Leads"]
+    assert [got.cell(r, 2).value for r in (2, 3, 7, 300)] == [4, True, "new 7", 600]
+    assert got["C305"].value == "#N/A" and got["E2"].value == 1 and got["C11"].value == "spilled"
+    assert openpyxl.load_workbook(pieces)["Leads"]["B299"].value == "=A299*2"
+
+
+def test_truncated_sheet_is_one_clear_error_and_no_output(tmp_path: Path) -> None:
+    """A sheet part that ends inside <sheetData> fails in one line, mid-stream, leaving no
+    output and no temporary file (the part being written is closed, not left open)."""
+    src = _book(tmp_path / "in.xlsx")
+    bad = tmp_path / "bad.xlsx"
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(bad, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = data[:data.index(b"</sheetData>")]
+            zout.writestr(info, data)
+    out = tmp_path / "out" / "bad.xlsx"
+    with pytest.raises(WorkbookError, match="sheetData"):
+        write_cached_values(bad, out, {"Leads": {"B2": 1.0}})
+    assert not out.parent.exists() or list(out.parent.iterdir()) == []

@@ -17,7 +17,13 @@ from typing import Any
 
 from leanxl.errors import LeanxlError
 from leanxl.recalc.engine import Engine
-from leanxl.recalc.workbook import SUFFIXES, FileReport, recalc_workbook, start_engine
+from leanxl.recalc.workbook import (
+    SUFFIXES,
+    FileReport,
+    prefer_numpy_kernels,
+    recalc_workbook,
+    start_engine,
+)
 
 log = logging.getLogger(__name__)
 
@@ -135,6 +141,7 @@ def _pool_init() -> None:
     import signal
     from multiprocessing import util
 
+    prefer_numpy_kernels()  # a worker of recalc work only
     util.Finalize(None, shutdown_engines, exitpriority=10)
     atexit.register(shutdown_engines)
     # SIGTERM from the parent, or Ctrl-C to the whole group: kill this worker's engines,

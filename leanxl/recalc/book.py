@@ -11,13 +11,14 @@ from __future__ import annotations
 import html
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree
 
 from leanxl.errors import WorkbookError
 from leanxl.recalc.refs import (
+    RELATIVE_ROW,
     Call,
     fill_shape,
     has_leanxl_call,
@@ -60,17 +61,34 @@ class LeanxlCell:
     row: int
     col: int
     formula: str
-    call: Call | None  # None when the call sits inside a larger expression
+    base: Call | None  # the call as parsed ``shift`` rows higher up; see ``call``
     old_spill: Area | None = None  # the array range Excel (or a previous recalc) stored
     inner: list[tuple[int, int, Call]] | None = None  # calls inside a larger expression
     text: str = ""  # the full formula text (shared formulas: this cell's own, shifted)
+    shift: int = 0
+    # Cells of one sheet with the same ``shape`` (>= 0) hold one formula filled down: the
+    # same call with its relative rows moved.  -1: not known to be part of such a fill.
+    shape: int = -1
+
+    @property
+    def call(self) -> Call | None:
+        """The parsed call (None when the call sits inside a larger expression).
+
+        A filled-down column shares one parsed call: 10^6 cells are not parsed, nor moved,
+        one by one unless something asks for their own call.
+        """
+        if self.base is None or not self.shift:
+            return self.base
+        return shift_call(self.base, self.shift)
 
 
 @dataclass(slots=True)
 class SheetInfo:
     name: str
     part: str  # "" for a sheet listed without a part in the package
-    formulas: dict[tuple[int, int], FormulaCell] = field(default_factory=dict)
+    # A plain formula (no attributes on its <f>) is stored as its text alone: a full sheet
+    # has millions of them; the others (shared, array, data table) as a FormulaCell.
+    formulas: dict[tuple[int, int], FormulaCell | str] = field(default_factory=dict)
     arrays: list[Area] = field(default_factory=list)  # array formula and data-table ranges
     masters: dict[str, FormulaCell] = field(default_factory=dict)  # shared formulas by si
     # Data tables whose input cell was deleted (del1/del2): Excel shows #REF! in every cell,
@@ -122,8 +140,8 @@ def read_book(path: str | Path) -> BookInfo:
                     dn.text or "")
             leanxl: list[LeanxlCell] = []
             for info in sheets:
-                if info.part:
-                    _scan_sheet(z.read(info.part), info, leanxl)
+                if info.part:  # in pieces: a full sheet's XML is never held whole
+                    _scan_sheet(package.row_pieces(z.pieces(info.part)), info, leanxl)
     except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, OSError, ValueError,
             WorkbookError) as exc:
         raise WorkbookError(
@@ -146,10 +164,31 @@ def _formula_cells(xml: bytes, sheet: str) -> Iterator[tuple[int, int, bytes, by
             yield row, col, m.group(2), m.group(3) or None
 
 
-def _scan_sheet(xml: bytes, info: SheetInfo, leanxl: list[LeanxlCell]) -> None:
+def _scan_sheet(pieces: Iterable[bytes], info: SheetInfo, leanxl: list[LeanxlCell]) -> None:
+    """Record the formulas of one sheet, coming in pieces that end at row ends."""
     masters = info.masters
     children: list[FormulaCell] = []
-    shapes: dict[tuple[int, str], tuple[int, Call | None]] = {}
+    shapes: dict[tuple[int, str], tuple[int, Call | None, int]] = {}
+    last_fill: dict[int, _Fill] = {}  # per column: the last leanxl formula with a fill shape
+    for xml in pieces:
+        _scan_piece(xml, info, masters, children, shapes, last_fill, leanxl)
+    for child in children:
+        master = masters.get(child.si or "")
+        if master is None or not master.text or not has_leanxl_call(master.text):
+            continue
+        call = parse_call(master.text)
+        if call is not None:
+            dr, dc = child.row - master.row, child.col - master.col
+            call = Call(call.function, tuple(
+                a.shifted(dr, dc) if isinstance(a, Area) else a for a in call.args))
+        leanxl.append(LeanxlCell(info.name, child.row, child.col, master.text, call))
+
+
+def _scan_piece(xml: bytes, info: SheetInfo, masters: dict[str, FormulaCell],
+                children: list[FormulaCell],
+                shapes: dict[tuple[int, str], tuple[int, Call | None, int]],
+                last_fill: dict[int, _Fill], leanxl: list[LeanxlCell]) -> None:
+    """One piece of a sheet's XML (whole rows); the state in between comes along."""
     formulas = info.formulas
     for row, col, f_raw, raw_text in _formula_cells(xml, info.name):
         if (row, col) in formulas:
@@ -164,9 +203,11 @@ def _scan_sheet(xml: bytes, info: SheetInfo, leanxl: list[LeanxlCell]) -> None:
             cell = FormulaCell(row, col, text, kind, area, f_attrs.get("si"))
             if kind == "dataTable" and "1" in (f_attrs.get("del1"), f_attrs.get("del2")):
                 info.dead_tables.append(area or Area(None, row, col, row, col))
-        else:
-            kind, area = "normal", None
-            cell = FormulaCell(row, col, text, kind)
+        else:  # a plain formula, the bulk of a sheet: its text is all there is to keep
+            formulas[(row, col)] = text or ""
+            if text:
+                _scan_leanxl(info.name, row, col, text, None, shapes, last_fill, leanxl)
+            continue
         formulas[(row, col)] = cell
         if kind == "shared":
             if text:
@@ -174,36 +215,79 @@ def _scan_sheet(xml: bytes, info: SheetInfo, leanxl: list[LeanxlCell]) -> None:
             else:
                 children.append(cell)
                 continue
-        if text and has_leanxl_call(text):
-            shape = fill_shape(text, row)
-            seen = shapes.get((col, shape)) if shape is not None else None
-            if seen is not None:  # filled down: the parsed call of an earlier row, moved
-                call = shift_call(seen[1], row - seen[0]) if seen[1] is not None else None
-            else:
-                call = parse_call(text)
-                if shape is not None:
-                    shapes[(col, shape)] = (row, call)
-            cell_ = LeanxlCell(info.name, row, col, text, call,
-                               area if kind == "array" else None)
-            if call is None:
-                cell_.inner = inner_calls(text.strip().removeprefix("="))
-                cell_.text = text.strip().removeprefix("=")
-            leanxl.append(cell_)
-        elif kind in ("array", "dataTable") and area is not None and (
+        if text and _scan_leanxl(info.name, row, col, text, area if kind == "array" else None,
+                                 shapes, last_fill, leanxl):
+            continue
+        if kind in ("array", "dataTable") and area is not None and (
                 area.rows > 1 or area.cols > 1):
             # Every cell of an array range or of a data table (what-if table) is computed:
             # each needs the engine's fresh value, not only the cell holding the <f>.
             info.arrays.append(area)
-    for child in children:
-        master = masters.get(child.si or "")
-        if master is None or not master.text or not has_leanxl_call(master.text):
-            continue
-        call = parse_call(master.text)
-        if call is not None:
-            dr, dc = child.row - master.row, child.col - master.col
-            call = Call(call.function, tuple(
-                a.shifted(dr, dc) if isinstance(a, Area) else a for a in call.args))
-        leanxl.append(LeanxlCell(info.name, child.row, child.col, master.text, call))
+
+
+class _Fill:
+    """A leanxl formula with its relative row numbers cut out, to recognise it filled down.
+
+    ``B7:K7`` at row 7 comes back as ``B8:K8`` at row 8: comparing the text with the one
+    expected at that row (string joins, no regular expression) tells the two cells share
+    their fill shape, and so their parsed call.
+    """
+
+    __slots__ = ("numbers", "pieces", "row", "shape")
+
+    def __init__(self, text: str, row: int, shape: str) -> None:
+        self.row, self.shape = row, shape
+        self.pieces: list[str] = []
+        self.numbers: list[int] = []
+        pos = 0
+        for m in RELATIVE_ROW.finditer(text):
+            if m.group(2):  # $-anchored: does not move
+                continue
+            self.pieces.append(text[pos:m.start(3)])
+            self.numbers.append(int(m.group(3)))
+            pos = m.end(3)
+        self.pieces.append(text[pos:])
+
+    def matches(self, text: str, row: int) -> bool:
+        d = row - self.row
+        parts = [self.pieces[0]]
+        for n, piece in zip(self.numbers, self.pieces[1:], strict=True):
+            parts.append(str(n + d))
+            parts.append(piece)
+        return "".join(parts) == text
+
+
+def _scan_leanxl(sheet: str, row: int, col: int, text: str, array: Area | None,
+                 shapes: dict[tuple[int, str], tuple[int, Call | None, int]],
+                 last_fill: dict[int, _Fill], leanxl: list[LeanxlCell]) -> bool:
+    """Record the cell if its formula calls leanxl (returns whether it does)."""
+    fill = last_fill.get(col)
+    if fill is not None and fill.matches(text, row):
+        # The column's previous leanxl formula filled down: its parsed call, moved.
+        seen_row, call, shape_id = shapes[(col, fill.shape)]
+        shift = row - seen_row
+    elif has_leanxl_call(text):
+        shape = fill_shape(text, row)
+        seen = shapes.get((col, shape)) if shape is not None else None
+        shape_id = -1
+        if seen is not None:  # filled down: the parsed call of an earlier row, moved
+            seen_row, call, shape_id = seen
+            shift = row - seen_row
+        else:
+            call, shift = parse_call(text), 0
+            if shape is not None:
+                shape_id = len(shapes)
+                shapes[(col, shape)] = (row, call, shape_id)
+        if shape is not None:
+            last_fill[col] = _Fill(text, row, shape)
+    else:
+        return False
+    cell = LeanxlCell(sheet, row, col, text, call, array, shift=shift, shape=shape_id)
+    if call is None:
+        cell.inner = inner_calls(text.strip().removeprefix("="))
+        cell.text = text.strip().removeprefix("=")
+    leanxl.append(cell)
+    return True
 
 
 _RESULT_FORMULA = re.compile(

@@ -19,6 +19,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -82,6 +83,7 @@ _PROFILE_XCU = """<?xml version="1.0" encoding="UTF-8"?>
 <prop oor:name="SeparatorArrayCol" oor:op="fuse"><value>,</value></prop></item>
 </oor:items>
 """
+READ_CELLS = 1 << 19  # values per read round trip (a full sheet's column: two dozen reads)
 ASK_LIMIT = 300  # above this many cells of unknown type, one xlsx save is faster
 
 
@@ -111,7 +113,7 @@ def engine_copy(source: Path, target: Path) -> tuple[int, bool]:
     """
     import zipfile
 
-    from leanxl.xlsx.package import PackageTooLarge, open_package
+    from leanxl.xlsx.package import PackageTooLarge, open_package, row_pieces
 
     removed = 0
     logical = False
@@ -119,14 +121,20 @@ def engine_copy(source: Path, target: Path) -> tuple[int, bool]:
         with open_package(source) as zin, zipfile.ZipFile(
                 target, "w", zipfile.ZIP_STORED) as zout:  # stored: quicker both ways
             for info in zin.infolist():
-                data = zin.read(info)
-                if info.filename.startswith("xl/worksheets/") and info.filename.endswith(
-                        ".xml") and b"<f>" in data:
-                    data, n = _WHOLE_CALL.subn(b"", data)
-                    removed += n
-                if info.filename.startswith("xl/worksheets/") and b't="b"' in data:
-                    logical = True
-                zout.writestr(info.filename, data, compress_type=zipfile.ZIP_STORED)
+                sheet = info.filename.startswith("xl/worksheets/")
+                if not (sheet and info.filename.endswith(".xml")):
+                    data = zin.read(info)
+                    logical = logical or (sheet and b't="b"' in data)
+                    zout.writestr(info.filename, data, compress_type=zipfile.ZIP_STORED)
+                    continue
+                # A sheet streams through in pieces of whole rows (a full sheet is ≈ 1 GB).
+                with zout.open(info.filename, "w", force_zip64=info.file_size > 1 << 30) as out:
+                    for piece in row_pieces(zin.pieces(info)):
+                        if b"<f>" in piece:
+                            piece, n = _WHOLE_CALL.subn(b"", piece)
+                            removed += n
+                        logical = logical or b't="b"' in piece
+                        out.write(piece)
     except PackageTooLarge:
         raise  # never hand LibreOffice a bomb
     except (LeanxlError, zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError):
@@ -180,7 +188,7 @@ def _save_template(profile: Path, template: Path | None) -> None:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def covering_blocks(cells: set[tuple[int, int]], slack: int = 4096
+def covering_blocks(cells: Collection[tuple[int, int]], slack: int = 4096
                     ) -> list[tuple[int, int, int, int]]:
     """Few blocks (r1, c1, r2, c2) that hold every cell, never far more cells than exist.
 
@@ -408,11 +416,17 @@ class LibreOfficeEngine:
     def alive(self) -> bool:
         return not self._killed and self._proc.poll() is None and self._office.poll() is None
 
-    def open(self, path: Path, leanxl_cells: list[tuple[str, int, int]] | None = None
-             ) -> list[tuple[str, int, int]]:
+    def open(self, path: Path, leanxl_cells: list[tuple[str, int, int]] | None = None,
+             copied: threading.Event | None = None) -> list[tuple[str, int, int]]:
+        """Load a copy of the book; ``copied`` is set once the copy is made (LibreOffice
+        then loads it while the caller may use the CPU: see ``recalc_workbook``)."""
         # A private copy: LibreOffice writes lock files next to what it opens.
         self._book = self._tmp / f"book{Path(path).suffix.lower()}"
-        _, logical = engine_copy(Path(path), self._book)
+        try:
+            _, logical = engine_copy(Path(path), self._book)
+        finally:
+            if copied is not None:
+                copied.set()
         try:
             opened = self._call("open", str(self._book), logical)
         except EngineError as exc:
@@ -423,8 +437,20 @@ class LibreOfficeEngine:
                               suggestion="open it in Excel and save it again as .xlsx") from exc
         return [(str(n), int(r), int(c)) for n, r, c in opened]
 
+    def _read_raw(self, sheet: int, r1: int, c1: int, r2: int, c2: int) -> list[list[Any]]:
+        """A block as the worker reads it, in bands of rows: the worker (and LibreOffice's
+        conversion to Python) never holds more than ``READ_CELLS`` values of a full sheet."""
+        band = max(1, READ_CELLS // (c2 - c1 + 1))
+        if r2 - r1 < band:
+            return self._call("read", sheet, r1 - 1, c1 - 1, r2 - 1, c2 - 1)
+        rows: list[list[Any]] = []
+        for start in range(r1, r2 + 1, band):
+            rows += self._call("read", sheet, start - 1, c1 - 1, min(start + band - 1, r2) - 1,
+                               c2 - 1)
+        return rows
+
     def read(self, sheet: int, r1: int, c1: int, r2: int, c2: int) -> list[list[Any]]:
-        rows = self._call("read", sheet, r1 - 1, c1 - 1, r2 - 1, c2 - 1)
+        rows = self._read_raw(sheet, r1, c1, r2, c2)
         for row in rows:
             for i, v in enumerate(row):
                 if v == "":
@@ -474,26 +500,34 @@ class LibreOfficeEngine:
         out: dict[int, dict[tuple[int, int], Any]] = {}
         ask: dict[int, list[tuple[int, int]]] = {}
         for index, sheet in enumerate(book.sheets):
-            wanted = set(sheet.formulas)
-            for a in sheet.arrays:
-                wanted.update((r, c) for r in range(a.r1, a.r2 + 1)
-                              for c in range(a.c1, a.c2 + 1))
+            wanted: Collection[tuple[int, int]] = sheet.formulas.keys()
+            if sheet.arrays:
+                wanted = set(wanted)
+                for a in sheet.arrays:
+                    wanted.update((r, c) for r in range(a.r1, a.r2 + 1)
+                                  for c in range(a.c1, a.c2 + 1))
             values: dict[tuple[int, int], Any] = {}
             out[index] = values
             if not wanted:
                 continue
-            grid: dict[tuple[int, int], Any] = {}
-            for r1, c1, r2, c2 in covering_blocks(wanted):
-                block = self._call("read", index, r1 - 1, c1 - 1, r2 - 1, c2 - 1)
-                for i, row in enumerate(block):
-                    for j, v in enumerate(row):
-                        grid[(r1 + i, c1 + j)] = v
-            unsure = ask.setdefault(index, [])
-            for r, c in wanted:
-                v = grid[(r, c)]
-                values[(r, c)] = v
-                if v is None or (v == 0.0 or v == 1.0) and not isinstance(v, str):
-                    unsure.append((r, c))
+            blocks = covering_blocks(wanted)
+            if len(blocks) == 1:  # the usual case: index the one block, no grid to build
+                r1, c1, _, _ = blocks[0]
+                block = self._read_raw(index, r1, c1, blocks[0][2], blocks[0][3])
+                for r, c in wanted:
+                    values[(r, c)] = block[r - r1][c - c1]
+            else:
+                grid: dict[tuple[int, int], Any] = {}
+                for r1, c1, r2, c2 in blocks:
+                    block = self._read_raw(index, r1, c1, r2, c2)
+                    for i, row in enumerate(block):
+                        for j, v in enumerate(row):
+                            grid[(r1 + i, c1 + j)] = v
+                for pos in wanted:
+                    values[pos] = grid[pos]
+            # An error reads as None, a TRUE as 1: only those cells need asking.
+            ask[index] = [pos for pos, v in values.items()
+                          if v is None or (v.__class__ is not str and (v == 0.0 or v == 1.0))]
         if sum(len(v) for v in ask.values()) > ASK_LIMIT:
             return self._stored_results(book)
         for index, cells in ask.items():

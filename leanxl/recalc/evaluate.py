@@ -30,6 +30,7 @@ from leanxl.recalc.refs import (
     array_literal,
     formula_refs,
     parse_arg,
+    shift_call,
 )
 from leanxl.xlsx.refs import Area, coordinate, split_sheet
 
@@ -72,7 +73,7 @@ class Group:
 class Computed:
     """Fresh values of every formula cell, per sheet name and A1 address, and the spills."""
 
-    values: dict[str, dict[str, Any]]
+    values: dict[str, dict[tuple[int, int], Any]]  # sheet -> (row, column) -> value
     spills: dict[str, dict[str, str]]  # sheet -> anchor A1 -> spill range A1:B2
     passes: int
     leanxl_cells: int
@@ -215,7 +216,7 @@ class BookComputer:
 
     def _is_nested(self, cell: LeanxlCell) -> bool:
         """A call inside a larger expression that the engine can take back as a formula."""
-        return cell.call is None and cell.inner is not None and self.nested_ok
+        return cell.base is None and cell.inner is not None and self.nested_ok
 
     def _group_for(self, cell: LeanxlCell, call: Any, sheet: int) -> Group:
         """A one-cell group for ``call`` (its arguments resolved, or the error they give)."""
@@ -243,6 +244,7 @@ class BookComputer:
     def build_groups(self) -> list[Group]:
         groups: dict[tuple[Any, ...], Group] = {}
         singles: list[Group] = []
+        filled: dict[tuple[int, int], tuple[Any, ...]] = {}  # (sheet, fill shape) -> group key
         for cell in self.book.leanxl:
             sheet = self.sheet_index[cell.sheet.upper()]
             if self._is_nested(cell):
@@ -252,17 +254,25 @@ class BookComputer:
                     g.nested = k
                     singles.append(g)
                 continue
-            if cell.call is None:
+            if cell.base is None:
                 singles.append(Group("?", sheet, [cell], [], CellError(
                     "#VALUE!", "this engine computes a leanxl call only as the whole formula "
                                "(=LEANXL_FIT(...)); put the surrounding expression in another "
                                "cell, or use LibreOffice")))
                 continue
-            g = self._group_for(cell, cell.call, sheet)
+            if cell.shape >= 0:
+                known = filled.get((sheet, cell.shape))
+                if known is not None:  # one formula filled down: the group its shape gives
+                    groups[known].cells.append(cell)
+                    continue
+            call = cell.call
+            g = self._group_for(cell, call, sheet)
             if g.error is not None or not any(a.kind == "row" for a in g.args):
                 singles.append(g)
                 continue
             key = (g.function, sheet, tuple((a.kind, a.box, _hashable(a.value)) for a in g.args))
+            if cell.shape >= 0 and call is not None and self._same_below(cell, call, key):
+                filled[(sheet, cell.shape)] = key
             group = groups.get(key)
             if group is None:
                 groups[key] = g
@@ -272,6 +282,14 @@ class BookComputer:
         for g in out:
             g.inputs = list(g.input_boxes())
         return out
+
+    def _same_below(self, cell: LeanxlCell, call: Any, key: tuple[Any, ...]) -> bool:
+        """Whether the call, filled down, lands in the same group (its arguments resolve the
+        same relative to each row): then cells of its fill shape skip resolving."""
+        probe = LeanxlCell(cell.sheet, cell.row + 7, cell.col, cell.formula, shift_call(call, 7))
+        g = self._group_for(probe, probe.base, key[1])
+        return g.error is None and key == (
+            g.function, key[1], tuple((a.kind, a.box, _hashable(a.value)) for a in g.args))
 
     # --- evaluation ----------------------------------------------------------------------------
     def evaluate(self, group: Group, reader: _Reader) -> list[list[list[Any]]]:
@@ -605,10 +623,16 @@ class BookComputer:
     def _refs_of(self, index: int, row: int, col: int) -> list[Box]:
         sheet = self.book.sheets[index]
         cell = sheet.formulas[(row, col)]
+        if isinstance(cell, str):
+            return self._text_refs(cell, 0, 0, sheet)
         text, dr, dc = cell.text, 0, 0
         if text is None and cell.si is not None and cell.si in sheet.masters:
             master = sheet.masters[cell.si]
             text, dr, dc = master.text, row - master.row, col - master.col
+        return self._text_refs(text, dr, dc, sheet)
+
+    def _text_refs(self, text: str | None, dr: int, dc: int, sheet: SheetInfo) -> list[Box]:
+        """The boxes a formula's text reads, written ``dr, dc`` away from the cell."""
         if not text:
             return []
         areas, words = formula_refs(text)
@@ -629,27 +653,31 @@ class BookComputer:
                  spilled: dict[int, list[Box | None]], passes: int) -> Computed:
         std = self.engine.results(self.book)
         log.debug("results read")
-        values: dict[str, dict[str, Any]] = {}
+        values: dict[str, dict[tuple[int, int], Any]] = {}
         spills: dict[str, dict[str, str]] = {}
+        not_calculated = CellError("#VALUE!", "not calculated")
         for index, sheet in enumerate(self.book.sheets):
             if not sheet.part:
                 continue  # listed without a part (a macro sheet): nothing to write there
-            got = std.get(index, {})
-            out = values.setdefault(sheet.name, {})
+            # The engine's values of this sheet become what is written (no second dict).
+            out = values[sheet.name] = std.get(index, {})
             for pos, f in sheet.formulas.items():
-                v = got.get(pos, CellError("#VALUE!", "not calculated"))
-                out[coordinate(*pos)] = _logical(v, _text_of(f, sheet))
+                v = out.get(pos, not_calculated)
+                if type(v) is float and (v == 0.0 or v == 1.0):  # maybe a boolean
+                    out[pos] = _logical(v, _text_of(f, sheet))
+                elif v is not_calculated:
+                    out[pos] = v
             for a in sheet.arrays:
                 master = sheet.formulas.get((a.r1, a.c1))
-                text = _text_of(master, sheet) if master is not None and (
+                text = _text_of(master, sheet) if isinstance(master, FormulaCell) and (
                     master.kind == "array") else None
                 for r in range(a.r1, a.r2 + 1):
                     for c in range(a.c1, a.c2 + 1):
-                        out[coordinate(r, c)] = _logical(got.get((r, c)), text)
+                        out[(r, c)] = _logical(out.get((r, c)), text)
             for a in sheet.dead_tables:
                 for r in range(a.r1, a.r2 + 1):
                     for c in range(a.c1, a.c2 + 1):
-                        out[coordinate(r, c)] = CellError(
+                        out[(r, c)] = CellError(
                             "#REF!", "the data table's input cell was deleted")
         for gi, g in enumerate(groups):
             if g.nested is not None:
@@ -661,19 +689,21 @@ class BookComputer:
                 if old is not None:  # what the last spill left and this one does not cover
                     for r in range(old.r1, old.r2 + 1):
                         for c in range(old.c1, old.c2 + 1):
-                            out.setdefault(coordinate(r, c), None)
+                            out.setdefault((r, c), None)
                 if box is None:
-                    out[coordinate(cell.row, cell.col)] = block[0][0]
+                    out[(cell.row, cell.col)] = block[0][0]
                     continue
                 for i, row in enumerate(block):
                     for j, v in enumerate(row):
-                        out[coordinate(cell.row + i, cell.col + j)] = v
+                        out[(cell.row + i, cell.col + j)] = v
                 spills.setdefault(title, {})[coordinate(cell.row, cell.col)] = _a1(box)
         return Computed(values, spills, passes, len(self.book.leanxl), len(groups))
 
 
-def _text_of(cell: FormulaCell, sheet: SheetInfo) -> str | None:
+def _text_of(cell: FormulaCell | str, sheet: SheetInfo) -> str | None:
     """A formula cell's own text; a shared formula's dependants have their master's."""
+    if isinstance(cell, str):
+        return cell
     if cell.text is None and cell.kind == "shared":
         master = sheet.masters.get(cell.si or "")
         return master.text if master is not None else None

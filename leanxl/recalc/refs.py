@@ -16,6 +16,7 @@ from typing import Any
 from leanxl.xlsx.refs import Area, parse_area, split_sheet
 
 __all__ = [
+    "RELATIVE_ROW",
     "Arg",
     "Call",
     "Name",
@@ -273,7 +274,7 @@ def formula_refs(formula: str) -> tuple[list[Area], list[str]]:
 
 
 # A row reference that moves when a formula is filled down (not ``$``-anchored, not a sheet).
-_ROW_REF = re.compile(
+RELATIVE_ROW = re.compile(
     r"(?<![A-Za-z0-9_.$])(\$?[A-Za-z]{1,3})(\$?)([0-9]{1,7})(?![0-9]*!)(?![A-Za-z0-9_(])")
 
 
@@ -285,7 +286,7 @@ def fill_shape(formula: str, row: int) -> str | None:
     """
     if '"' in formula or "'" in formula:
         return None
-    return _ROW_REF.sub(lambda m: m.group(0) if m.group(2) else
+    return RELATIVE_ROW.sub(lambda m: m.group(0) if m.group(2) else
                         f"{m.group(1)}[{int(m.group(3)) - row}]", formula)
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import logging
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -98,6 +100,10 @@ def recalc_workbook(source: str | Path, output: str | Path | None = None, *,
     if timeout is None:
         timeout = env_number("LEANXL_TIMEOUT", DEFAULT_TIMEOUT)
     start = time.perf_counter()
+    collecting = gc.isenabled()
+    # A book is millions of small objects and no reference cycles: the cyclic collector
+    # would walk them again and again as they are made (a 100k-row scan took 1.5x longer).
+    gc.disable()
     own_engine = engine is None
     stopping: threading.Thread | None = None
     report = FileReport(str(src), str(dst), ok=False)
@@ -114,9 +120,11 @@ def recalc_workbook(source: str | Path, output: str | Path | None = None, *,
         # LibreOffice loads the file while this process scans it (the load needs no scan).
         opening = _Opening(engine, src) if engine.name == "libreoffice" else None
         try:
+            if opening is not None:
+                opening.copied.wait()
             book = read_book(src)
             log.debug("scanned %s", src)
-            warming = _warm({c.call.function for c in book.leanxl if c.call is not None})
+            warming = _warm({c.base.function for c in book.leanxl if c.base is not None})
             computer = BookComputer(book, engine, registry or default_registry())
             if opening is not None:
                 computer.prepare()  # while LibreOffice starts and loads
@@ -130,7 +138,7 @@ def recalc_workbook(source: str | Path, output: str | Path | None = None, *,
             if opening is not None:
                 opening.join()
             engine.close_book()
-            if release_engine and not own_engine:
+            if release_engine or own_engine:  # it stops while the file is written
                 stopping = threading.Thread(target=engine.shutdown, name="leanxl-stop")
                 stopping.start()
         write_cached_values(src, dst, computed.values, spills=computed.spills)
@@ -152,9 +160,11 @@ def recalc_workbook(source: str | Path, output: str | Path | None = None, *,
             stopping.join()
         if engine is not None and getattr(engine, "set_deadline", None) is not None:
             engine.set_deadline(None)  # type: ignore[attr-defined]
-        if own_engine and engine is not None:
+        if own_engine and engine is not None and stopping is None:
             engine.shutdown()
         report.seconds = time.perf_counter() - start
+        if collecting:
+            gc.enable()
     return report
 
 
@@ -166,13 +176,18 @@ class _Opening(threading.Thread):
         self.engine, self.path = engine, path
         self.value: Any = None
         self.error: BaseException | None = None
+        # Set when LibreOffice's copy of the book is written and it starts loading: until
+        # then this thread is the critical path and has the interpreter to itself.
+        self.copied = threading.Event()
         self.start()
 
     def run(self) -> None:
         try:
-            self.value = self.engine.open(self.path)
+            self.value = self.engine.open(self.path, None, self.copied)  # type: ignore[call-arg]
         except BaseException as exc:  # handed to the caller by result()
             self.error = exc
+        finally:
+            self.copied.set()
 
     def result(self) -> Any:
         self.join()
@@ -207,6 +222,17 @@ def _warm(functions: set[str]) -> threading.Thread | None:
     thread = threading.Thread(target=run, name="leanxl-warm", daemon=True)
     thread.start()
     return thread
+
+
+def prefer_numpy_kernels() -> None:
+    """Let this process score with numpy's kernels unless ``LEANXL_KERNELS`` says otherwise.
+
+    For processes that only do recalc work (the command and its pool workers): numba's
+    import and first calls cost ≈ 0.8 s and ≈ 140 MB per process, more than a book's leanxl
+    cells take in numpy (bench/RESULTS.md, "Headless recalculation").  Same result bits
+    either way.  ``recalc_workbook`` and Dask workers leave the caller's choice alone.
+    """
+    os.environ.setdefault("LEANXL_KERNELS", "numpy")
 
 
 def start_engine(kind: str | None = None, memory_mb: float | None = None) -> Engine:

@@ -15,15 +15,19 @@ No openpyxl here: this is plain zip + text, so it is fast on 100k-row sheets.
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import math
 import os
 import posixpath
+import queue
 import re
+import threading
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from xml.etree import ElementTree
 
 from leanxl.errors import ERROR_CODES, CellError, WorkbookError
@@ -96,6 +100,9 @@ def unescape_xstring(text: str) -> str:
 
 def _value_xml(value: Any) -> tuple[bytes | None, bytes]:
     """The ``t`` attribute (None = number) and the ``<v>`` element for a cached value."""
+    if type(value) is float and math.isfinite(value):  # the common case, first
+        text = repr(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+        return None, b"<v>" + text.encode() + b"</v>"
     if isinstance(value, CellError):
         return b"e", b"<v>" + value.code.encode() + b"</v>"
     if isinstance(value, str) and value in ERROR_CODES:
@@ -148,13 +155,21 @@ def _cell_xml(existing: bytes | None, ref: bytes, target: _Target) -> bytes:
 _FORMULA_BODY = re.compile(rb"<f\b[^>]*?>(.*?)</f>", re.S)
 
 
-def _patch_row(row_xml: bytes, row_number: int, targets: dict[int, _Target]) -> bytes:
+_MISSING = object()
+
+
+def _patch_row(row_xml: bytes, row_number: int, targets: dict[int, Any],
+               spills: Mapping[tuple[int, int], str]) -> bytes:
     """Rewrite the targeted cells of one ``<row>``, inserting cells that do not exist yet."""
     if row_xml.endswith(b"/>"):
         open_tag, cells_xml, close = row_xml[:-2] + b">", b"", b"</row>"
     else:
         end = row_xml.index(b">") + 1
         open_tag, cells_xml, close = row_xml[:end], row_xml[end:-6], b"</row>"
+
+    def target(col: int) -> _Target:
+        return _Target(targets[col], spills.get((row_number, col)))
+
     out: list[bytes] = []
     pending = sorted(targets)
     i = 0
@@ -167,17 +182,17 @@ def _patch_row(row_xml: bytes, row_number: int, targets: dict[int, _Target]) -> 
         col = column_index(rm.group(1).decode()) if rm else None
         while i < len(pending) and col is not None and pending[i] < col:
             ref = (column_letter(pending[i]) + str(row_number)).encode()
-            out.append(_cell_xml(None, ref, targets[pending[i]]))
+            out.append(_cell_xml(None, ref, target(pending[i])))
             i += 1
         if col is not None and i < len(pending) and pending[i] == col:
-            out.append(_cell_xml(cell, rm.group(1) + rm.group(2), targets[col]))  # type: ignore[union-attr]
+            out.append(_cell_xml(cell, rm.group(1) + rm.group(2), target(col)))  # type: ignore[union-attr]
             i += 1
         else:
             out.append(cell)
     out.append(cells_xml[pos:])
     for col in pending[i:]:
         ref = (column_letter(col) + str(row_number)).encode()
-        out.append(_cell_xml(None, ref, targets[col]))
+        out.append(_cell_xml(None, ref, target(col)))
     return open_tag + b"".join(out) + close
 
 
@@ -188,52 +203,133 @@ _ADDRESSED_CELL = re.compile(
 _VALUE_ATTRS = re.compile(rb'\st="[^"]*"')
 
 
-def _patch_existing(body: bytes, targets: dict[int, dict[int, _Target]]) -> bytes:
+def _patch_existing(body: bytes, targets: dict[int, dict[int, Any]],
+                    spills: Mapping[tuple[int, int], str]) -> bytes:
     """Rewrite, in one pass, the target cells that already exist; consume them from targets.
 
     Much faster than row by row when most targets exist (recalc rewrites every formula cell
     of a 10k-row sheet): one C-level scan, Python work only on the targeted cells.
     """
     columns: dict[bytes, int] = {}
+    # The end of the start tag and the <v> of each value: a column of scores or labels
+    # repeats a few values many times, so each is rendered once.
+    rendered: dict[tuple[type, Any], tuple[bytes, bytes]] = {}
 
     def repl(m: re.Match[bytes]) -> bytes:
-        cols = targets.get(int(m.group(2)))
+        letters, number, attrs, formula = m.groups()
+        row = int(number)
+        cols = targets.get(row)
         if not cols:
             return m.group(0)
-        letters = m.group(1)
         col = columns.get(letters)
         if col is None:
             col = columns[letters] = column_index(letters.decode())
-        target = cols.pop(col, None)
-        if target is None:
+        value = cols.pop(col, _MISSING)
+        if value is _MISSING:
             return m.group(0)
-        if target.spill_ref is not None:
-            return _cell_xml(m.group(0), letters + m.group(2), target)
+        if spills and (row, col) in spills:
+            return _cell_xml(m.group(0), letters + number, _Target(value, spills[row, col]))
         # The common case, built directly: same attributes but the value's, same formula.
-        t, v = _value_xml(target.value)
-        attrs = _VALUE_ATTRS.sub(b"", m.group(3))
-        head = b'<c r="' + letters + m.group(2) + b'"' + attrs
-        if t is not None:
-            head += b' t="' + t + b'"'
-        return head + b">" + m.group(4) + v + b"</c>"
+        key = (value.__class__, value)  # by type too: True == 1.0, but they differ here
+        try:
+            close, v = rendered[key]
+        except (KeyError, TypeError):  # new, or unhashable
+            t, v = _value_xml(value)
+            close = b">" if t is None else b' t="' + t + b'">'
+            if len(rendered) < 65536 and value == value:  # NaN never hits again
+                with contextlib.suppress(TypeError):
+                    rendered[key] = (close, v)
+        if b"t=" in attrs:
+            attrs = _VALUE_ATTRS.sub(b"", attrs)
+        return b'<c r="' + letters + number + b'"' + attrs + close + formula + v + b"</c>"
 
     return _ADDRESSED_CELL.sub(repl, body)
 
 
-def _patch_sheet(xml: bytes, targets: dict[int, dict[int, _Target]]) -> bytes:
-    start = xml.find(b"<sheetData")
-    if start < 0:
-        raise WorkbookError("worksheet XML has no <sheetData>")
-    open_end = xml.index(b">", start) + 1
-    if xml[open_end - 2 : open_end] == b"/>":  # <sheetData/>: empty sheet
-        head, body, tail = xml[:start] + b"<sheetData>", b"", b"</sheetData>" + xml[open_end:]
+def _patch_sheet(xml: bytes, targets: dict[int, dict[int, Any]],
+                 spills: Mapping[tuple[int, int], str] | None = None) -> bytes:
+    """The sheet part with ``targets`` ({row: {column: value}}, consumed) cached."""
+    return b"".join(_patched_pieces(iter([xml]), targets, spills or {}))
+
+
+#: How much sheet XML is patched at a time: the part streams through in pieces cut at row
+#: ends, so a full sheet (10^6 rows, hundreds of MB of XML) is never held whole.
+PIECE_BYTES = 1 << 20
+
+
+def _patched_pieces(chunks: Iterator[bytes], targets: dict[int, dict[int, Any]],
+                    spills: Mapping[tuple[int, int], str]) -> Iterator[bytes]:
+    """The sheet part coming in ``chunks``, targets cached (and consumed), piece by piece."""
+    buf = b""
+    while True:  # up to the end of the <sheetData ...> tag
+        data = next(chunks, b"")
+        buf += data
+        start = buf.find(b"<sheetData")
+        open_end = buf.find(b">", start) + 1 if start >= 0 else 0
+        if open_end > 0:
+            break
+        if not data:
+            raise WorkbookError("worksheet XML has no <sheetData>")
+    rows = _RowsToCreate(targets)
+    if buf[open_end - 2 : open_end] == b"/>":  # <sheetData/>: an empty sheet
+        yield buf[:start] + b"<sheetData>"
+        yield _patch_rows(b"", rows.upto(None), targets, spills)
+        yield b"</sheetData>" + buf[open_end:]
     else:
-        close = xml.index(b"</sheetData>", open_end)
-        head, body, tail = xml[:open_end], xml[open_end:close], xml[close:]
-    targets = {r: dict(cols) for r, cols in targets.items()}
-    body = _patch_existing(body, targets)
-    targets = {r: cols for r, cols in targets.items() if cols}  # cells still to be created
-    rows = sorted(targets)
+        yield buf[:open_end]
+        buf = buf[open_end:]
+        while True:
+            close = buf.find(b"</sheetData>")
+            if close >= 0:
+                yield _patch_body(buf[:close], None, rows, targets, spills)
+                yield buf[close:]
+                break
+            cut = buf.rfind(b"</row>") + 6
+            if cut > 6 and len(buf) >= PIECE_BYTES:
+                last = buf.rfind(b"<row", 0, cut)
+                number = _ROW_NUMBER.search(buf, last, buf.index(b">", last) + 1)
+                upto = int(number.group(1)) if number else rows.last
+                yield _patch_body(buf[:cut], upto, rows, targets, spills)
+                buf = buf[cut:]
+            data = next(chunks, b"")
+            if not data:
+                raise WorkbookError("worksheet XML has no </sheetData>")
+            buf += data
+    while data := next(chunks, b""):
+        yield data
+
+
+class _RowsToCreate:
+    """Target rows in order, handed out up to the last row of each piece."""
+
+    def __init__(self, targets: dict[int, dict[int, Any]]) -> None:
+        self.order = sorted(targets)
+        self.next = 0
+        self.last = 0  # the last row number handed out up to
+
+    def upto(self, row: int | None) -> list[int]:
+        start = self.next
+        while self.next < len(self.order) and (row is None or self.order[self.next] <= row):
+            self.next += 1
+        if row is not None:
+            self.last = row
+        return self.order[start:self.next]
+
+
+def _patch_body(body: bytes, upto: int | None, rows: _RowsToCreate,
+                targets: dict[int, dict[int, Any]],
+                spills: Mapping[tuple[int, int], str]) -> bytes:
+    """Whole rows of <sheetData>: existing formula cells in one pass, then, row by row, the
+    target cells of rows up to ``upto`` (None: all) that are still to be created."""
+    body = _patch_existing(body, targets, spills)
+    return _patch_rows(body, [r for r in rows.upto(upto) if targets[r]], targets, spills)
+
+
+def _patch_rows(body: bytes, rows: list[int], targets: dict[int, dict[int, Any]],
+                spills: Mapping[tuple[int, int], str]) -> bytes:
+    """Write ``rows`` (ascending) of ``targets`` into ``body``, creating rows and cells."""
+    if not rows:
+        return body
     out: list[bytes] = []
     pos = 0
     i = 0
@@ -244,17 +340,72 @@ def _patch_sheet(xml: bytes, targets: dict[int, dict[int, _Target]]) -> bytes:
         while i < len(rows) and rows[i] < number:
             out.append(body[pos:m.start()])
             pos = m.start()
-            out.append(_patch_row(f'<row r="{rows[i]}"/>'.encode(), rows[i], targets[rows[i]]))
+            out.append(_patch_row(f'<row r="{rows[i]}"/>'.encode(), rows[i], targets[rows[i]],
+                                  spills))
             i += 1
         if i < len(rows) and rows[i] == number:
             out.append(body[pos:m.start()])
-            out.append(_patch_row(row_xml, number, targets[number]))
+            out.append(_patch_row(row_xml, number, targets[number], spills))
             pos = m.end()
             i += 1
+        if i == len(rows):
+            break
     out.append(body[pos:])
     for number in rows[i:]:
-        out.append(_patch_row(f'<row r="{number}"/>'.encode(), number, targets[number]))
-    return head + b"".join(out) + tail
+        out.append(_patch_row(f'<row r="{number}"/>'.encode(), number, targets[number], spills))
+    return b"".join(out)
+
+
+class _PartWriter(threading.Thread):
+    """Writes parts into the output package in its own thread: compressing (zlib lets go of
+    the interpreter) runs while the caller patches the next piece."""
+
+    def __init__(self, out: zipfile.ZipFile) -> None:
+        super().__init__(name="leanxl-zip", daemon=True)
+        self.out = out
+        self.queue: queue.Queue[tuple[Any, ...] | None] = queue.Queue(maxsize=2)
+        self.error: BaseException | None = None
+        self.dest: IO[bytes] | None = None  # the part being streamed
+        self.start()
+
+    def run(self) -> None:
+        try:
+            self._write_all()
+        finally:
+            if self.dest is not None:  # the caller failed mid-part: the zip must still close
+                with contextlib.suppress(Exception):
+                    self.dest.close()
+
+    def _write_all(self) -> None:
+        while (item := self.queue.get()) is not None:
+            if self.error is not None:
+                continue  # drain: the caller must never block on a full queue
+            try:
+                kind, *args = item
+                if kind == "part":
+                    info, data = args
+                    if isinstance(info, str):  # a new part: the package's compression
+                        self.out.writestr(info, data)
+                    else:
+                        self.out.writestr(info, data, compress_type=info.compress_type)
+                elif kind == "open":
+                    self.dest = self.out.open(args[0], "w", force_zip64=args[1])
+                elif kind == "piece":
+                    assert self.dest is not None
+                    self.dest.write(args[0])
+                else:
+                    assert self.dest is not None
+                    self.dest.close()
+                    self.dest = None
+            except BaseException as exc:  # handed to the caller by finish()
+                self.error = exc
+
+    def finish(self, failing: bool = False) -> None:
+        """Wait for the writes; raise the writer's error unless the caller is failing."""
+        self.queue.put(None)
+        self.join()
+        if self.error is not None and not failing:
+            raise self.error
 
 
 def _ensure_metadata(files: dict[str, bytes], archive: zipfile.ZipFile, workbook: str) -> None:
@@ -285,7 +436,7 @@ def _spill_cells(anchor: str, ref: str) -> list[tuple[int, int]]:
 def write_cached_values(
     src: str | os.PathLike[str],
     dst: str | os.PathLike[str],
-    values: Mapping[str, Mapping[str, Any]],
+    values: Mapping[str, Mapping[str, Any]] | Mapping[str, Mapping[tuple[int, int], Any]],
     spills: Mapping[str, Mapping[str, str]] | None = None,
     *,
     keep_full_calc_on_load: bool = False,
@@ -298,9 +449,11 @@ def write_cached_values(
         The workbook to read and the one to write (may be the same path). ``dst`` is written
         atomically: a temporary file beside it, then a rename.
     values:
-        ``{sheet title: {"B2": value}}``. A value is a number, str, bool, ``None`` (an empty
-        string result), or a :class:`~leanxl.errors.CellError` (stored as an error cell). Cells
-        that hold a formula keep it; cells that do not exist are created.
+        ``{sheet title: {"B2": value}}`` (or ``{(row, column): value}``, 1-based: no A1
+        text to build and parse again for 10^6 cells). A value is a number, str, bool,
+        ``None`` (an empty string result), or a :class:`~leanxl.errors.CellError` (stored as
+        an error cell). Cells that hold a formula keep it; cells that do not exist are
+        created.
     spills:
         ``{sheet title: {"B2": "B2:C9"}}``: the formula at the anchor is stored as a dynamic
         array over that range. Every cell of the range should have a value in ``values``.
@@ -320,8 +473,8 @@ def write_cached_values(
             if unknown:
                 raise WorkbookError(f"no sheet named {unknown[0]!r}", where=str(src),
                                     suggestion=f"sheets are {', '.join(parts)}")
-            files = _patched_parts(archive, workbook, parts, values, spills,
-                                   keep_full_calc_on_load)
+            files, sheets = _patched_parts(archive, workbook, parts, values, spills,
+                                           keep_full_calc_on_load)
         except (KeyError, ElementTree.ParseError) as exc:
             raise WorkbookError(f"not a readable workbook package ({exc})", where=str(src),
                                 suggestion="open and save it again in Excel") from exc
@@ -329,39 +482,68 @@ def write_cached_values(
         # Atomic, and with the input's mode (the temporary file is a private 0600).
         with atomic_output(dst, mode_from=src) as tmp_name, zipfile.ZipFile(
                 tmp_name, "w", zipfile.ZIP_DEFLATED) as out:
-            for info in archive.infolist():
-                data = files.pop(info.filename, None)
-                if data is None:
-                    data = archive.read(info)
-                out.writestr(info, data, compress_type=info.compress_type)
-            for name, data in files.items():  # new parts (metadata.xml)
-                out.writestr(name, data)
+            writer = _PartWriter(out)
+            try:
+                for info in archive.infolist():
+                    # The writer's copy: writing sets offsets and sizes in a ZipInfo, and this
+                    # thread still reads the input with the original.
+                    out_info = copy.copy(info)
+                    patch = sheets.get(info.filename)
+                    if patch is not None:  # streamed through, piece by piece
+                        big = info.file_size > 1 << 30
+                        writer.queue.put(("open", out_info, big))
+                        chunks = archive.pieces(info, PIECE_BYTES)
+                        for piece in _patched_pieces(chunks, *patch):
+                            writer.queue.put(("piece", piece))
+                        writer.queue.put(("close",))
+                        continue
+                    data = files.pop(info.filename, None)
+                    writer.queue.put(("part", out_info, data if data is not None
+                                      else archive.read(info)))
+                for name, data in files.items():  # new parts (metadata.xml)
+                    writer.queue.put(("part", name, data))
+            except (KeyError, ElementTree.ParseError) as exc:
+                writer.finish(failing=True)
+                raise WorkbookError(f"not a readable workbook package ({exc})",
+                                    where=str(src),
+                                    suggestion="open and save it again in Excel") from exc
+            except BaseException:
+                writer.finish(failing=True)
+                raise
+            writer.finish()
 
 
 def _patched_parts(
     archive: zipfile.ZipFile,
     workbook: str,
     parts: Mapping[str, str],
-    values: Mapping[str, Mapping[str, Any]],
+    values: Mapping[str, Mapping[Any, Any]],
     spills: Mapping[str, Mapping[str, str]],
     keep_full_calc_on_load: bool,
-) -> dict[str, bytes]:
-    """Part name -> new content, for every part that changes (new parts included)."""
+) -> tuple[dict[str, bytes],
+           dict[str, tuple[dict[int, dict[int, Any]], dict[tuple[int, int], str]]]]:
+    """Part name -> new content, for every part but the sheets that changes (new parts
+    included); and sheet part -> (targets, spills) for the sheets, patched as they stream."""
     files: dict[str, bytes] = {}
+    sheets: dict[str, tuple[dict[int, dict[int, Any]], dict[tuple[int, int], str]]] = {}
     for title in set(values) | set(spills):
-        targets: dict[int, dict[int, _Target]] = {}
-        sheet_spills = spills.get(title, {})
+        targets: dict[int, dict[int, Any]] = {}
         for address, value in values.get(title, {}).items():
-            row, col = split_coordinate(address)
-            targets.setdefault(row, {})[col] = _Target(value, None)
-        for anchor, ref in sheet_spills.items():
+            row, col = address if type(address) is tuple else split_coordinate(address)
+            cols = targets.get(row)
+            if cols is None:
+                cols = targets[row] = {}
+            cols[col] = value
+        sheet_spills: dict[tuple[int, int], str] = {}
+        for anchor, ref in spills.get(title, {}).items():
             _spill_cells(anchor, ref)  # validates the shape
             row, col = split_coordinate(anchor)
-            old = targets.get(row, {}).get(col)
-            targets.setdefault(row, {})[col] = _Target(old.value if old else None, ref)
+            targets.setdefault(row, {}).setdefault(col, None)
+            sheet_spills[(row, col)] = ref
         if targets:
             part = parts[title]
-            files[part] = _patch_sheet(archive.read(part), targets)
+            archive.getinfo(part)  # a missing part fails here, before anything is written
+            sheets[part] = (targets, sheet_spills)
     if any(spills.values()):
         _ensure_metadata(files, archive, workbook)
     if not keep_full_calc_on_load:
@@ -369,4 +551,4 @@ def _patched_parts(
         cleaned = re.sub(rb'\s+fullCalcOnLoad="(?:1|true)"', b"", xml)
         if cleaned != xml:
             files[workbook] = cleaned
-    return files
+    return files, sheets

@@ -24,6 +24,7 @@ import posixpath
 import re
 import zipfile
 import zlib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from html import escape
 from typing import IO
@@ -43,6 +44,7 @@ __all__ = [
     "open_package",
     "relationships",
     "rels_part",
+    "row_pieces",
     "shared_strings_part",
     "sheet_entries",
     "sheet_parts",
@@ -109,12 +111,17 @@ class BoundedZipFile(zipfile.ZipFile):
     expanded: int = 0
 
     def read(self, name: str | zipfile.ZipInfo, pwd: bytes | None = None) -> bytes:
-        chunks: list[bytes] = []
+        return b"".join(self.pieces(name, pwd=pwd))
+
+    def pieces(self, name: str | zipfile.ZipInfo, size: int = _CHUNK,
+               pwd: bytes | None = None) -> Iterator[bytes]:
+        """The part's bytes in chunks of ``size``, counted and checked as :meth:`read` does:
+        a 10^6-row sheet goes through without ever being held whole."""
         part = name.filename if isinstance(name, zipfile.ZipInfo) else name
         xml = part.endswith((".xml", ".rels", ".vml"))
         tail = b""
         with self.open(name, pwd=pwd) as stream:
-            while chunk := _next_chunk(stream, part):
+            while chunk := _next_chunk(stream, part, size):
                 self.expanded += len(chunk)
                 if self.expanded > self.limit:
                     raise PackageTooLarge(
@@ -125,13 +132,27 @@ class BoundedZipFile(zipfile.ZipFile):
                 if xml and (_DOCTYPE in chunk or _DOCTYPE in tail + chunk[:len(_DOCTYPE)]):
                     raise _doctype(self.filename, part)
                 tail = chunk[-len(_DOCTYPE):]
-                chunks.append(chunk)
-        return b"".join(chunks)
+                yield chunk
 
 
-def _next_chunk(stream: IO[bytes], part: str) -> bytes:
+def row_pieces(chunks: Iterable[bytes], size: int = 1 << 20) -> Iterator[bytes]:
+    """Sheet XML re-cut into pieces of at least ``size`` bytes that end after a ``</row>``
+    (the last piece: whatever remains), so a cell is never split between two pieces."""
+    buf = b""
+    for chunk in chunks:
+        buf += chunk
+        if len(buf) >= size:
+            cut = buf.rfind(b"</row>")
+            if cut >= 0:
+                yield buf[:cut + 6]
+                buf = buf[cut + 6:]
+    if buf:
+        yield buf
+
+
+def _next_chunk(stream: IO[bytes], part: str, size: int = _CHUNK) -> bytes:
     try:
-        return stream.read(_CHUNK)
+        return stream.read(size)
     except zlib.error as exc:  # damaged deflate data: what callers catch for a bad zip
         raise zipfile.BadZipFile(f"{part}: {exc}") from exc
 
@@ -142,7 +163,7 @@ def _doctype(path: object, part: str) -> PackageTooLarge:
                            suggestion="open and save it again in Excel if you trust it")
 
 
-def open_package(path: str | os.PathLike[str]) -> zipfile.ZipFile:
+def open_package(path: str | os.PathLike[str]) -> BoundedZipFile:
     """Open a workbook package for reading, within the size limit (see the module docstring).
 
     Raises
