@@ -146,7 +146,12 @@ def test_arrays_and_frames_are_read_in_place() -> None:
     assert raw is not None and raw.columns is matrix
     raw = raw_columns(matrix[::2])  # strided: the columns are views
     assert raw is not None and all(np.shares_memory(c, matrix) for c in raw.columns)
-    assert raw_columns(np.asfortranarray(matrix)) is None  # encoding first is faster there
+    fortran = np.asfortranarray(matrix)
+    raw = raw_columns(fortran)  # column-major: its columns, in place
+    assert raw is not None and all(np.shares_memory(c, fortran) for c in raw.columns)
+    plain = pd.DataFrame({k: np.ones(10) for k in FACTOR_KEYS})
+    raw = raw_columns(plain, list(FACTOR_KEYS))  # a frame of plain numpy columns
+    assert raw is not None and all(m.shape == (0,) for m in raw.masks)
     frame = pd.DataFrame({k: pd.array([1, None] * 5, dtype="Int64") for k in FACTOR_KEYS})
     raw = raw_columns(frame, list(FACTOR_KEYS))
     assert raw is not None and all(m.shape == (10,) for m in raw.masks)

@@ -7,11 +7,8 @@ booleans, object columns, rows of cells) keeps the encoding path of :mod:`.input
 fast pass leaves NaN go back through that exact path (:meth:`RawColumns.subset`), so an error
 reads exactly as it always did.
 
-Where the fused pass is used (bench/inputs.py, CPU time at 10^7 leads): a row-major matrix
-(float64 113 ms vs 300+ ms transposing and encoding first), a strided one, and frames with a
-nullable column (60 vs 264 ms).  Contiguous numpy columns (most frames, column-major arrays)
-keep encoding first: one contiguous encode pass per column plus the int8 kernel measured
-57 ms CPU against 89 ms for the fused block kernel.
+Every numeric frame and array but int8 storage goes this way (bench/inputs.py, RESULTS.md:
+at 10^7 leads within 1-1.4x of reading the bytes once, serial CPU time).
 """
 
 from __future__ import annotations
@@ -85,14 +82,10 @@ def raw_columns(data: Any, columns: list[Any] | None = None) -> RawColumns | Non
                 return None
             views.append(found[0])
             masks.append(found[1])
-        if all(mask is _NO_MASK for mask in masks):
-            return None  # plain contiguous columns: encoding first measured faster (below)
         return RawColumns(tuple(views), tuple(masks), data, columns)
     if (isinstance(data, np.ndarray) and data.ndim == 2 and data.shape[1] == N_FACTORS
             and _usable(data)):
-        if data.flags.f_contiguous and not data.flags.c_contiguous:
-            return None  # contiguous columns: encoding first measured faster (below)
-        # Row-major: the kernel reads it a block of rows at a time; strided: column by column.
+        # Row-major: the kernel reads it in memory order; otherwise column by column (views).
         source = data if data.flags.c_contiguous else tuple(data.T)
         return RawColumns(source, (_NO_MASK,) * N_FACTORS, data)
     return None
