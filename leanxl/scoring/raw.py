@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from leanxl.scoring.arguments import N_FACTORS, is_frame
+from leanxl.scoring.arguments import N_FACTORS, is_frame, is_series
 
 #: dtype kinds the fused kernels read (booleans are not scores).
 _KINDS = "iuf"
@@ -68,6 +68,17 @@ def _frame_column(series: Any) -> tuple[np.ndarray, np.ndarray] | None:
         data, mask = getattr(array, "_data", None), getattr(array, "_mask", None)
         if isinstance(data, np.ndarray) and isinstance(mask, np.ndarray) and _usable(data):
             return data, mask
+    return None
+
+
+def numeric_column(column: Any) -> tuple[np.ndarray, np.ndarray] | None:
+    """A frame column or 1-D array as ``(values, NA mask)`` read in place (an empty mask: no
+    NA), or None when it is no numeric column the one-pass kernels read (then the caller's
+    slower path handles it).  The decision-table path shares this front end."""
+    if is_series(column):
+        return _frame_column(column)
+    if isinstance(column, np.ndarray) and column.ndim == 1 and _usable(column):
+        return column, _NO_MASK
     return None
 
 
