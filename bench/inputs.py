@@ -1,11 +1,12 @@
-"""Benchmark fit (match, best_match) on the inputs users pass (issue 12): each against reading
-its bytes once.
+"""Benchmark fit (match, best_match, decide) on the inputs users pass (issue 12): each against
+reading its bytes once.
 
     .venv/bin/python bench/inputs.py            # N = 1e7 leads (needs ~3 GB of RAM)
     .venv/bin/python bench/inputs.py --n 1000000 --function match
 
 For each input kind, built one at a time: ``leanxl.fit`` (or ``--function match`` /
-``best_match`` against three profiles; best of a few calls) and the time
+``best_match`` against three profiles, ``decide``: a 20-rule FIRST table; best of a few
+calls) and the time
 to read the input's bytes once (a numba loop summing them as 64-bit words, serial and on all
 threads, best of both), measured in this run, and their ratio (target: <= 2x).  numpy's own
 ``(X - 1) @ w`` on the float64 array is printed for scale, and so is the path before issue 12
@@ -36,7 +37,11 @@ import leanxl.scoring  # noqa: E402
 from leanxl.domain import FACTOR_KEYS  # noqa: E402
 from leanxl.kernels import scoring as kernels  # noqa: E402
 from leanxl.kernels.parallel import use_parallel  # noqa: E402
+from leanxl.rules import load  # noqa: E402
 from leanxl.scoring.inputs import factor_codes  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "bench"))
+from rules import make_cells  # noqa: E402
 
 F = 10
 
@@ -92,11 +97,21 @@ def _buffers(data: Any) -> list[np.ndarray]:
     return words
 
 
+TABLE = load(make_cells("FIRST"))
 PROFILES = np.array([[1, 2, 3, 4, 5, 1, 2, 3, 4, 5], [2] * F, [5, 4, 3, 2, 1] * 2], np.int8)
 
 
+def _leads(data: Any) -> Any:
+    """A decision table's input: a frame as is, an array as a dict of its column views."""
+    if isinstance(data, np.ndarray):
+        return {k: data[:, f] for f, k in enumerate(FACTOR_KEYS)}
+    return data
+
+
 def run(function: str, data: Any) -> object:
-    """The scoring API call under test."""
+    """The scoring API call under test (decide: the 20-rule FIRST table of bench/rules.py)."""
+    if function == "decide":
+        return TABLE.evaluate(_leads(data))
     if function == "fit":
         return leanxl.fit(data)
     if function == "match":
@@ -106,6 +121,13 @@ def run(function: str, data: Any) -> object:
 
 def encode_first(function: str, data: Any) -> object:
     """The path before issue 12: encode into int8 codes (a full copy), then the int8 kernel."""
+    if function == "decide":  # the key matrix (int8 or float64) built first, as before
+        compiled = TABLE.compiled
+        compiled._decide_raw = lambda *args: None  # type: ignore[method-assign]
+        try:
+            return TABLE.evaluate(_leads(data))
+        finally:
+            del compiled._decide_raw
     codes, _ = factor_codes(data, 5, where="factors", storage_int8=True)
     n = codes.shape[1]
     weights = np.ones(F, dtype=np.uint16)
@@ -183,7 +205,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=10_000_000)
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--function", choices=["fit", "match", "best_match"], default="fit")
+    parser.add_argument("--function", default="fit",
+                        choices=["fit", "match", "best_match", "decide"])
     parser.add_argument("--no-startup", action="store_true", help="skip the start-up timing")
     args = parser.parse_args()
     rng = np.random.default_rng(0)

@@ -60,9 +60,8 @@ def _code_impl(v, scale_max):
 @kernel()
 def _blank_masked(mseg, dest, n):  # pragma: no cover - jitted
     # A nullable column's NA entries are blanks, whatever value lies under them.
-    for i in range(n):
-        if mseg[i]:
-            dest[i] = 0
+    for i in range(n):  # a select, not a branch: NAs fall at random
+        dest[i] = 0 if mseg[i] else dest[i]
 
 
 def _encode_chunk(source, masks, scale_max, lo, n, scratch, flat):  # pragma: no cover - stub

@@ -65,9 +65,8 @@ def _encode_keys(columns, masks, lo, n, scratch):  # pragma: no cover - jitted
         mask = masks[f]
         if mask.shape[0]:
             mseg = mask[lo:lo + n]
-            for i in range(n):
-                if mseg[i]:
-                    dest[i] = BLANK
+            for i in range(n):  # a select, not a branch: NAs fall at random
+                dest[i] = BLANK if mseg[i] else dest[i]
         f += 1  # noqa: SIM113 - literal_unroll does not take enumerate()
     return fine
 
