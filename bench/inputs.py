@@ -6,11 +6,12 @@ reading its bytes once.
 
 For each input kind, built one at a time: ``leanxl.fit`` (or ``--function match`` /
 ``best_match`` against three profiles, ``decide``: a 20-rule FIRST table; best of a few
-calls) and the time
-to read the input's bytes once (a numba loop summing them as 64-bit words, serial and on all
-threads, best of both), measured in this run, and their ratio (target: <= 2x).  numpy's own
-``(X - 1) @ w`` on the float64 array is printed for scale, and so is the path before issue 12
-(encode into int8 codes, then the int8 kernel: "before").  Also: import + first call with a
+calls) and the time to read the input's bytes once (a numba loop summing them as 64-bit
+words, serial and on all threads, best of both), measured in this run, and their ratio
+(target: <= 2x); then the same ratio in serial CPU time (one thread each), steadier when other
+jobs share the machine.  numpy's own ``(X - 1) @ w`` on the float64 array is printed for
+scale, and so is the path before issue 12 (encode into int8 codes, then the int8 kernel:
+"before").  Also: import + first call with a
 warm cache in a fresh process (``leanxl.fit`` and a one-cell registry call).
 """
 
@@ -71,6 +72,23 @@ def best_of(func: Callable[[], object], repeats: int) -> float:
         func()
         times.append(time.perf_counter() - start)
     return min(times)
+
+
+def serial_cpu(func: Callable[[], object], repeats: int) -> float:
+    """Fewest CPU seconds of ``repeats`` calls on one numba thread: on a shared machine, less
+    sensitive to other jobs than wall time (a descheduled thread stalls a parallel call)."""
+    threads = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        func()
+        times = []
+        for _ in range(repeats):
+            start = time.process_time()
+            func()
+            times.append(time.process_time() - start)
+        return min(times)
+    finally:
+        numba.set_num_threads(threads)
 
 
 def _buffers(data: Any) -> list[np.ndarray]:
@@ -214,14 +232,18 @@ def main() -> None:
           f"{numba.get_num_threads()}  N = {args.n:,}")
     print(f"function: {args.function}")
     print(f"{'input':30} {'call ms':>9} {'read ms':>9} {'ratio':>7} {'before ms':>10} "
-          f"{'ratio':>7}")
+          f"{'ratio':>7} {'CPU ratio':>10}")
     for name, data in inputs(args.n, rng):
         run(args.function, data[:1000] if isinstance(data, np.ndarray) else data.iloc[:1000])
         fit = best_of(lambda d=data: run(args.function, d), args.repeats)
         read = read_time(data, args.repeats)
         before = best_of(lambda d=data: encode_first(args.function, d), args.repeats)
+        # Serial CPU time of the call against one thread reading the bytes.
+        words = _buffers(data)
+        cpu = serial_cpu(lambda d=data: run(args.function, d), args.repeats) / serial_cpu(
+            lambda words=words: [_read_serial(w) for w in words], args.repeats)
         print(f"{name:30} {fit * 1e3:9.1f} {read * 1e3:9.1f} {fit / read:6.2f}x "
-              f"{before * 1e3:10.1f} {before / read:6.2f}x")
+              f"{before * 1e3:10.1f} {before / read:6.2f}x {cpu:9.2f}x")
         if name == "float64 array row-major" and args.function == "fit":
             w = np.ones(F)
             ref = best_of(lambda d=data, w=w: (d - 1) @ w, args.repeats)
