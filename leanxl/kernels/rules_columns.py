@@ -32,7 +32,7 @@ def _key(v):  # pragma: no cover - typed below
     raise NotImplementedError
 
 
-@overload(_key, inline="always", jit_options={"nogil": True, "error_model": "numpy"})
+@overload(_key, jit_options={"nogil": True, "error_model": "numpy"})
 def _key_impl(v):
     if isinstance(v, types.Float):
         def of_float(v):  # pragma: no cover - jitted
