@@ -1,13 +1,17 @@
-"""Benchmark fit on the inputs users pass (issue 12): each against reading its bytes once.
+"""Benchmark fit (match, best_match, decide) on the inputs users pass (issue 12): each against
+reading its bytes once.
 
     .venv/bin/python bench/inputs.py            # N = 1e7 leads (needs ~3 GB of RAM)
-    .venv/bin/python bench/inputs.py --n 1000000
+    .venv/bin/python bench/inputs.py --n 1000000 --function match
 
-For each input kind, built one at a time: ``leanxl.fit`` (best of a few calls) and the time
-to read the input's bytes once (a numba loop summing them as 64-bit words, serial and on all
-threads, best of both), measured in this run, and their ratio (target: <= 2x).  numpy's own
-``(X - 1) @ w`` on the float64 array is printed for scale, and so is the path before issue 12
-(encode into int8 codes, then the int8 kernel: "before").  Also: import + first call with a
+For each input kind, built one at a time: ``leanxl.fit`` (or ``--function match`` /
+``best_match`` against three profiles, ``decide``: a 20-rule FIRST table; best of a few
+calls) and the time to read the input's bytes once (a numba loop summing them as 64-bit
+words, serial and on all threads, best of both), measured in this run, and their ratio
+(target: <= 2x); then the same ratio in serial CPU time (one thread each), steadier when other
+jobs share the machine.  numpy's own ``(X - 1) @ w`` on the float64 array is printed for
+scale, and so is the path before issue 12 (encode into int8 codes, then the int8 kernel:
+"before").  Also: import + first call with a
 warm cache in a fresh process (``leanxl.fit`` and a one-cell registry call).
 """
 
@@ -30,10 +34,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import leanxl  # noqa: E402
+import leanxl.scoring  # noqa: E402
 from leanxl.domain import FACTOR_KEYS  # noqa: E402
 from leanxl.kernels import scoring as kernels  # noqa: E402
 from leanxl.kernels.parallel import use_parallel  # noqa: E402
+from leanxl.rules import load  # noqa: E402
 from leanxl.scoring.inputs import factor_codes  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "bench"))
+from rules import make_cells  # noqa: E402
 
 F = 10
 
@@ -65,6 +74,23 @@ def best_of(func: Callable[[], object], repeats: int) -> float:
     return min(times)
 
 
+def serial_cpu(func: Callable[[], object], repeats: int) -> float:
+    """Fewest CPU seconds of ``repeats`` calls on one numba thread: on a shared machine, less
+    sensitive to other jobs than wall time (a descheduled thread stalls a parallel call)."""
+    threads = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        func()
+        times = []
+        for _ in range(repeats):
+            start = time.process_time()
+            func()
+            times.append(time.process_time() - start)
+        return min(times)
+    finally:
+        numba.set_num_threads(threads)
+
+
 def _buffers(data: Any) -> list[np.ndarray]:
     """The input's memory as flat arrays of 64-bit words (a frame: each column's values and
     NA mask)."""
@@ -89,16 +115,55 @@ def _buffers(data: Any) -> list[np.ndarray]:
     return words
 
 
-def encode_first(data: Any) -> np.ndarray:
+TABLE = load(make_cells("FIRST"))
+PROFILES = np.array([[1, 2, 3, 4, 5, 1, 2, 3, 4, 5], [2] * F, [5, 4, 3, 2, 1] * 2], np.int8)
+
+
+def _leads(data: Any) -> Any:
+    """A decision table's input: a frame as is, an array as a dict of its column views."""
+    if isinstance(data, np.ndarray):
+        return {k: data[:, f] for f, k in enumerate(FACTOR_KEYS)}
+    return data
+
+
+def run(function: str, data: Any) -> object:
+    """The scoring API call under test (decide: the 20-rule FIRST table of bench/rules.py)."""
+    if function == "decide":
+        return TABLE.evaluate(_leads(data))
+    if function == "fit":
+        return leanxl.fit(data)
+    if function == "match":
+        return leanxl.scoring.match(data, PROFILES)
+    return leanxl.scoring.best_match(data, PROFILES)
+
+
+def encode_first(function: str, data: Any) -> object:
     """The path before issue 12: encode into int8 codes (a full copy), then the int8 kernel."""
+    if function == "decide":  # the key matrix (int8 or float64) built first, as before
+        compiled = TABLE.compiled
+        compiled._decide_raw = lambda *args: None  # type: ignore[method-assign]
+        try:
+            return TABLE.evaluate(_leads(data))
+        finally:
+            del compiled._decide_raw
     codes, _ = factor_codes(data, 5, where="factors", storage_int8=True)
-    out = np.empty(codes.shape[1])
+    n = codes.shape[1]
     weights = np.ones(F, dtype=np.uint16)
-    if use_parallel(codes.shape[1]):
-        kernels.fit_parallel(codes.view(np.uint8), weights, 5, out, kernels.chunks())
-    else:
-        kernels.fit_serial(codes.view(np.uint8), weights, 5, out)
-    return out
+    view, targets = codes.view(np.uint8), PROFILES.view(np.uint8)
+    if function == "fit":
+        out = np.empty(n)
+        if use_parallel(n):
+            return kernels.fit_parallel(view, weights, 5, out, kernels.chunks())
+        return kernels.fit_serial(view, weights, 5, out)
+    if function == "match":
+        match = np.empty((len(targets), n))
+        if use_parallel(n, len(targets)):
+            return kernels.match_parallel(view, targets, weights, 5, match, kernels.chunks())
+        return kernels.match_serial(view, targets, weights, 5, match)
+    best, score = np.empty(n, np.int64), np.empty(n)
+    if use_parallel(n, len(targets)):
+        return kernels.best_parallel(view, targets, weights, 5, best, score, kernels.chunks())
+    return kernels.best_serial(view, targets, weights, 5, best, score)
 
 
 def read_time(data: Any, repeats: int) -> float:
@@ -158,25 +223,35 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=10_000_000)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--function", default="fit",
+                        choices=["fit", "match", "best_match", "decide"])
+    parser.add_argument("--no-startup", action="store_true", help="skip the start-up timing")
     args = parser.parse_args()
     rng = np.random.default_rng(0)
     print(f"loadavg: {Path('/proc/loadavg').read_text().split()[:3]}  threads: "
           f"{numba.get_num_threads()}  N = {args.n:,}")
-    print(f"{'input':30} {'fit ms':>9} {'read ms':>9} {'ratio':>7} {'before ms':>10} "
-          f"{'ratio':>7}")
+    print(f"function: {args.function}")
+    print(f"{'input':30} {'call ms':>9} {'read ms':>9} {'ratio':>7} {'before ms':>10} "
+          f"{'ratio':>7} {'CPU ratio':>10}")
     for name, data in inputs(args.n, rng):
-        leanxl.fit(data[:1000] if isinstance(data, np.ndarray) else data.iloc[:1000])
-        fit = best_of(lambda d=data: leanxl.fit(d), args.repeats)
+        run(args.function, data[:1000] if isinstance(data, np.ndarray) else data.iloc[:1000])
+        fit = best_of(lambda d=data: run(args.function, d), args.repeats)
         read = read_time(data, args.repeats)
-        before = best_of(lambda d=data: encode_first(d), args.repeats)
+        before = best_of(lambda d=data: encode_first(args.function, d), args.repeats)
+        # Serial CPU time of the call against one thread reading the bytes.
+        words = _buffers(data)
+        cpu = serial_cpu(lambda d=data: run(args.function, d), args.repeats) / serial_cpu(
+            lambda words=words: [_read_serial(w) for w in words], args.repeats)
         print(f"{name:30} {fit * 1e3:9.1f} {read * 1e3:9.1f} {fit / read:6.2f}x "
-              f"{before * 1e3:10.1f} {before / read:6.2f}x")
-        if name == "float64 array row-major":
+              f"{before * 1e3:10.1f} {before / read:6.2f}x {cpu:9.2f}x")
+        if name == "float64 array row-major" and args.function == "fit":
             w = np.ones(F)
             ref = best_of(lambda d=data, w=w: (d - 1) @ w, args.repeats)
             print(f"{'  numpy (X - 1) @ w on it':30} {ref * 1e3:9.1f} {read * 1e3:9.1f} "
                   f"{ref / read:6.2f}x")
         del data
+    if args.no_startup:
+        return
     for name, seconds in startup().items():
         print(f"start-up, warm cache, fresh process: {name:42} {seconds:.3f} s")
 

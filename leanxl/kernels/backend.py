@@ -68,6 +68,10 @@ def _import(name: str, family: str) -> ModuleType:
             from leanxl.kernels import scoring as numba_scoring
 
             return numba_scoring
+        if family == "rules_columns":
+            from leanxl.kernels import rules_columns
+
+            return rules_columns
         from leanxl.kernels import rules as numba_rules
 
         return numba_rules
@@ -109,6 +113,13 @@ def scoring_kernels(n_rows: int | None = None) -> ModuleType:
     :mod:`leanxl.kernels.scoring` or :mod:`leanxl.kernels.numpy_scoring` (same functions,
     same results)."""
     return _load("scoring", "numpy" if _small(n_rows) else None)
+
+
+def rules_columns_kernels(n_rows: int | None = None) -> ModuleType:
+    """The decision-table kernels on raw columns for ``n_rows`` leads:
+    :mod:`leanxl.kernels.rules_columns` or :mod:`leanxl.kernels.numpy_rules`
+    (``first_match_columns``, ``match_masks_columns``)."""
+    return _load("rules_columns", "numpy" if _small(n_rows) else None)
 
 
 def rules_kernels(n_rows: int | None = None) -> ModuleType:

@@ -75,6 +75,46 @@ def first_match(keys: np.ndarray, table: tuple[np.ndarray, ...], out: np.ndarray
     used[best + 1] = True
 
 
+def _int8_keys(columns: tuple[np.ndarray, ...], masks: tuple[np.ndarray, ...],
+               n: int) -> np.ndarray | None:
+    # Keys as the numba kernels encode them (-128 blank), or None when a value has none.
+    keys = np.empty((len(columns), n), np.int8)
+    for f, (column, mask) in enumerate(zip(columns, masks, strict=True)):
+        blank = np.isnan(column) if column.dtype.kind == "f" else np.zeros(n, bool)
+        if mask.shape[0]:
+            blank |= mask
+        with np.errstate(invalid="ignore"):
+            ok = (column >= -127) & (column <= 127)
+            if column.dtype.kind == "f":
+                ok &= column == np.floor(column)
+        if not (ok | blank).all():
+            return None
+        keys[f] = np.where(blank, -128, np.where(ok, column, 0))
+    return keys
+
+
+def first_match_columns(columns: tuple[np.ndarray, ...], masks: tuple[np.ndarray, ...],
+                        lut: np.ndarray, out: np.ndarray, used: np.ndarray) -> bool:
+    """:func:`first_match` on raw columns (see
+    :func:`leanxl.kernels.rules_columns.first_match_columns`)."""
+    keys = _int8_keys(columns, masks, out.shape[0])
+    if keys is None:
+        return False
+    first_match(keys, (lut,), out, used)
+    return True
+
+
+def match_masks_columns(columns: tuple[np.ndarray, ...], masks: tuple[np.ndarray, ...],
+                        lut: np.ndarray, out: np.ndarray) -> bool:
+    """:func:`match_masks` on raw columns (see
+    :func:`leanxl.kernels.rules_columns.match_masks_columns`)."""
+    keys = _int8_keys(columns, masks, out.shape[0])
+    if keys is None:
+        return False
+    match_masks(keys, (lut,), out)
+    return True
+
+
 def result_codes(src: np.ndarray, offset: int, n_results: int,
                  build: Callable[[np.ndarray], np.ndarray],
                  used: np.ndarray | None = None) -> np.ndarray:

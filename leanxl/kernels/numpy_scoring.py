@@ -161,21 +161,28 @@ def _encode_column(values: np.ndarray, mask: np.ndarray, scale_max: int,
     dest[:] = code
 
 
+def _encode_columns(columns: tuple[np.ndarray, ...] | np.ndarray, masks: tuple[np.ndarray, ...],
+                    scale_max: int, lo: int, hi: int) -> np.ndarray:
+    """Codes (uint8 F x (hi - lo)) of leads lo..hi of raw columns or a row-major matrix."""
+    if isinstance(columns, np.ndarray):  # a row-major N x F matrix
+        columns = tuple(columns.T)
+    codes = np.empty((len(columns), hi - lo), dtype=np.uint8)
+    for f, (column, mask) in enumerate(zip(columns, masks, strict=True)):
+        _encode_column(column[lo:hi], mask[lo:hi], scale_max, codes[f])
+    return codes
+
+
+def _steps(n: int) -> list[tuple[int, int]]:
+    step = BLOCK * 8
+    return [(lo, min(lo + step, n)) for lo in range(0, n, step)]
+
+
 def fit_columns_serial(columns: tuple[np.ndarray, ...] | np.ndarray, masks: tuple[np.ndarray, ...],
                        weights: np.ndarray, scale_max: int, out: np.ndarray) -> int:
     """Fit % of each lead from raw factor columns into ``out``; returns the number of NaN
-    rows (see :func:`leanxl.kernels.scoring.fit_columns_serial`)."""
-    if isinstance(columns, np.ndarray):  # a row-major N x F matrix
-        columns = tuple(columns.T)
-    n_nan = 0
-    step = BLOCK * 8
-    for lo in range(0, out.shape[0], step):
-        hi = min(lo + step, out.shape[0])
-        codes = np.empty((len(columns), hi - lo), dtype=np.uint8)
-        for f, (column, mask) in enumerate(zip(columns, masks, strict=True)):
-            _encode_column(column[lo:hi], mask[lo:hi], scale_max, codes[f])
-        n_nan += fit_serial(codes, weights, scale_max, out[lo:hi])
-    return n_nan
+    rows (see :func:`leanxl.kernels.raw_scoring.fit_columns_serial`)."""
+    return sum(fit_serial(_encode_columns(columns, masks, scale_max, lo, hi), weights,
+                          scale_max, out[lo:hi]) for lo, hi in _steps(out.shape[0]))
 
 
 def fit_columns_parallel(columns: tuple[np.ndarray, ...] | np.ndarray,
@@ -184,6 +191,43 @@ def fit_columns_parallel(columns: tuple[np.ndarray, ...] | np.ndarray,
                          n_chunks: int) -> int:
     """:func:`fit_columns_serial` (numpy has no threads of its own here)."""
     return fit_columns_serial(columns, masks, weights, scale_max, out)
+
+
+def match_columns_serial(columns: tuple[np.ndarray, ...] | np.ndarray,
+                         masks: tuple[np.ndarray, ...], targets: np.ndarray,
+                         weights: np.ndarray, scale_max: int, out: np.ndarray) -> int:
+    """Match % of raw leads against targets into ``out`` (P x N); returns the number of NaN
+    cells (see :func:`leanxl.kernels.raw_scoring.match_columns_serial`)."""
+    return sum(match_serial(_encode_columns(columns, masks, scale_max, lo, hi), targets,
+                            weights, scale_max, out[:, lo:hi])
+               for lo, hi in _steps(out.shape[1]))
+
+
+def match_columns_parallel(columns: tuple[np.ndarray, ...] | np.ndarray,
+                           masks: tuple[np.ndarray, ...], targets: np.ndarray,
+                           weights: np.ndarray, scale_max: int, out: np.ndarray,
+                           n_chunks: int) -> int:
+    """:func:`match_columns_serial` (numpy has no threads of its own here)."""
+    return match_columns_serial(columns, masks, targets, weights, scale_max, out)
+
+
+def best_columns_serial(columns: tuple[np.ndarray, ...] | np.ndarray,
+                        masks: tuple[np.ndarray, ...], targets: np.ndarray,
+                        weights: np.ndarray, scale_max: int, best: np.ndarray,
+                        score: np.ndarray) -> int:
+    """Best target of each raw lead and its match % (see
+    :func:`leanxl.kernels.raw_scoring.best_columns_serial`)."""
+    return sum(best_serial(_encode_columns(columns, masks, scale_max, lo, hi), targets,
+                           weights, scale_max, best[lo:hi], score[lo:hi])
+               for lo, hi in _steps(best.shape[0]))
+
+
+def best_columns_parallel(columns: tuple[np.ndarray, ...] | np.ndarray,
+                          masks: tuple[np.ndarray, ...], targets: np.ndarray,
+                          weights: np.ndarray, scale_max: int, best: np.ndarray,
+                          score: np.ndarray, n_chunks: int) -> int:
+    """:func:`best_columns_serial` (numpy has no threads of its own here)."""
+    return best_columns_serial(columns, masks, targets, weights, scale_max, best, score)
 
 
 # --------------------------------------------------------------------------------------------

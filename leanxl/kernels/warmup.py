@@ -19,9 +19,9 @@ def warmup() -> list[str]:
         ``module.function`` for every kernel compiled, e.g.
         ``leanxl.kernels.rules.first_int8_parallel``.
     """
-    from leanxl.kernels import rules, scoring
+    from leanxl.kernels import rules, rules_columns, scoring
 
     names: list[str] = []
-    for module in (scoring, rules):
+    for module in (scoring, rules, rules_columns):
         names.extend(f"{module.__name__}.{name}" for name in module.warm())
     return names

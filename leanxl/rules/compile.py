@@ -36,7 +36,7 @@ import numpy as np
 
 from leanxl.domain import normalize_name
 from leanxl.errors import NA, VALUE, ArgumentError, CellError
-from leanxl.kernels.backend import rules_kernels
+from leanxl.kernels.backend import rules_columns_kernels, rules_kernels
 from leanxl.rules.cells import BOOL, NUM, TEXT, Interval, format_value
 from leanxl.rules.policies import Aggregator, HitPolicy
 from leanxl.values import is_blank
@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 
     from leanxl.rules.table import DecisionTable
 
+Arrays = tuple[np.ndarray, ...]
 SMALL_N = 256  # below this many leads, evaluate in plain Python
 NO_MATCH = CellError(NA, "no rule matched")
 
@@ -188,6 +189,7 @@ class CompiledTable:
         self._lock = threading.Lock()
         self._float_arrays: tuple[np.ndarray, ...] | None = None
         self._lut: np.ndarray | None = None
+        self._lut_blank: np.ndarray | None = None
 
     def _priority(self, rule_index: int) -> tuple[int, ...]:
         rule = self.table.rules[rule_index]
@@ -420,6 +422,48 @@ class CompiledTable:
             self._lut = lut
         return self._lut
 
+    def _lut_with_blank(self) -> np.ndarray:
+        """:meth:`_lut_int8` with key -128 meaning blank (the raw-column kernels' key)."""
+        if self._lut_blank is None:
+            lut = self._lut_int8().copy()
+            for f, c in enumerate(self.columns):
+                lut[f, 0] = _words(c.region_sets[c.region_of_key(math.nan)], self.n_words)
+            self._lut_blank = lut
+        return self._lut_blank
+
+    def _raw_columns(self, cols: Any) -> tuple[Arrays, Arrays] | None:
+        """Numeric input columns read in place (values, NA masks), or None (text, booleans,
+        lists, int8 frames: the key paths below)."""
+        if not all(ci.kind in (NUM, None) for ci in self.columns):
+            return None
+        from leanxl.scoring.raw import numeric_column
+
+        values, masks = [], []
+        for i in range(len(cols)):
+            found = numeric_column(cols[i])
+            if found is None:
+                return None
+            values.append(found[0])
+            masks.append(found[1])
+        return tuple(values), tuple(masks)
+
+    def _decide_raw(self, cols: Any, n: int) -> tuple[np.ndarray, np.ndarray | None] | None:
+        """FIRST / PRIORITY positions (and ``used``) or rule words of every lead, straight from
+        numeric columns; None when they cannot go that way (a value that is no whole number
+        in -127..127 included: the float64 keys handle it)."""
+        raw = self._raw_columns(cols)
+        if raw is None:
+            return None
+        kr = rules_columns_kernels(n)
+        if self.table.policy in (HitPolicy.FIRST, HitPolicy.PRIORITY):
+            src = np.empty(n, np.int32)
+            used = np.zeros(self.n_words * 64 + 1, np.bool_)
+            done = kr.first_match_columns(*raw, self._lut_with_blank(), src, used)
+            return (src, used) if done else None
+        words = np.empty((n, self.n_words), np.uint64)
+        done = kr.match_masks_columns(*raw, self._lut_with_blank(), words)
+        return (words, None) if done else None
+
     def _keys(self, cols: list[Any], n: int) -> tuple[np.ndarray, np.ndarray | None, list[str]]:
         """Kernel keys (int8 when every column allows), and per-lead error reasons."""
         arrays = [_as_array(c, n) for c in cols]
@@ -504,20 +548,31 @@ class CompiledTable:
         """Per lead, an index into the returned decisions (``src + offset``)."""
         kr = rules_kernels(n)
 
-        keys, bad, reasons = self._frame_int8(data, cols) if self._all_int8(data, cols) else (
-            self._keys(cols, n))
-        table = (self._lut_int8(),) if keys.dtype == np.int8 else self._arrays_float()
+        int8_frame = self._all_int8(data, cols)
+        found = None if int8_frame else self._decide_raw(cols, n)
+        bad: np.ndarray | None = None
+        reasons: list[str] = []
+        if found is None:
+            keys, bad, reasons = self._frame_int8(data, cols) if int8_frame else (
+                self._keys(cols, n))
+            table = (self._lut_int8(),) if keys.dtype == np.int8 else self._arrays_float()
         policy = self.table.policy
         if policy in (HitPolicy.FIRST, HitPolicy.PRIORITY):
-            src = np.empty(n, np.int32)
-            used: np.ndarray | None = np.zeros(self.n_words * 64 + 1, np.bool_)
-            kr.first_match(keys, table, src, used)
+            if found is None:
+                src = np.empty(n, np.int32)
+                used: np.ndarray | None = np.zeros(self.n_words * 64 + 1, np.bool_)
+                kr.first_match(keys, table, src, used)
+            else:
+                src, used = found
             offset = 1  # -1 (no match) -> decision 0
             decisions = [self.resolve(0)] + [self.resolve(1 << b) for b in range(self.n_rules)]
             used = used[: len(decisions)]  # type: ignore[index]
         else:
-            words = np.empty((n, self.n_words), np.uint64)
-            kr.match_masks(keys, table, words)
+            if found is None:
+                words = np.empty((n, self.n_words), np.uint64)
+                kr.match_masks(keys, table, words)
+            else:
+                words = found[0]
             pd = _pd()
             if self.n_words == 1:
                 codes, uniques = pd.factorize(words[:, 0])

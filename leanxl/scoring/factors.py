@@ -189,34 +189,67 @@ def match(
     """
     scale = check_scale(scale_max)
     w = check_weights(weights)
-    codes, errors = factor_codes(a, scale, where="a", storage_int8=True)
+    raw = raw_input(a, "a")
+    if raw is None:
+        codes, errors = factor_codes(a, scale, where="a", storage_int8=True)
     targets, target_errors = _targets(b, scale, "b")
-    n, p = codes.shape[1], targets.shape[0]
+    n = codes.shape[1] if raw is None else raw.n_rows
+    p = targets.shape[0]
     out = np.empty((p, n))
     kernels = scoring_kernels(n)
-    view, target_view = codes.view(np.uint8), targets.view(np.uint8)
+    target_view = targets.view(np.uint8)
     kw = kernel_weights(w, scale)
-    if use_parallel(n, p):
-        n_nan = kernels.match_parallel(view, target_view, kw, scale, out, kernels.chunks())
+    parallel = use_parallel(n, p)
+    if raw is not None:  # read in place; the NaN rows are encoded below to say why
+        if parallel:
+            n_nan = kernels.match_columns_parallel(raw.columns, raw.masks, target_view, kw,
+                                                   scale, out, kernels.chunks())
+        else:
+            n_nan = kernels.match_columns_serial(raw.columns, raw.masks, target_view, kw,
+                                                 scale, out)
+        rows = np.flatnonzero(np.isnan(out).any(axis=0)) if n_nan else np.empty(0, np.intp)
+        codes, errors = factor_codes(raw.subset(rows), scale, where="a", storage_int8=True)
+        out_nan = out[:, rows]
     else:
-        n_nan = kernels.match_serial(view, target_view, kw, scale, out)
+        view = codes.view(np.uint8)
+        if parallel:
+            n_nan = kernels.match_parallel(view, target_view, kw, scale, out, kernels.chunks())
+        else:
+            n_nan = kernels.match_serial(view, target_view, kw, scale, out)
+        rows, out_nan = None, out
+    found = _match_errors(codes, errors, out_nan, targets, target_errors, w, scale) \
+        if n_nan else errors
+    errors = found if rows is None else _at_rows(found, rows)
     errors.update({(None, j): e for j, e in target_errors.items()})
-    if n_nan:
-        bad_rows = set(out_of_range(codes, scale).tolist()) - set(errors)
-        for i in sorted(bad_rows):
-            error = row_error(codes[:, i], w, scale)
-            assert error is not None  # an out-of-range code always names itself
-            errors[i] = error
-        nan_rows = np.flatnonzero(np.isnan(out).any(axis=0)).tolist()
-        target_given: np.ndarray = np.any(targets > 0, axis=1)
-        for i in nan_rows:
-            if i in errors or not codes[:, i].any():  # a row with no factor given: blank
-                continue
-            for j in np.flatnonzero(np.isnan(out[:, i])).tolist():
-                if j not in target_errors and target_given[j]:
-                    errors[(i, j)] = pair_error(codes[:, i], targets[j])
     result = out.T
     return (result, errors) if return_errors else result
+
+
+def _match_errors(codes: np.ndarray, errors: Errors, out: np.ndarray, targets: np.ndarray,
+                  target_errors: Errors, w: np.ndarray, scale: int) -> Errors:
+    """Why cells of ``out`` (P x m, the leads of ``codes``) are NaN: ``errors`` (keyed by
+    lead) completed with out-of-range leads and pairs with nothing to compare."""
+    bad_rows = set(out_of_range(codes, scale).tolist()) - set(errors)
+    for i in sorted(bad_rows):
+        error = row_error(codes[:, i], w, scale)
+        assert error is not None  # an out-of-range code always names itself
+        errors[i] = error
+    nan_rows = np.flatnonzero(np.isnan(out).any(axis=0)).tolist()
+    target_given: np.ndarray = np.any(targets > 0, axis=1)
+    for i in nan_rows:
+        if i in errors or not codes[:, i].any():  # a row with no factor given: blank
+            continue
+        for j in np.flatnonzero(np.isnan(out[:, i])).tolist():
+            if j not in target_errors and target_given[j]:
+                errors[(i, j)] = pair_error(codes[:, i], targets[j])
+    return errors
+
+
+def _at_rows(errors: Errors, rows: np.ndarray) -> Errors:
+    """Errors keyed by position in ``rows`` re-keyed by the row itself (``i`` or ``(i, j)``)."""
+    index = rows.tolist()
+    return {(index[k[0]], k[1]) if isinstance(k, tuple) else index[k]: e
+            for k, e in errors.items()}
 
 
 @overload
@@ -275,28 +308,49 @@ def _best(
     leads: Any, targets: np.ndarray, w: np.ndarray, scale: int
 ) -> tuple[np.ndarray, np.ndarray, Errors]:
     """best_match on checked targets (P x F int8 C-order, all valid)."""
-    codes, errors = factor_codes(leads, scale, where="leads", storage_int8=True)
-    n = codes.shape[1]
+    raw = raw_input(leads, "leads")
+    if raw is None:
+        codes, errors = factor_codes(leads, scale, where="leads", storage_int8=True)
+    n = codes.shape[1] if raw is None else raw.n_rows
     best = np.empty(n, dtype=np.int64)
     score = np.empty(n)
     kernels = scoring_kernels(n)
-    view, target_view = codes.view(np.uint8), targets.view(np.uint8)
+    target_view = targets.view(np.uint8)
     kw = kernel_weights(w, scale)
-    if use_parallel(n, targets.shape[0]):
+    parallel = use_parallel(n, targets.shape[0])
+    if raw is not None:  # read in place; the unmatched rows are encoded below to say why
+        if parallel:
+            n_none = kernels.best_columns_parallel(raw.columns, raw.masks, target_view, kw,
+                                                   scale, best, score, kernels.chunks())
+        else:
+            n_none = kernels.best_columns_serial(raw.columns, raw.masks, target_view, kw, scale,
+                                                 best, score)
+        rows = np.flatnonzero(best < 0)
+        codes, found = factor_codes(raw.subset(rows), scale, where="leads", storage_int8=True)
+        return best, score, _at_rows(_best_errors(codes, found, best[rows], w, scale), rows)
+    view = codes.view(np.uint8)
+    if parallel:
         n_none = kernels.best_parallel(view, target_view, kw, scale, best, score, kernels.chunks())
     else:
         n_none = kernels.best_serial(view, target_view, kw, scale, best, score)
     if n_none > len(errors):
-        for i in np.flatnonzero(best < 0).tolist():
-            if i in errors:
-                continue
-            error = row_error(codes[:, i], w, scale)
-            if error is None:
-                continue  # a lead with no factor given: blank, not an error
-            if error.code == DIV0:
-                error = CellError(DIV0, "no profile shares a weighted factor with this lead")
-            errors[i] = error
+        errors = _best_errors(codes, errors, best, w, scale)
     return best, score, errors
+
+
+def _best_errors(codes: np.ndarray, errors: Errors, best: np.ndarray, w: np.ndarray,
+                 scale: int) -> Errors:
+    """Why leads (of ``codes``) got no best match (``best`` -1): ``errors`` completed."""
+    for i in np.flatnonzero(best < 0).tolist():
+        if i in errors:
+            continue
+        error = row_error(codes[:, i], w, scale)
+        if error is None:
+            continue  # a lead with no factor given: blank, not an error
+        if error.code == DIV0:
+            error = CellError(DIV0, "no profile shares a weighted factor with this lead")
+        errors[i] = error
+    return errors
 
 
 @overload

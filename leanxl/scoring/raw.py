@@ -7,11 +7,8 @@ booleans, object columns, rows of cells) keeps the encoding path of :mod:`.input
 fast pass leaves NaN go back through that exact path (:meth:`RawColumns.subset`), so an error
 reads exactly as it always did.
 
-Where the fused pass is used (bench/inputs.py, CPU time at 10^7 leads): a row-major matrix
-(float64 113 ms vs 300+ ms transposing and encoding first), a strided one, and frames with a
-nullable column (60 vs 264 ms).  Contiguous numpy columns (most frames, column-major arrays)
-keep encoding first: one contiguous encode pass per column plus the int8 kernel measured
-57 ms CPU against 89 ms for the fused block kernel.
+Every numeric frame and array but int8 storage goes this way (bench/inputs.py, RESULTS.md:
+at 10^7 leads within 1-1.4x of reading the bytes once, serial CPU time).
 """
 
 from __future__ import annotations
@@ -21,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from leanxl.scoring.arguments import N_FACTORS, is_frame
+from leanxl.scoring.arguments import N_FACTORS, is_frame, is_series
 
 #: dtype kinds the fused kernels read (booleans are not scores).
 _KINDS = "iuf"
@@ -74,6 +71,17 @@ def _frame_column(series: Any) -> tuple[np.ndarray, np.ndarray] | None:
     return None
 
 
+def numeric_column(column: Any) -> tuple[np.ndarray, np.ndarray] | None:
+    """A frame column or 1-D array as ``(values, NA mask)`` read in place (an empty mask: no
+    NA), or None when it is no numeric column the one-pass kernels read (then the caller's
+    slower path handles it).  The decision-table path shares this front end."""
+    if is_series(column):
+        return _frame_column(column)
+    if isinstance(column, np.ndarray) and column.ndim == 1 and _usable(column):
+        return column, _NO_MASK
+    return None
+
+
 def raw_columns(data: Any, columns: list[Any] | None = None) -> RawColumns | None:
     """``data`` (a frame whose factor columns are ``columns``, or an ``N x 10`` numeric
     array) as :class:`RawColumns`, or None when it must take the encoding path."""
@@ -85,14 +93,10 @@ def raw_columns(data: Any, columns: list[Any] | None = None) -> RawColumns | Non
                 return None
             views.append(found[0])
             masks.append(found[1])
-        if all(mask is _NO_MASK for mask in masks):
-            return None  # plain contiguous columns: encoding first measured faster (below)
         return RawColumns(tuple(views), tuple(masks), data, columns)
     if (isinstance(data, np.ndarray) and data.ndim == 2 and data.shape[1] == N_FACTORS
             and _usable(data)):
-        if data.flags.f_contiguous and not data.flags.c_contiguous:
-            return None  # contiguous columns: encoding first measured faster (below)
-        # Row-major: the kernel reads it a block of rows at a time; strided: column by column.
+        # Row-major: the kernel reads it in memory order; otherwise column by column (views).
         source = data if data.flags.c_contiguous else tuple(data.T)
         return RawColumns(source, (_NO_MASK,) * N_FACTORS, data)
     return None
