@@ -8,6 +8,7 @@ running interpreter's site-packages through a ``.pth`` file; nothing is installe
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import shutil
@@ -161,3 +162,39 @@ def test_demo_new_refresh_from_the_wheel(venv: Path, empty: Path) -> None:
     fit = header.index("Fit %")
     assert all(isinstance(r[fit], int | float) for r in rows[1:] if r[fit] is not None)
     assert sum(r[fit] is not None for r in rows[1:]) > 2900  # cached values, as leanxl wrote
+
+
+def test_after_warmup_a_refresh_compiles_nothing(venv: Path, empty: Path) -> None:
+    """``leanxl warmup`` compiles what a refresh of a user's CSV runs, not just each kernel
+    once: numba's signature holds dtypes, read-only flags and tuple lengths (before the
+    warm-up refreshed a sample book, a 25,000-lead refresh after it still compiled 8 kernels)."""
+    env = clean_env(venv)
+    leanxl = str(venv / "bin" / "leanxl")
+    out = run([leanxl, "warmup"], empty, env)
+    assert "compiled and cached" in out and "refreshed a sample book" in out
+
+    # A CRM export of another size and shape than the sample the warm-up used.
+    sample = run([str(venv / "bin" / "python"), "-c",
+                  "from leanxl.data import sample_path; print(sample_path('leads.csv'))"],
+                 empty, env).strip()
+    with open(sample, newline="", encoding="utf-8") as f:
+        header, *rows = list(csv.reader(f))
+    key, factor = header.index("lead_id"), header.index("interest")
+    with (empty / "crm.csv").open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(header)
+        for i in range(25_000):
+            row = list(rows[(7 * i) % len(rows)])
+            row[key] = f"C{i:06d}"
+            if i % 11 == 0:
+                row[factor] = ""
+            writer.writerow(row)
+    run([leanxl, "new", "book.xlsx"], empty, env)
+    proc = subprocess.run([leanxl, "refresh", "book.xlsx", "--leads", "crm.csv", "--no-progress"],
+                          cwd=empty, env={**env, "NUMBA_DEBUG_CACHE": "1"}, capture_output=True,
+                          text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr
+    assert "25000 leads" in proc.stdout
+    compiled = [line for line in (proc.stdout + proc.stderr).splitlines()
+                if "data saved to" in line]
+    assert not compiled, compiled
