@@ -146,7 +146,8 @@ def test_bad_values_name_the_same_cell_in_every_layout(kind: str) -> None:
 def test_arrays_and_frames_are_read_in_place() -> None:
     matrix = np.ones((50, F))
     raw = raw_columns(matrix)
-    assert raw is not None and raw.columns is matrix
+    assert raw is not None and isinstance(raw.columns, np.ndarray)
+    assert raw.columns.base is matrix and not raw.columns.flags.writeable
     raw = raw_columns(matrix[::2])  # strided: the columns are views
     assert raw is not None and all(np.shares_memory(c, matrix) for c in raw.columns)
     fortran = np.asfortranarray(matrix)
@@ -158,6 +159,16 @@ def test_arrays_and_frames_are_read_in_place() -> None:
     frame = pd.DataFrame({k: pd.array([1, None] * 5, dtype="Int64") for k in FACTOR_KEYS})
     raw = raw_columns(frame, list(FACTOR_KEYS))
     assert raw is not None and all(m.shape == (10,) for m in raw.masks)
+    # One numba type per call: a frame mixing int64, float64, writable and read-only columns
+    # reaches the kernel as float64, read-only (else each mix is a new compile of seconds).
+    mixed = pd.DataFrame({k: np.arange(1, 11, dtype=np.int64 if i % 3 else np.float64)
+                          for i, k in enumerate(FACTOR_KEYS)})
+    raw = raw_columns(mixed, list(FACTOR_KEYS))
+    assert raw is not None
+    assert {(c.dtype, c.flags.writeable, c.flags.c_contiguous) for c in raw.columns} == {
+        (np.dtype(np.float64), False, True)}
+    assert np.shares_memory(raw.columns[0], mixed[FACTOR_KEYS[0]].to_numpy())  # float64: a view
+    assert {(m.dtype, m.flags.writeable) for m in raw.masks} == {(np.dtype(np.bool_), False)}
     # int8 storage, booleans and text keep the encoding path.
     assert raw_columns(np.ones((5, F), np.int8)) is None
     assert raw_columns(pd.DataFrame({k: np.ones(3, np.int8) for k in FACTOR_KEYS}),

@@ -198,3 +198,18 @@ def test_after_warmup_a_refresh_compiles_nothing(venv: Path, empty: Path) -> Non
     compiled = [line for line in (proc.stdout + proc.stderr).splitlines()
                 if "data saved to" in line]
     assert not compiled, compiled
+
+    # A Python caller's frame mixing int64 and float64 columns, large enough for numba.
+    code = """if True:
+        import numpy as np, pandas as pd, leanxl
+        from leanxl.domain import FACTOR_KEYS
+        frame = pd.DataFrame({k: np.arange(20_000) % 5 + 1 for k in FACTOR_KEYS})
+        frame[FACTOR_KEYS[3]] = frame[FACTOR_KEYS[3]].astype(float)
+        print(leanxl.fit(frame).sum(), leanxl.match(frame, [[1] * 10]).sum())"""
+    proc = subprocess.run([str(venv / "bin" / "python"), "-c", code], cwd=empty,
+                          env={**env, "NUMBA_DEBUG_CACHE": "1"}, capture_output=True, text=True,
+                          timeout=900)
+    assert proc.returncode == 0, proc.stderr
+    compiled = [line for line in (proc.stdout + proc.stderr).splitlines()
+                if "data saved to" in line]
+    assert not compiled, compiled

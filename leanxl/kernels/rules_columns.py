@@ -19,6 +19,7 @@ from numba.extending import overload
 from leanxl.kernels._jit import kernel
 from leanxl.kernels.parallel import RULES_PARALLEL_MIN_ROWS
 from leanxl.kernels.rules import BLOCK, _first_int8_block, _masks_int8_block
+from leanxl.kernels.signatures import read_only
 
 #: Leads per chunk of encoded keys (10 x CHUNK bytes stay in L2).
 CHUNK = 65536
@@ -156,8 +157,10 @@ def match_masks_columns(columns: tuple[np.ndarray, ...], masks: tuple[np.ndarray
 def warm() -> list[str]:
     """Compile (or load from cache) every kernel on small inputs; returns their names."""
     lut = np.full((2, 256, 1), np.uint64(0xFFFFFFFFFFFFFFFF), np.uint64)
-    no_mask = np.empty(0, np.bool_)
-    for columns in ((np.ones(3), np.ones(3)), (np.ones(3, np.int64), np.ones(3, np.int64))):
+    # Read-only, as ``scoring.raw.uniform_columns`` hands them over.
+    no_mask = read_only(np.empty(0, np.bool_))
+    for columns in ((read_only(np.ones(3)), read_only(np.ones(3))),
+                    (read_only(np.ones(3, np.int64)), read_only(np.ones(3, np.int64)))):
         masks = (no_mask, no_mask)
         used = np.zeros(65, np.bool_)
         for first in (first_columns_serial, first_columns_parallel):

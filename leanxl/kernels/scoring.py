@@ -37,6 +37,7 @@ from leanxl.kernels.raw_scoring import (  # noqa: F401 - the backend serves them
     match_columns_parallel,
     match_columns_serial,
 )
+from leanxl.kernels.signatures import read_only
 
 # Scores are clamped at 0: in exact arithmetic the weighted distance never exceeds its maximum,
 # but with fractional weights the two float sums can round an ulp apart (-2e-14 instead of 0).
@@ -237,10 +238,11 @@ def warm() -> list[str]:
         match_parallel(codes, targets, weights, 5, match_out, 2)
         best_serial(codes, targets, weights, 5, best, score)
         best_parallel(codes, targets, weights, 5, best, score, 2)
-    # The raw inputs users pass most: a float64 matrix, CSV frames (int64, float64 with NaN).
-    no_masks = (np.empty(0, dtype=np.bool_),) * 10
-    for raw in (np.ones((3, 10)), tuple(np.ones((10, 3))),
-                tuple(np.ones((10, 3), dtype=np.int64))):
+    # The raw inputs users pass most: a float64 matrix, CSV frames (int64, float64 with NaN),
+    # read-only as ``scoring.raw`` hands every raw input over (one signature per dtype).
+    no_masks = tuple(read_only(np.empty(0, dtype=np.bool_)) for _ in range(10))
+    for raw in (read_only(np.ones((3, 10))), tuple(map(read_only, np.ones((10, 3)))),
+                tuple(map(read_only, np.ones((10, 3), dtype=np.int64)))):
         for weights in (np.ones(10, dtype=np.uint16),):  # the default weights' dtype only
             fit_columns_serial(raw, no_masks, weights, 5, fit_out)
             fit_columns_parallel(raw, no_masks, weights, 5, fit_out, 2)
@@ -249,8 +251,9 @@ def warm() -> list[str]:
             best_columns_serial(raw, no_masks, targets, weights, 5, best, score)
             best_columns_parallel(raw, no_masks, targets, weights, 5, best, score, 2)
     encoded = np.empty((10, 3), dtype=np.int8)
-    encode_scores(np.ones((10, 3), dtype=np.int64), 5, encoded)
-    encode_scores(np.ones((10, 3), dtype=np.float64), 5, encoded)
+    for dtype in (np.int64, np.float64):  # profiles and targets arrive writable or frozen
+        encode_scores(np.ones((10, 3), dtype=dtype), 5, encoded)
+        encode_scores(read_only(np.ones((10, 3), dtype=dtype)), 5, encoded)
     values = np.ones(3, dtype=np.float64)
     segment_codes(values, values, 1.0, 1.0, np.empty(3, dtype=np.int8))
     flags = np.ones(3, dtype=np.int8)

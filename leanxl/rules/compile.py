@@ -436,7 +436,7 @@ class CompiledTable:
         lists, int8 frames: the key paths below)."""
         if not all(ci.kind in (NUM, None) for ci in self.columns):
             return None
-        from leanxl.scoring.raw import numeric_column
+        from leanxl.scoring.raw import numeric_column, uniform_columns
 
         values, masks = [], []
         for i in range(len(cols)):
@@ -445,7 +445,7 @@ class CompiledTable:
                 return None
             values.append(found[0])
             masks.append(found[1])
-        return tuple(values), tuple(masks)
+        return uniform_columns(values, masks)
 
     def _decide_raw(self, cols: Any, n: int) -> tuple[np.ndarray, np.ndarray | None] | None:
         """FIRST / PRIORITY positions (and ``used``) or rule words of every lead, straight from

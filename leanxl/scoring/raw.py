@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from leanxl.kernels.signatures import read_only
 from leanxl.scoring.arguments import N_FACTORS, is_frame, is_series
 
 #: dtype kinds the fused kernels read (booleans are not scores).
@@ -27,8 +28,9 @@ _NO_MASK = np.empty(0, dtype=np.bool_)
 
 @dataclass(frozen=True)
 class RawColumns:
-    """F 1-D arrays (one per factor, any stride), their NA masks (empty = none) and the
-    input they view."""
+    """F 1-D arrays (one per factor: one dtype, C-contiguous, read-only; see
+    :func:`uniform_columns`) or a read-only row-major matrix, their NA masks (empty = none)
+    and the input they view."""
 
     columns: tuple[np.ndarray, ...] | np.ndarray  # or a row-major N x F matrix
     masks: tuple[np.ndarray, ...]
@@ -93,10 +95,38 @@ def raw_columns(data: Any, columns: list[Any] | None = None) -> RawColumns | Non
                 return None
             views.append(found[0])
             masks.append(found[1])
-        return RawColumns(tuple(views), tuple(masks), data, columns)
+        return RawColumns(*uniform_columns(views, masks), data, columns)
     if (isinstance(data, np.ndarray) and data.ndim == 2 and data.shape[1] == N_FACTORS
             and _usable(data)):
         # Row-major: the kernel reads it in memory order; otherwise column by column (views).
-        source = data if data.flags.c_contiguous else tuple(data.T)
-        return RawColumns(source, (_NO_MASK,) * N_FACTORS, data)
+        if data.flags.c_contiguous:
+            return RawColumns(read_only(data), uniform_columns([], [_NO_MASK] * N_FACTORS)[1],
+                              data)
+        return RawColumns(*uniform_columns(list(data.T), [_NO_MASK] * N_FACTORS), data)
     return None
+
+
+def uniform_columns(values: list[np.ndarray], masks: list[np.ndarray]
+                    ) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]]:
+    """Columns and masks as one numba type each: one dtype (float64 when they differ), one
+    layout, read-only.
+
+    numba compiles a kernel once per argument signature, and a tuple's signature holds every
+    array's dtype, layout and read-only flag: a frame with one int64 column among float64
+    ones, or one writable column among read-only ones, would be a new compile of seconds
+    (measured 5.2 s for a first ``fit``).  Whole numbers are exact in float64 far past any
+    score, and a value the cast could change is out of range either way, so its row goes
+    back through the exact path from the original input.  Only the odd columns are copied.
+    """
+    dtypes = {v.dtype for v in values}
+    dtype = dtypes.pop() if len(dtypes) == 1 else np.dtype(np.float64)
+    # A strided matrix's columns stay views (all of one layout); a mix of layouts does not.
+    mixed = len({v.flags.c_contiguous for v in values}) > 1
+
+    def one(v: np.ndarray) -> np.ndarray:
+        if v.dtype != dtype or (mixed and not v.flags.c_contiguous):
+            v = np.ascontiguousarray(v, dtype=dtype)
+        return read_only(v)
+
+    return tuple(one(v) for v in values), tuple(read_only(np.ascontiguousarray(m)) for m in masks)
+
