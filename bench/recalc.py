@@ -261,7 +261,10 @@ def main() -> None:
     measure([py, "-m", "leanxl", "recalc", str(work / "warm_lx.xlsx"), "-o",
              str(work / "warm_out" / "lx.xlsx"), "-q"], cwd=ROOT)
 
-    print(f"\n{'book':>10} {'formulas':>9} | {'leanxl s':>8} {'MB tree':>7} {'MB max':>6} | "
+    # MB tree: the sum of each process's own peak (an upper bound); MB live: the peak of the
+    # tree's summed samples (what was resident at one moment); MB max: the largest process.
+    print(f"\n{'book':>10} {'formulas':>9} | {'leanxl s':>8} {'MB tree':>7} {'MB live':>7} "
+          f"{'MB max':>6} | "
           f"{'LO s':>6} {'MB':>5} | {'pycel s':>8} {'MB':>5} | {'vs LO':>6} {'vs pycel':>8}")
     pairs: list[str] = []
     for n in args.rows:
@@ -276,7 +279,8 @@ def main() -> None:
             script = work / "pycel_run.py"
             script.write_text(pycel_script(twin))
             pyc = measure([py, str(script)], cwd=ROOT)
-        print(f"{n:>10} {formulas:>9} | {ours[0]:>8.2f} {ours[1]:>7.0f} {ours[2]:>6.0f} | "
+        print(f"{n:>10} {formulas:>9} | {ours[0]:>8.2f} {ours[1]:>7.0f} {ours[3]:>7.0f} "
+              f"{ours[2]:>6.0f} | "
               f"{theirs[0]:>6.2f} {theirs[1]:>5.0f} | "
               + (f"{pyc[0]:>8.2f} {pyc[1]:>5.0f}" if pyc else f"{'(skip)':>8} {'':>5}")
               + f" | {ours[0] / theirs[0]:>5.2f}x "
