@@ -176,3 +176,34 @@ def test_movement_api_and_bounded_history(tmp_path: Path) -> None:
     want = snapshot(b)
     assert list(back.index) == list(want.index) == ["x", "y", "=z"]
     assert back.to_numpy().tolist() == want.to_numpy().tolist()
+
+
+_AWKWARD = ["a", "", " ", "\x1c", "\u00a0", "a,b", 'q"x', "l\nm", "c\rr", "x\r\ny", '"', " b ",
+            "é", "=1+2", "\t"]
+
+
+@pytest.mark.parametrize("dtype", [str, object, "string[pyarrow]"])
+def test_snapshot_text_is_pandas_csv_of_the_texts(dtype: Any) -> None:
+    """The snapshot's texts and its CSV (built in Arrow) are what the per-value rules and
+    pandas' ``to_csv`` give: blanks (``str.strip()`` empty, missing) as "", quoting of
+    commas, quotes and line ends as the ``csv`` writer does it."""
+    import importlib
+
+    mv = importlib.import_module("leanxl.evidence.movement")
+    n = 3 * len(_AWKWARD)
+    values = [_AWKWARD[i % len(_AWKWARD)] for i in range(n)]
+    ids = [f"L{i}" if i % 4 else _AWKWARD[i % len(_AWKWARD)] + str(i) for i in range(n)]
+    view = pd.DataFrame({"lead_id": pd.Series(ids, dtype=dtype),
+                         "fit": [float(i) / 3 if i % 5 else None for i in range(n)],
+                         **{f: pd.Series([None if i % 7 == 0 else values[(i + k) % n]
+                                          for i in range(n)], dtype=dtype)
+                            for k, f in enumerate(mv.MOVED_FIELDS)}})
+    snap = snapshot(view)
+    for f in mv.MOVED_FIELDS:
+        want = ["" if pd.isna(v) or str(v).strip() == "" else str(v) for v in view[f]]
+        assert snap[f].tolist() == [w for w, i in zip(want, ids, strict=True)
+                                    if str(i).strip() != ""]
+    text = mv.to_text(snap)
+    assert text == snap.to_csv(index=True, index_label="lead_id", lineterminator="\n")
+    assert mv.from_text(text).equals(mv.from_text(snap.to_csv(
+        index=True, index_label="lead_id", lineterminator="\n")))

@@ -6,9 +6,13 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 from leanxl.values import is_blank
 
@@ -56,10 +60,38 @@ def _texts(column: pd.Series) -> pd.Series:
         if tenths is not None:
             return pd.Series(tenths, index=column.index, dtype=str)
         return values.map("{:.1f}".format).where(values.notna(), "")
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow":
+        return pd.Series(pd.array(_shown_strings(pa.array(column)), dtype=str),
+                         index=column.index)
     codes, uniques = pd.factorize(column.astype(object), use_na_sentinel=True)
     text = pd.Series(uniques, dtype=object).astype(str)
     shown = np.append(text.where(text.str.strip() != "", "").to_numpy(object), "")
-    return pd.Series(shown[codes], index=column.index, dtype=str)
+    # The texts picked in Arrow: no Python string per lead on the way back to a str column.
+    picked = pc.take(pa.array(shown, type=pa.large_string()),
+                     pa.array(np.where(codes < 0, len(shown) - 1, codes)))
+    return pd.Series(pd.array(picked, dtype=str), index=column.index)
+
+
+def _shown_strings(arr: pa.Array) -> pa.Array:
+    """An Arrow string column as :func:`_text` shows it: missing and blank (``str.strip()``
+    empty) values as ``""``. Only values without a visible ASCII character can be blank;
+    Python judges those few."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = arr.cast(pa.large_string())
+    maybe = pc.invert(pc.fill_null(pc.match_substring_regex(arr, "[!-~]"), True))
+    blank = pc.is_null(arr)
+    if pc.any(maybe).as_py():
+        where = np.flatnonzero(maybe.to_numpy(zero_copy_only=False))
+        texts = arr.take(pa.array(where)).to_pylist()
+        mask = blank.to_numpy(zero_copy_only=False).copy()
+        mask[where] = [t.strip() == "" for t in texts]
+        blank = pa.array(mask)
+    return pc.if_else(blank, pa.scalar("", pa.large_string()), arr)
 
 
 def _tenths_texts(values: np.ndarray) -> np.ndarray | None:
@@ -128,9 +160,70 @@ def movement(old: pd.DataFrame, new: pd.DataFrame) -> Movement:
 
 
 def to_text(snap: pd.DataFrame) -> str:
-    """A snapshot as CSV text (lead_id first) — how the workbook stores it."""
+    """A snapshot as CSV text (lead_id first) — how the workbook stores it.
+
+    Text columns (every column of a :func:`snapshot`) are joined in Arrow, quoted exactly as
+    pandas' ``to_csv`` (the standard ``csv`` writer) quotes them: a million leads in a fraction
+    of pandas' 1.7 s. Anything else takes pandas' own path.
+    """
     frame = snap[list(SNAPSHOT_FIELDS)]
+    fast = _csv_text([frame.index, *(frame[f] for f in SNAPSHOT_FIELDS)])
+    if fast is not None:
+        return ",".join(("lead_id", *SNAPSHOT_FIELDS)) + "\n" + fast
     return str(frame.to_csv(index=True, index_label="lead_id", lineterminator="\n"))
+
+
+def _quoted_characters() -> str:
+    """The characters that make the ``csv`` writer (QUOTE_MINIMAL, ``,``, ``"``, ``\\n``
+    line ends, as pandas calls it) quote a field; asked of the writer itself, since Python
+    versions differ (3.11 leaves a ``\\r`` unquoted)."""
+    import csv
+
+    found = ""
+    for c in ',"\n\r':
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\n").writerow(["a" + c, "b"])
+        if out.getvalue().startswith('"'):
+            found += c
+    return found
+
+
+def _csv_text(columns: list[pd.Index | pd.Series]) -> str | None:
+    """CSV rows of string columns without missing values, or None when a column is anything
+    else (the caller then uses pandas)."""
+    import re
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    def text(t: str) -> pa.Scalar:
+        return pa.scalar(t, pa.large_string())
+
+    special = "[" + re.escape(_quoted_characters()) + "]"
+    parts = []
+    for column in columns:
+        try:
+            arr = pa.array(column, from_pandas=True)
+        except (pa.ArrowException, TypeError, ValueError):
+            return None
+        if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+            return None
+        if arr.null_count:
+            return None
+        arr = arr.cast(pa.large_string())  # no 2 GB offset limit on the joined rows
+        needs = pc.match_substring_regex(arr, special)
+        if pc.any(needs).as_py():
+            quoted = pc.binary_join_element_wise(
+                text('"'), pc.replace_substring(arr, '"', '""'), text('"'), text(""))
+            arr = pc.if_else(needs, quoted, arr)
+        parts.append(arr)
+    rows = pc.binary_join_element_wise(*parts, text(","))
+    rows = pc.binary_join_element_wise(rows, text(""), text("\n"))  # each row, its line end
+    if len(rows) == 0:
+        return ""
+    _validity, offsets, data = rows.buffers()
+    bounds = np.frombuffer(offsets, dtype=np.int64)[rows.offset:rows.offset + len(rows) + 1]
+    return str(memoryview(data)[bounds[0]:bounds[-1]], "utf-8")  # the rows, back to back
 
 
 def from_text(text: str) -> pd.DataFrame:

@@ -70,7 +70,7 @@ from leanxl.sources import (
     read_source,
 )
 from leanxl.xlsx.cached_values import write_cached_values
-from leanxl.xlsx.files import check_unlocked, copy_mode
+from leanxl.xlsx.files import check_unlocked, copy_mode, fast_deflate
 from leanxl.xlsx.package import shared_strings_part, sheet_parts, verify_package
 from leanxl.xlsx.refs import column_letter
 
@@ -642,11 +642,13 @@ def splice_leads(src: Path, dst: Path, frame: pd.DataFrame, layout: L.Layout,
             chunks: Iterable[bytes] = rows_xml(frame, layout, scored, styles,
                                                  progress=progress)
             info.compress_type = zipfile.ZIP_DEFLATED
-            # Fast deflate for the big part: level 1 is ~3x faster than 6, ~15% larger.
+            # Fast deflate for the big part: level 1 is ~3x faster than 6, ~15% larger;
+            # zlib-ng's (when installed) faster still, and smaller.
             for attr in ("compress_level", "_compresslevel"):  # 3.13+ / older name
                 with contextlib.suppress(AttributeError):
                     setattr(info, attr, 1)
             with out.open(info, "w", force_zip64=True) as sink:
+                fast_deflate(sink)
                 sink.write(head + row1)
                 if len(frame) == 0:
                     sink.write(row2)

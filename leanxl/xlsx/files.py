@@ -14,10 +14,11 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from leanxl.errors import WorkbookError
 
-__all__ = ["atomic_output", "check_unlocked", "copy_mode", "ensure_folder",
+__all__ = ["atomic_output", "check_unlocked", "copy_mode", "ensure_folder", "fast_deflate",
            "remove_partial_outputs"]
 
 _pending: set[Path] = set()  # temporary outputs of this process not yet moved into place
@@ -109,3 +110,22 @@ def atomic_output(target: Path, mode_from: Path | None = None) -> Iterator[Path]
         raise
     finally:
         _pending.discard(tmp)
+
+
+FAST_LEVEL = 2  # zlib-ng's level 2: faster than zlib's level 1 and about 5% smaller
+
+
+def fast_deflate(member: Any) -> bool:
+    """Give a zip member just opened for writing (``ZipFile.open(info, "w")``) zlib-ng's
+    deflate, 2-3x faster than zlib's at a smaller size and the same format (any unzip reads
+    it); True when it did. Without zlib-ng installed (Pyodide) or on another kind of member,
+    zlib stays. Only the compressor is swapped; ``zipfile`` keeps the CRC, sizes and headers.
+    """
+    try:
+        from zlib_ng import zlib_ng
+    except ImportError:
+        return False
+    if getattr(member, "_compressor", None) is None or getattr(member, "_file_size", 1) != 0:
+        return False  # stored, or already written to: leave it as it is
+    member._compressor = zlib_ng.compressobj(FAST_LEVEL, zlib_ng.DEFLATED, -15)
+    return True
