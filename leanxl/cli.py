@@ -102,9 +102,7 @@ def _add_recalc(sub: argparse._SubParsersAction) -> None:
 
 def _run_recalc(args: argparse.Namespace) -> int:
     from leanxl.recalc import recalc_workbooks
-    from leanxl.recalc.workbook import prefer_numpy_kernels
-
-    prefer_numpy_kernels()  # this process only recalculates: numba would cost 0.8 s, 140 MB
+    from leanxl.recalc.workbook import numpy_kernels
 
     def report_line(r: object) -> None:  # as each file finishes, not at the end
         ok = getattr(r, "ok", False)
@@ -112,11 +110,12 @@ def _run_recalc(args: argparse.Namespace) -> int:
             print(r.line(), file=sys.stdout if ok else sys.stderr,  # type: ignore[attr-defined]
                   flush=True)
 
-    reports = recalc_workbooks(
-        args.inputs, output=args.output, out_dir=args.out_dir, in_place=args.in_place,
-        jobs=args.jobs, engine=args.engine, scheduler=args.scheduler,
-        local_cluster=args.local_cluster, progress=not args.quiet and sys.stderr.isatty(),
-        on_report=report_line, timeout=args.timeout, memory_mb=args.engine_memory)
+    with numpy_kernels():  # recalc only: numba would cost 0.8 s and 140 MB for no gain
+        reports = recalc_workbooks(
+            args.inputs, output=args.output, out_dir=args.out_dir, in_place=args.in_place,
+            jobs=args.jobs, engine=args.engine, scheduler=args.scheduler,
+            local_cluster=args.local_cluster, progress=not args.quiet and sys.stderr.isatty(),
+            on_report=report_line, timeout=args.timeout, memory_mb=args.engine_memory)
     failed = [r for r in reports if not r.ok]
     print(f"{len(reports) - len(failed)} of {len(reports)} workbooks recalculated"
           + (f", {len(failed)} failed" if failed else ""), file=sys.stderr)

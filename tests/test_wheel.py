@@ -97,7 +97,8 @@ def venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 def clean_env(home: Path) -> dict[str, str]:
     """The environment without anything that would put the checkout on the path."""
     env = {k: v for k, v in os.environ.items()
-           if k not in ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "VIRTUAL_ENV")}
+           if k not in ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "VIRTUAL_ENV",
+                        "LEANXL_KERNELS")}
     env["VIRTUAL_ENV"] = str(home)
     env["PATH"] = f"{home / 'bin'}{os.pathsep}{env.get('PATH', '')}"
     return env

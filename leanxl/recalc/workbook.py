@@ -7,11 +7,14 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from leanxl.errors import LeanxlError, WorkbookError
+from leanxl.kernels.backend import ENV as KERNELS_ENV
 from leanxl.recalc.book import read_book
 from leanxl.recalc.engine import Engine
 from leanxl.recalc.evaluate import BookComputer
@@ -232,7 +235,23 @@ def prefer_numpy_kernels() -> None:
     cells take in numpy (bench/RESULTS.md, "Headless recalculation").  Same result bits
     either way.  ``recalc_workbook`` and Dask workers leave the caller's choice alone.
     """
-    os.environ.setdefault("LEANXL_KERNELS", "numpy")
+    os.environ.setdefault(KERNELS_ENV, "numpy")
+
+
+@contextmanager
+def numpy_kernels() -> Iterator[None]:
+    """:func:`prefer_numpy_kernels` for the length of a block, then the environment as it
+    was: ``leanxl.cli.main(["recalc", ...])`` called inside a longer-lived Python (a test
+    session, a user's script) must not leave numpy forced on everything that runs after it,
+    nor on the processes it starts later."""
+    if KERNELS_ENV in os.environ:
+        yield
+        return
+    os.environ[KERNELS_ENV] = "numpy"
+    try:
+        yield
+    finally:
+        os.environ.pop(KERNELS_ENV, None)
 
 
 def start_engine(kind: str | None = None, memory_mb: float | None = None) -> Engine:
