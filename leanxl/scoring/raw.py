@@ -23,7 +23,7 @@ from leanxl.scoring.arguments import N_FACTORS, is_frame, is_series
 
 #: dtype kinds the fused kernels read (booleans are not scores).
 _KINDS = "iuf"
-_NO_MASK = np.empty(0, dtype=np.bool_)
+_NO_MASK = read_only(np.empty(0, dtype=np.bool_))
 
 
 @dataclass(frozen=True)
@@ -100,8 +100,7 @@ def raw_columns(data: Any, columns: list[Any] | None = None) -> RawColumns | Non
             and _usable(data)):
         # Row-major: the kernel reads it in memory order; otherwise column by column (views).
         if data.flags.c_contiguous:
-            return RawColumns(read_only(data), uniform_columns([], [_NO_MASK] * N_FACTORS)[1],
-                              data)
+            return RawColumns(read_only(data), (_NO_MASK,) * N_FACTORS, data)
         return RawColumns(*uniform_columns(list(data.T), [_NO_MASK] * N_FACTORS), data)
     return None
 
