@@ -165,7 +165,8 @@ def test_cycle_through_standard_formulas_is_reported(tmp_path: Path, engine) -> 
     assert not (tmp_path / "out.xlsx").exists()
 
 
-def test_batch_with_a_corrupt_file_and_cli_exit_code(tmp_path: Path, capsys) -> None:
+def test_batch_with_a_corrupt_file_and_cli_exit_code(tmp_path: Path, capsys,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     ensure_registry()
     inputs = tmp_path / "in"
     inputs.mkdir()
@@ -173,12 +174,12 @@ def test_batch_with_a_corrupt_file_and_cli_exit_code(tmp_path: Path, capsys) -> 
     build_golden(inputs / "b.xlsx", n=4)
     (inputs / "broken.xlsx").write_bytes(b"PK\x03\x04 this is not a workbook")
     out = tmp_path / "out"
-    before = os.environ.get("LEANXL_KERNELS")
+    monkeypatch.delenv("LEANXL_KERNELS", raising=False)  # the user's choice: none
     code = main(["recalc", str(inputs), "--out-dir", str(out), "--jobs", "2", "-q"])
     assert code == 1
     # The command scores with numpy's kernels, and leaves the caller's environment as it was
     # (it once forced numpy on every later test of the session and on their subprocesses).
-    assert os.environ.get("LEANXL_KERNELS") == before
+    assert "LEANXL_KERNELS" not in os.environ
     err = capsys.readouterr().err
     assert "broken.xlsx" in err and "2 of 3 workbooks recalculated, 1 failed" in err
     assert sorted(p.name for p in out.iterdir()) == ["a.xlsx", "b.xlsx"]

@@ -16,7 +16,7 @@ from typing import Any
 from leanxl.errors import LeanxlError, WorkbookError
 from leanxl.kernels.backend import ENV as KERNELS_ENV
 from leanxl.recalc.book import read_book
-from leanxl.recalc.engine import Engine
+from leanxl.recalc.engine import Engine, LibreOfficeEngine
 from leanxl.recalc.evaluate import BookComputer
 
 log = logging.getLogger(__name__)
@@ -121,7 +121,7 @@ def recalc_workbook(source: str | Path, output: str | Path | None = None, *,
         if set_deadline is not None:
             set_deadline(timeout or None)
         # LibreOffice loads the file while this process scans it (the load needs no scan).
-        opening = _Opening(engine, src) if engine.name == "libreoffice" else None
+        opening = _Opening(engine, src) if isinstance(engine, LibreOfficeEngine) else None
         try:
             if opening is not None:
                 opening.copied.wait()
@@ -174,7 +174,7 @@ def recalc_workbook(source: str | Path, output: str | Path | None = None, *,
 class _Opening(threading.Thread):
     """``engine.open(path)`` in the background."""
 
-    def __init__(self, engine: Engine, path: Path) -> None:
+    def __init__(self, engine: LibreOfficeEngine, path: Path) -> None:
         super().__init__(name="leanxl-open", daemon=True)
         self.engine, self.path = engine, path
         self.value: Any = None
@@ -186,7 +186,7 @@ class _Opening(threading.Thread):
 
     def run(self) -> None:
         try:
-            self.value = self.engine.open(self.path, None, self.copied)  # type: ignore[call-arg]
+            self.value = self.engine.open(self.path, None, self.copied)
         except BaseException as exc:  # handed to the caller by result()
             self.error = exc
         finally:

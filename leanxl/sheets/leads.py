@@ -17,10 +17,10 @@ from leanxl.domain import FACTOR_KEYS
 from leanxl.errors import CellError
 from leanxl.rules.deviations import follows_decisions
 from leanxl.sources import ALWAYS, FLAG_KEYS
-from leanxl.xlsx.refs import column_letter
+from leanxl.xlsx.refs import MAX_ROWS, column_letter
 
 #: Excel's sheet holds 1,048,576 rows; one is the header.
-MAX_LEADS = 1_048_575
+MAX_LEADS = MAX_ROWS - 1
 
 # key, header, number format
 COMPUTED = (

@@ -246,12 +246,6 @@ def _patch_existing(body: bytes, targets: dict[int, dict[int, Any]],
     return _ADDRESSED_CELL.sub(repl, body)
 
 
-def _patch_sheet(xml: bytes, targets: dict[int, dict[int, Any]],
-                 spills: Mapping[tuple[int, int], str] | None = None) -> bytes:
-    """The sheet part with ``targets`` ({row: {column: value}}, consumed) cached."""
-    return b"".join(_patched_pieces(iter([xml]), targets, spills or {}))
-
-
 #: How much sheet XML is patched at a time: the part streams through in pieces cut at row
 #: ends, so a full sheet (10^6 rows, hundreds of MB of XML) is never held whole.
 PIECE_BYTES = 1 << 20
