@@ -246,3 +246,19 @@ def test_warm_names_every_kernel() -> None:
                                                     "masks_int8", "mark_used", "remap")
                            for twin in ("serial", "parallel"))
     assert all(hasattr(kr, name) for name in rules)  # names of real kernels
+
+
+def test_warmup_command_says_each_step_once(capsys: pytest.CaptureFixture[str]) -> None:
+    """``leanxl warmup`` prints what it compiled and refreshed, not the throw-away CSVs' dialect
+    lines (it printed "leads.csv: UTF-8, ',' separated" twice, one per sample refresh)."""
+    import logging
+
+    from leanxl.cli import main
+    from leanxl.kernels.backend import backend_name
+
+    assert backend_name() == "numba"  # the command compiles nothing on the numpy backend
+    assert main(["warmup"]) == 0
+    out, err = capsys.readouterr()
+    assert "compiled and cached" in out and "refreshed a sample book" in out
+    assert "separated" not in out + err, err
+    assert logging.getLogger("leanxl.sources").level == logging.NOTSET  # left as it was
