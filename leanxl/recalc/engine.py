@@ -25,7 +25,13 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from leanxl.errors import CellError, EngineError, LeanxlError
-from leanxl.office import excel_code, find_soffice, find_uno_python  # noqa: F401 - re-exported
+from leanxl.office import (  # noqa: F401 - find_* re-exported
+    cache_dir,
+    excel_code,
+    find_soffice,
+    find_uno_python,
+    forget_uno_python,
+)
 from leanxl.recalc import processes
 
 log = logging.getLogger(__name__)
@@ -81,8 +87,14 @@ _PROFILE_XCU = """<?xml version="1.0" encoding="UTF-8"?>
 <prop oor:name="SeparatorArrayRow" oor:op="fuse"><value>;</value></prop></item>
 <item oor:path="/org.openoffice.Office.Calc/Formula/Syntax">
 <prop oor:name="SeparatorArrayCol" oor:op="fuse"><value>,</value></prop></item>
+<item oor:path="/org.openoffice.Setup/Product">
+<prop oor:name="ooSetupLastVersion" oor:op="fuse"><value>99.9</value></prop></item>
 </oor:items>
 """
+# ooSetupLastVersion: LibreOffice (7.2 and later) runs its ≈ 100 graphics render tests at every
+# start whose profile has not seen a version at least as new as itself, and a headless soffice
+# never records its version: without this, each engine start paid ≈ 1 s for them (major * 10 +
+# minor is compared: 99.9 stays above every release).
 READ_CELLS = 1 << 19  # values per read round trip (a full sheet's column: two dozen reads)
 ASK_LIMIT = 300  # above this many cells of unknown type, one xlsx save is faster
 
@@ -158,8 +170,7 @@ def _profile_template(soffice: str) -> Path | None:
     except OSError:
         return None
     key = hashlib.sha256(stamp.encode()).hexdigest()[:16]
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "leanxl" / f"lo-profile-{key}"
+    return cache_dir() / f"lo-profile-{key}"
 
 
 def _copy_template(template: Path | None, profile: Path) -> bool:
@@ -235,6 +246,37 @@ def covering_blocks(cells: Collection[tuple[int, int]], slack: int = 4096
 
 def libreoffice_available() -> bool:
     return find_soffice() is not None and find_uno_python() is not None
+
+
+# An engine started before the rest of leanxl is imported (the recalc command's first act:
+# soffice's start-up then overlaps the imports and the checks of the inputs).
+_early: tuple[float | None, LibreOfficeEngine] | None = None
+
+
+def start_early(memory_mb: float | None = None) -> None:
+    """Start LibreOffice now for the next :func:`take_early`; nothing when it is missing."""
+    global _early
+    if _early is None and libreoffice_available():
+        _early = (memory_mb, LibreOfficeEngine(memory_mb))
+
+
+def take_early(memory_mb: float | None = None) -> LibreOfficeEngine | None:
+    """The engine :func:`start_early` started with the same ``memory_mb``, once; else None."""
+    global _early
+    early, _early = _early, None
+    if early is None:
+        return None
+    if early[0] != memory_mb or not early[1].alive:
+        early[1].shutdown()
+        return None
+    return early[1]
+
+
+def stop_early() -> None:
+    """Stop an early engine nobody took (the command failed before its first file)."""
+    engine = take_early(_early[0]) if _early is not None else None
+    if engine is not None:
+        engine.shutdown()
 
 
 class LibreOfficeEngine:
@@ -378,7 +420,12 @@ class LibreOfficeEngine:
 
     def _wait_ready(self) -> None:
         if not self._ready:
-            status, value = self._recv()
+            try:
+                status, value = self._recv()
+            except EngineError:
+                if "No module named 'uno'" in self._log_tail():
+                    forget_uno_python()  # remembered wrongly (python3-uno was removed)
+                raise
             if status != "ok":
                 with contextlib.suppress(subprocess.TimeoutExpired):
                     self._office.wait(timeout=2)
