@@ -8,6 +8,7 @@ cell.  Coordinates are 1-based (row, column); sheets are addressed by index.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import os
 import re
@@ -578,10 +579,14 @@ class LibreOfficeEngine:
                 continue
             blocks = covering_blocks(wanted)
             if len(blocks) == 1:  # the usual case: index the one block, no grid to build
-                r1, c1, _, _ = blocks[0]
-                block = self._read_raw(index, r1, c1, blocks[0][2], blocks[0][3])
-                for r, c in wanted:
-                    values[(r, c)] = block[r - r1][c - c1]
+                r1, c1, r2, c2 = blocks[0]
+                block = self._read_raw(index, r1, c1, r2, c2)
+                if len(wanted) == (r2 - r1 + 1) * (c2 - c1 + 1):  # every cell is wanted
+                    values.update(zip(itertools.product(range(r1, r2 + 1), range(c1, c2 + 1)),
+                                      itertools.chain.from_iterable(block)))
+                else:
+                    for r, c in wanted:
+                        values[(r, c)] = block[r - r1][c - c1]
             else:
                 grid: dict[tuple[int, int], Any] = {}
                 for r1, c1, r2, c2 in blocks:
