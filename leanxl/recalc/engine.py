@@ -583,7 +583,7 @@ class LibreOfficeEngine:
                 block = self._read_raw(index, r1, c1, r2, c2)
                 if len(wanted) == (r2 - r1 + 1) * (c2 - c1 + 1):  # every cell is wanted
                     values.update(zip(itertools.product(range(r1, r2 + 1), range(c1, c2 + 1)),
-                                      itertools.chain.from_iterable(block)))
+                                      itertools.chain.from_iterable(block), strict=True))
                 else:
                     for r, c in wanted:
                         values[(r, c)] = block[r - r1][c - c1]
