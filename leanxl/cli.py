@@ -101,8 +101,8 @@ def _add_recalc(sub: argparse._SubParsersAction) -> None:
 
 
 def _run_recalc(args: argparse.Namespace) -> int:
-    from leanxl.recalc import recalc_workbooks
-    from leanxl.recalc.workbook import numpy_kernels
+    from leanxl.recalc.engine import start_early, stop_early
+    from leanxl.recalc.processes import stop_on_signals
 
     def report_line(r: object) -> None:  # as each file finishes, not at the end
         ok = getattr(r, "ok", False)
@@ -110,12 +110,23 @@ def _run_recalc(args: argparse.Namespace) -> int:
             print(r.line(), file=sys.stdout if ok else sys.stderr,  # type: ignore[attr-defined]
                   flush=True)
 
-    with numpy_kernels():  # recalc only: numba would cost 0.8 s and 140 MB for no gain
-        reports = recalc_workbooks(
-            args.inputs, output=args.output, out_dir=args.out_dir, in_place=args.in_place,
-            jobs=args.jobs, engine=args.engine, scheduler=args.scheduler,
-            local_cluster=args.local_cluster, progress=not args.quiet and sys.stderr.isatty(),
-            on_report=report_line, timeout=args.timeout, memory_mb=args.engine_memory)
+    with stop_on_signals():  # a signal from here on also stops the early engine
+        if (args.jobs <= 1 and args.scheduler is None and args.local_cluster is None
+                and args.engine != "python"):
+            start_early(args.engine_memory)  # LibreOffice starts while the rest is imported
+        try:
+            from leanxl.recalc import recalc_workbooks
+            from leanxl.recalc.workbook import numpy_kernels
+
+            with numpy_kernels():  # recalc only: numba would cost 0.8 s and 140 MB for no gain
+                reports = recalc_workbooks(
+                    args.inputs, output=args.output, out_dir=args.out_dir,
+                    in_place=args.in_place, jobs=args.jobs, engine=args.engine,
+                    scheduler=args.scheduler, local_cluster=args.local_cluster,
+                    progress=not args.quiet and sys.stderr.isatty(), on_report=report_line,
+                    timeout=args.timeout, memory_mb=args.engine_memory)
+        finally:
+            stop_early()
     failed = [r for r in reports if not r.ok]
     print(f"{len(reports) - len(failed)} of {len(reports)} workbooks recalculated"
           + (f", {len(failed)} failed" if failed else ""), file=sys.stderr)

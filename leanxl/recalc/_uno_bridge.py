@@ -205,6 +205,9 @@ class Office:
                 rng.setFormulaArray(tuple(
                     tuple(_as_formula(row[c] if c < len(row) else None) for c in range(width))
                     for row in rows))
+            elif all(len(row) == width for row in rows) and not any(
+                    v is None or v.__class__ is bool for row in rows for v in row):
+                rng.setDataArray(tuple(map(tuple, rows)))  # numbers and text as they are
             else:
                 rng.setDataArray(tuple(
                     tuple(_as_value(row[c] if c < len(row) else None) for c in range(width))

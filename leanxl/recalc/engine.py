@@ -8,6 +8,7 @@ cell.  Coordinates are 1-based (row, column); sheets are addressed by index.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import os
 import re
@@ -25,7 +26,13 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from leanxl.errors import CellError, EngineError, LeanxlError
-from leanxl.office import excel_code, find_soffice, find_uno_python  # noqa: F401 - re-exported
+from leanxl.office import (  # noqa: F401 - find_* re-exported
+    cache_dir,
+    excel_code,
+    find_soffice,
+    find_uno_python,
+    forget_uno_python,
+)
 from leanxl.recalc import processes
 
 log = logging.getLogger(__name__)
@@ -81,8 +88,14 @@ _PROFILE_XCU = """<?xml version="1.0" encoding="UTF-8"?>
 <prop oor:name="SeparatorArrayRow" oor:op="fuse"><value>;</value></prop></item>
 <item oor:path="/org.openoffice.Office.Calc/Formula/Syntax">
 <prop oor:name="SeparatorArrayCol" oor:op="fuse"><value>,</value></prop></item>
+<item oor:path="/org.openoffice.Setup/Product">
+<prop oor:name="ooSetupLastVersion" oor:op="fuse"><value>99.9</value></prop></item>
 </oor:items>
 """
+# ooSetupLastVersion: LibreOffice (7.2 and later) runs its ≈ 100 graphics render tests at every
+# start whose profile has not seen a version at least as new as itself, and a headless soffice
+# never records its version: without this, each engine start paid ≈ 1 s for them (major * 10 +
+# minor is compared: 99.9 stays above every release).
 READ_CELLS = 1 << 19  # values per read round trip (a full sheet's column: two dozen reads)
 ASK_LIMIT = 300  # above this many cells of unknown type, one xlsx save is faster
 
@@ -158,8 +171,7 @@ def _profile_template(soffice: str) -> Path | None:
     except OSError:
         return None
     key = hashlib.sha256(stamp.encode()).hexdigest()[:16]
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "leanxl" / f"lo-profile-{key}"
+    return cache_dir() / f"lo-profile-{key}"
 
 
 def _copy_template(template: Path | None, profile: Path) -> bool:
@@ -233,8 +245,57 @@ def covering_blocks(cells: Collection[tuple[int, int]], slack: int = 4096
     return runs
 
 
+def _launcher(soffice: str) -> tuple[list[str], dict[str, str]]:
+    """How to start LibreOffice: its ``oosplash`` with ``PATH`` its own folder when the install has
+    the usual layout, else ``soffice`` as found.
+
+    Why: the first book a LibreOffice loads sets up its signature checks, and finding GnuPG
+    there starts ``gpgconf`` three times, ``gpg`` and ``gpgsm`` (five forks of a ≈ 50 MB
+    process, ≈ 0.2 s); an xlsx has no OpenPGP signature, and GnuPG not on ``PATH`` is skipped.
+    The ``soffice`` script itself needs ``PATH`` (``dirname``, ``sed``), so what it does is
+    done here: file locking on, then ``oosplash`` (which restarts a fresh profile's first start).
+    """
+    program = Path(soffice).resolve().parent
+    oosplash = program / "oosplash"
+    if not ((program / "soffice.bin").is_file() and os.access(oosplash, os.X_OK)):
+        return [soffice], {}
+    # PATH: LibreOffice's own folder (an empty PATH would mean the current folder to a shell)
+    return [str(oosplash)], {"PATH": str(program), "SAL_ENABLE_FILE_LOCKING": "1"}
+
+
 def libreoffice_available() -> bool:
     return find_soffice() is not None and find_uno_python() is not None
+
+
+# An engine started before the rest of leanxl is imported (the recalc command's first act:
+# soffice's start-up then overlaps the imports and the checks of the inputs).
+_early: tuple[float | None, LibreOfficeEngine] | None = None
+
+
+def start_early(memory_mb: float | None = None) -> None:
+    """Start LibreOffice now for the next :func:`take_early`; nothing when it is missing."""
+    global _early
+    if _early is None and libreoffice_available():
+        _early = (memory_mb, LibreOfficeEngine(memory_mb))
+
+
+def take_early(memory_mb: float | None = None) -> LibreOfficeEngine | None:
+    """The engine :func:`start_early` started with the same ``memory_mb``, once; else None."""
+    global _early
+    early, _early = _early, None
+    if early is None:
+        return None
+    if early[0] != memory_mb or not early[1].alive:
+        early[1].shutdown()
+        return None
+    return early[1]
+
+
+def stop_early() -> None:
+    """Stop an early engine nobody took (the command failed before its first file)."""
+    engine = take_early(_early[0]) if _early is not None else None
+    if engine is not None:
+        engine.shutdown()
 
 
 class LibreOfficeEngine:
@@ -263,7 +324,8 @@ class LibreOfficeEngine:
         self._stderr = open(self._tmp / "bridge.log", "wb")  # noqa: SIM115 - lives with us
         # soffice and the UNO worker start side by side; the worker connects when soffice
         # listens.  soffice gets its own session so that it and its children stop together.
-        command = [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless",
+        launcher, launch_env = _launcher(soffice)
+        command = [*launcher, f"-env:UserInstallation={profile.as_uri()}", "--headless",
                    "--invisible", "--nologo", "--norestore", "--nodefault", "--nolockcheck",
                    f"--accept=pipe,name={pipe};urp;StarOffice.ComponentContext"]
         if memory_mb is None:
@@ -276,7 +338,7 @@ class LibreOfficeEngine:
         # LibreOffice's own temporary files (lu*.tmp) go into our folder too, so that
         # removing it leaves nothing behind even after a kill.
         (self._tmp / "tmp").mkdir()
-        env = dict(os.environ, TMPDIR=str(self._tmp / "tmp"))
+        env = dict(os.environ, TMPDIR=str(self._tmp / "tmp"), **launch_env)
         self._office = subprocess.Popen(
             command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL, start_new_session=True, env=env)
@@ -378,7 +440,12 @@ class LibreOfficeEngine:
 
     def _wait_ready(self) -> None:
         if not self._ready:
-            status, value = self._recv()
+            try:
+                status, value = self._recv()
+            except EngineError:
+                if "No module named 'uno'" in self._log_tail():
+                    forget_uno_python()  # remembered wrongly (python3-uno was removed)
+                raise
             if status != "ok":
                 with contextlib.suppress(subprocess.TimeoutExpired):
                     self._office.wait(timeout=2)
@@ -512,10 +579,14 @@ class LibreOfficeEngine:
                 continue
             blocks = covering_blocks(wanted)
             if len(blocks) == 1:  # the usual case: index the one block, no grid to build
-                r1, c1, _, _ = blocks[0]
-                block = self._read_raw(index, r1, c1, blocks[0][2], blocks[0][3])
-                for r, c in wanted:
-                    values[(r, c)] = block[r - r1][c - c1]
+                r1, c1, r2, c2 = blocks[0]
+                block = self._read_raw(index, r1, c1, r2, c2)
+                if len(wanted) == (r2 - r1 + 1) * (c2 - c1 + 1):  # every cell is wanted
+                    values.update(zip(itertools.product(range(r1, r2 + 1), range(c1, c2 + 1)),
+                                      itertools.chain.from_iterable(block), strict=True))
+                else:
+                    for r, c in wanted:
+                        values[(r, c)] = block[r - r1][c - c1]
             else:
                 grid: dict[tuple[int, int], Any] = {}
                 for r1, c1, r2, c2 in blocks:

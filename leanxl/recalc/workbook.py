@@ -260,8 +260,17 @@ def start_engine(kind: str | None = None, memory_mb: float | None = None) -> Eng
     ``memory_mb`` caps LibreOffice's address space (default ``$LEANXL_ENGINE_MEMORY_MB`` or
     4096; 0 = no cap).
     """
-    from leanxl.recalc.engine import FAST_PATH_HINT, LibreOfficeEngine, libreoffice_available
+    from leanxl.recalc.engine import (
+        FAST_PATH_HINT,
+        LibreOfficeEngine,
+        libreoffice_available,
+        take_early,
+    )
 
+    if kind in (None, "libreoffice"):
+        early = take_early(memory_mb)  # started by the command before its imports
+        if early is not None:
+            return early
     if kind == "libreoffice" or (kind is None and libreoffice_available()):
         return LibreOfficeEngine(memory_mb)
     if kind not in (None, "python"):

@@ -32,7 +32,7 @@ from xml.etree import ElementTree
 
 from leanxl.errors import ERROR_CODES, CellError, WorkbookError
 from leanxl.xlsx import package
-from leanxl.xlsx.files import atomic_output
+from leanxl.xlsx.files import atomic_output, fast_deflate
 from leanxl.xlsx.refs import column_index, column_letter, split_coordinate
 
 __all__ = ["escape_xml_text", "unescape_xstring", "write_cached_values"]
@@ -384,6 +384,9 @@ class _PartWriter(threading.Thread):
                         self.out.writestr(info, data, compress_type=info.compress_type)
                 elif kind == "open":
                     self.dest = self.out.open(args[0], "w", force_zip64=args[1])
+                    # A sheet part is most of the package: zlib-ng's fast deflate (≈ 3x
+                    # zlib's default level) keeps it off the critical path on a busy machine.
+                    fast_deflate(self.dest)
                 elif kind == "piece":
                     assert self.dest is not None
                     self.dest.write(args[0])
