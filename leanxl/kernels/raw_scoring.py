@@ -25,6 +25,7 @@ from numba.extending import overload
 
 from leanxl.kernels._jit import kernel
 from leanxl.kernels.blocks import BLOCK, best_scores, fit_range, match_scores
+from leanxl.kernels.packed_fit import fit_packed_range, packs
 
 #: Leads per chunk: the scratch (10 x CHUNK bytes) stays in L2, the column runs are long.
 CHUNK = 65536
@@ -111,8 +112,30 @@ def _encode_chunk_impl(source, masks, scale_max, lo, n, scratch, flat):
 # --------------------------------------------------------------------------------------------
 # fit
 # --------------------------------------------------------------------------------------------
+def _fit_columns_range(columns, masks, weights, scale_max, out, start,
+                       stop):  # pragma: no cover - typed below
+    """Fit % of leads start..stop into ``out``: typed by :func:`_fit_columns_range_impl`."""
+    raise NotImplementedError
+
+
+@overload(_fit_columns_range, jit_options={"nogil": True, "error_model": "numpy"})
+def _fit_columns_range_impl(columns, masks, weights, scale_max, out, start, stop):
+    # Columns with whole-number weights: packed integer sums (.packed_fit), one pass.  A
+    # row-major matrix (its values are not in column runs) and float weights: the scratch.
+    if isinstance(columns, types.BaseTuple) and isinstance(weights.dtype, types.Integer):
+        def packed(columns, masks, weights, scale_max, out, start, stop):  # pragma: no cover
+            if packs(weights, scale_max):
+                return fit_packed_range(columns, masks, weights, scale_max, out, start, stop)
+            return _fit_encoded_range(columns, masks, weights, scale_max, out, start, stop)
+        return packed
+
+    def encoded(columns, masks, weights, scale_max, out, start, stop):  # pragma: no cover
+        return _fit_encoded_range(columns, masks, weights, scale_max, out, start, stop)
+    return encoded
+
+
 @kernel()
-def _fit_columns_range(columns, masks, weights, scale_max, out, start, stop):  # pragma: no cover
+def _fit_encoded_range(columns, masks, weights, scale_max, out, start, stop):  # pragma: no cover
     scratch = np.empty((len(masks), CHUNK), dtype=np.uint8)
     flat = np.empty(len(masks) * CHUNK, dtype=np.uint8)
     n_nan = 0
