@@ -108,3 +108,60 @@ def fit_packed_range(columns, masks, weights, scale_max, out, start,
             else:
                 dest[k] = percent((a >> DEN_BITS) & _NUM_MASK, den, span)
     return n_nan
+
+
+# --------------------------------------------------------------------------------------------
+# a row-major matrix
+# --------------------------------------------------------------------------------------------
+#: Rows per step of a row-major matrix: the terms (40 bytes a row) stay in L1.
+ROWS = 512
+#: The factor count the row-major kernel sums with a fixed pattern (leanxl's ten).
+FACTORS = 10
+
+
+@kernel(inline="always")
+def rows_pack(values, masks, weights):  # pragma: no cover - jitted
+    """Whether a row-major matrix takes :func:`fit_rows_packed_range`: ten factors, no NA
+    masks, one whole-number weight for all (the default: all 1)."""
+    same = values.shape[1] == FACTORS
+    for f in range(weights.shape[0]):
+        same &= weights[f] == weights[0]
+    for f in range(len(masks)):
+        same &= masks[f].shape[0] == 0
+    return same
+
+
+@kernel()
+def fit_rows_packed_range(values, weights, scale_max, out, start,
+                          stop):  # pragma: no cover - jitted
+    """Fit % of rows start..stop of a row-major ``N x 10`` matrix into ``out``, one weight
+    ``w`` for every factor (:func:`rows_pack`); returns the number of NaN rows.
+
+    Each value's term is packed with weight 1, in memory order (one stream, vectorised); a
+    row's ten terms, read as five uint64 pairs, add up to its unit sums (at most 10 and
+    10 (S - 1): they always fit), and ``w`` multiplies them at the end:
+    ``Σ w (x - 1) = w Σ (x - 1)`` exactly, so the same integers as the int8 kernels' and the
+    same result bits, without moving codes into factor-major order."""
+    terms = np.empty(ROWS * FACTORS, dtype=np.uint32)
+    pairs = terms.view(np.uint64)
+    w = np.int64(weights[0])
+    unit = np.uint32(1)
+    span = float(scale_max - 1)
+    n_nan = 0
+    for lo in range(start, stop, ROWS):
+        m = min(lo + ROWS, stop) - lo
+        flat = values[lo:lo + m].reshape(-1)
+        for j in range(m * FACTORS):
+            terms[j] = _term(flat[j], unit, False, scale_max)
+        dest = out[lo:lo + m]
+        for i in range(m):
+            p = pairs[i * (FACTORS // 2):(i + 1) * (FACTORS // 2)]
+            s = p[0] + p[1] + p[2] + p[3] + p[4]
+            a = (s & np.uint64(0xFFFFFFFF)) + (s >> np.uint64(32))
+            den = np.int64(a & _DEN_MASK) * w
+            if (a >= BAD_UNIT) | (den == 0):
+                dest[i] = np.nan
+                n_nan += 1
+            else:
+                dest[i] = percent(np.int64((a >> DEN_BITS) & _NUM_MASK) * w, den, span)
+    return n_nan

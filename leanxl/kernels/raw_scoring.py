@@ -25,7 +25,7 @@ from numba.extending import overload
 
 from leanxl.kernels._jit import kernel
 from leanxl.kernels.blocks import BLOCK, best_scores, fit_range, match_scores
-from leanxl.kernels.packed_fit import fit_packed_range, packs
+from leanxl.kernels.packed_fit import fit_packed_range, fit_rows_packed_range, packs, rows_pack
 
 #: Leads per chunk: the scratch (10 x CHUNK bytes) stays in L2, the column runs are long.
 CHUNK = 65536
@@ -120,14 +120,20 @@ def _fit_columns_range(columns, masks, weights, scale_max, out, start,
 
 @overload(_fit_columns_range, jit_options={"nogil": True, "error_model": "numpy"})
 def _fit_columns_range_impl(columns, masks, weights, scale_max, out, start, stop):
-    # Columns with whole-number weights: packed integer sums (.packed_fit), one pass.  A
-    # row-major matrix (its values are not in column runs) and float weights: the scratch.
+    # Whole-number weights: packed integer sums (.packed_fit), columns column by column, a
+    # row-major matrix row by row when one weight serves all factors; else the int8 scratch.
     if isinstance(columns, types.BaseTuple) and isinstance(weights.dtype, types.Integer):
         def packed(columns, masks, weights, scale_max, out, start, stop):  # pragma: no cover
             if packs(weights, scale_max):
                 return fit_packed_range(columns, masks, weights, scale_max, out, start, stop)
             return _fit_encoded_range(columns, masks, weights, scale_max, out, start, stop)
         return packed
+    if isinstance(columns, types.Array) and isinstance(weights.dtype, types.Integer):
+        def packed_rows(columns, masks, weights, scale_max, out, start, stop):  # pragma: no cover
+            if rows_pack(columns, masks, weights):
+                return fit_rows_packed_range(columns, weights, scale_max, out, start, stop)
+            return _fit_encoded_range(columns, masks, weights, scale_max, out, start, stop)
+        return packed_rows
 
     def encoded(columns, masks, weights, scale_max, out, start, stop):  # pragma: no cover
         return _fit_encoded_range(columns, masks, weights, scale_max, out, start, stop)
