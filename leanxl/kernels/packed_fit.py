@@ -45,6 +45,22 @@ def packs(weights, scale_max):  # pragma: no cover - jitted
         weights.shape[0] < (1 << (32 - DEN_BITS - NUM_BITS)))
 
 
+@kernel(inline="always")
+def _finish(acc, w, span, dest, n):  # pragma: no cover - jitted
+    """Fit % of ``n`` leads from their packed sums (times ``w``) into ``dest``; returns the
+    number of NaN rows.  A select, not a branch: the loop vectorises (the division by a zero
+    ``den`` gives inf under numpy's error model, and is not selected)."""
+    n_nan = 0
+    for k in range(n):
+        a = acc[k]
+        den = np.int64(a & _DEN_MASK) * w
+        ok = (a < BAD_UNIT) & (den != 0)
+        score = percent(np.int64((a >> DEN_BITS) & _NUM_MASK) * w, den, span)
+        dest[k] = score if ok else np.nan
+        n_nan += not ok
+    return n_nan
+
+
 def _term(v, w, blank, scale_max):  # pragma: no cover - typed below
     """One value's packed term (``blank``: a set NA mask entry): typed by :func:`_term_impl`."""
     raise NotImplementedError
@@ -98,15 +114,7 @@ def fit_packed_range(columns, masks, weights, scale_max, out, start,
                 for k in range(n):
                     acc[k] += _term(seg[k], w, False, scale_max)
             f += 1  # noqa: SIM113 - literal_unroll does not take enumerate()
-        dest = out[lo:lo + n]
-        for k in range(n):
-            a = acc[k]
-            den = a & _DEN_MASK
-            if (a >= BAD_UNIT) | (den == 0):
-                dest[k] = np.nan
-                n_nan += 1
-            else:
-                dest[k] = percent((a >> DEN_BITS) & _NUM_MASK, den, span)
+        n_nan += _finish(acc, np.int64(1), span, out[lo:lo + n], n)
     return n_nan
 
 
@@ -144,6 +152,7 @@ def fit_rows_packed_range(values, weights, scale_max, out, start,
     same result bits, without moving codes into factor-major order."""
     terms = np.empty(ROWS * FACTORS, dtype=np.uint32)
     pairs = terms.view(np.uint64)
+    acc = np.empty(ROWS, dtype=np.uint32)
     w = np.int64(weights[0])
     unit = np.uint32(1)
     span = float(scale_max - 1)
@@ -153,15 +162,9 @@ def fit_rows_packed_range(values, weights, scale_max, out, start,
         flat = values[lo:lo + m].reshape(-1)
         for j in range(m * FACTORS):
             terms[j] = _term(flat[j], unit, False, scale_max)
-        dest = out[lo:lo + m]
         for i in range(m):
             p = pairs[i * (FACTORS // 2):(i + 1) * (FACTORS // 2)]
             s = p[0] + p[1] + p[2] + p[3] + p[4]
-            a = (s & np.uint64(0xFFFFFFFF)) + (s >> np.uint64(32))
-            den = np.int64(a & _DEN_MASK) * w
-            if (a >= BAD_UNIT) | (den == 0):
-                dest[i] = np.nan
-                n_nan += 1
-            else:
-                dest[i] = percent(np.int64((a >> DEN_BITS) & _NUM_MASK) * w, den, span)
+            acc[i] = (s & np.uint64(0xFFFFFFFF)) + (s >> np.uint64(32))
+        n_nan += _finish(acc, w, span, out[lo:lo + m], m)
     return n_nan
