@@ -9,8 +9,8 @@ term holding both, plus a count of bad values above them::
 so a chunk of leads needs one uint32 accumulator per lead, added to column by column (each
 column read in one long run, as in :mod:`.raw_scoring`).  The sums are exact integers, the
 same as the int8 kernels' uint16 sums, and :func:`.blocks.percent` finishes them with the same
-float64 operations: the same result bits.  Measured (bench/inputs.py, RESULTS.md): at 10^7
-leads this takes 20-25% less CPU than encoding a chunk into int8 codes and scoring those.
+float64 operations: the same result bits.  Measured (bench/fit_serial.py, RESULTS.md): at
+10^7 leads this takes 20-25% less CPU than encoding a chunk into int8 codes and scoring those.
 :func:`packs` says when the fields cannot overflow; other weights keep the int8-scratch path.
 """
 
