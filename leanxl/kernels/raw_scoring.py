@@ -12,10 +12,11 @@ The validation front end encodes a chunk of :data:`CHUNK` leads into a uint8 scr
 contiguous run; the int8 kernels' own block code (:mod:`.blocks`) then scores the scratch,
 so the result bits are those of encoding first (``fit`` with whole-number weights skips the
 scratch: :mod:`.packed_fit`, packed integer sums per lead, the same bits).  Why chunks and
-not blocks of 1,024 (bench/inputs.py, RESULTS.md): at 10^7 float64 leads, serial CPU time, encoding 1,024-lead
-blocks of the ten columns (or adding them straight into per-block sums) took 90-120 ms
-against 44 ms for reading the bytes once: hopping between ten columns every 8-32 KB keeps the
-hardware prefetchers from streaming.  Runs of 64-128K leads per column reach 44-48 ms.
+not blocks of 1,024 (bench/inputs.py, RESULTS.md): at 10^7 float64 leads, serial CPU time,
+encoding 1,024-lead blocks of the ten columns (or adding them straight into per-block sums)
+took 90-120 ms against 44 ms for reading the bytes once: hopping between ten columns every
+8-32 KB keeps the hardware prefetchers from streaming.  Runs of 64-128K leads per column
+reach 44-48 ms.
 """
 
 from __future__ import annotations
