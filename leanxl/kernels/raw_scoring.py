@@ -10,11 +10,13 @@ through the exact encoding path, which says why).
 The validation front end encodes a chunk of :data:`CHUNK` leads into a uint8 scratch matrix
 (F x CHUNK, 0 blank, 1..S, ``BAD`` = 255) that stays in L2, reading each column in one long
 contiguous run; the int8 kernels' own block code (:mod:`.blocks`) then scores the scratch,
-so the result bits are those of encoding first.  Why chunks and not blocks of 1,024
-(bench/inputs.py, RESULTS.md): at 10^7 float64 leads, serial CPU time, encoding 1,024-lead
-blocks of the ten columns (or adding them straight into per-block sums) took 90-120 ms
-against 44 ms for reading the bytes once: hopping between ten columns every 8-32 KB keeps the
-hardware prefetchers from streaming.  Runs of 64-128K leads per column reach 44-48 ms.
+so the result bits are those of encoding first (``fit`` with whole-number weights skips the
+scratch: :mod:`.packed_fit`, packed integer sums per lead, the same bits).  Why chunks and
+not blocks of 1,024 (bench/inputs.py, RESULTS.md): at 10^7 float64 leads, serial CPU time,
+encoding 1,024-lead blocks of the ten columns (or adding them straight into per-block sums)
+took 90-120 ms against 44 ms for reading the bytes once: hopping between ten columns every
+8-32 KB keeps the hardware prefetchers from streaming.  Runs of 64-128K leads per column
+reach 44-48 ms.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from numba.extending import overload
 
 from leanxl.kernels._jit import kernel
 from leanxl.kernels.blocks import BLOCK, best_scores, fit_range, match_scores
+from leanxl.kernels.packed_fit import fit_packed_range, fit_rows_packed_range, packs, rows_pack
 
 #: Leads per chunk: the scratch (10 x CHUNK bytes) stays in L2, the column runs are long.
 CHUNK = 65536
@@ -111,8 +114,36 @@ def _encode_chunk_impl(source, masks, scale_max, lo, n, scratch, flat):
 # --------------------------------------------------------------------------------------------
 # fit
 # --------------------------------------------------------------------------------------------
+def _fit_columns_range(columns, masks, weights, scale_max, out, start,
+                       stop):  # pragma: no cover - typed below
+    """Fit % of leads start..stop into ``out``: typed by :func:`_fit_columns_range_impl`."""
+    raise NotImplementedError
+
+
+@overload(_fit_columns_range, jit_options={"nogil": True, "error_model": "numpy"})
+def _fit_columns_range_impl(columns, masks, weights, scale_max, out, start, stop):
+    # Whole-number weights: packed integer sums (.packed_fit), columns column by column, a
+    # row-major matrix row by row when one weight serves all factors; else the int8 scratch.
+    if isinstance(columns, types.BaseTuple) and isinstance(weights.dtype, types.Integer):
+        def packed(columns, masks, weights, scale_max, out, start, stop):  # pragma: no cover
+            if packs(weights, scale_max):
+                return fit_packed_range(columns, masks, weights, scale_max, out, start, stop)
+            return _fit_encoded_range(columns, masks, weights, scale_max, out, start, stop)
+        return packed
+    if isinstance(columns, types.Array) and isinstance(weights.dtype, types.Integer):
+        def packed_rows(columns, masks, weights, scale_max, out, start, stop):  # pragma: no cover
+            if rows_pack(columns, masks, weights):
+                return fit_rows_packed_range(columns, weights, scale_max, out, start, stop)
+            return _fit_encoded_range(columns, masks, weights, scale_max, out, start, stop)
+        return packed_rows
+
+    def encoded(columns, masks, weights, scale_max, out, start, stop):  # pragma: no cover
+        return _fit_encoded_range(columns, masks, weights, scale_max, out, start, stop)
+    return encoded
+
+
 @kernel()
-def _fit_columns_range(columns, masks, weights, scale_max, out, start, stop):  # pragma: no cover
+def _fit_encoded_range(columns, masks, weights, scale_max, out, start, stop):  # pragma: no cover
     scratch = np.empty((len(masks), CHUNK), dtype=np.uint8)
     flat = np.empty(len(masks) * CHUNK, dtype=np.uint8)
     n_nan = 0
