@@ -32,6 +32,7 @@ from leanxl.recalc.refs import (
     parse_arg,
     shift_call,
 )
+from leanxl.recalc.runs import cell_at
 from leanxl.xlsx.refs import Area, coordinate, split_sheet
 
 log = logging.getLogger(__name__)
@@ -139,6 +140,7 @@ class BookComputer:
         self.nested_ok = hasattr(engine, "set_formulas")
         self._needs_used = False
         self._plan: tuple[list[Group], list[int], set[int]] | None = None
+        self._std: dict[tuple[int, int], list[tuple[int, int]]] = {}
 
     def prepare(self) -> None:
         """Group, order and check the leanxl cells before the engine has opened the book.
@@ -412,6 +414,9 @@ class BookComputer:
                 "a circular reference through standard formulas",
                 where=str(self.book.path),
                 suggestion="break the loop between these cells and the formulas they read")
+        # The last pass's blocks and laid values are done with: a full sheet's inputs and
+        # results must not stay resident while every formula's value is collected.
+        del reader
         return self._collect(groups, results, spilled, passes)
 
     def _set_nested(self, groups: list[Group], results: dict[int, list[list[list[Any]]]],
@@ -555,15 +560,41 @@ class BookComputer:
                 boxes.append((g.sheet, a.r1, a.c1, a.r2, a.c2))
         return _merge_column_runs(boxes)
 
+    def _standard_runs(self) -> dict[tuple[int, int], list[tuple[int, int]]]:
+        """(sheet, column) -> runs of rows (first, last) holding standard formulas: the
+        formula runs the scan kept minus the cells leanxl computes (never one entry a cell)."""
+        own: dict[tuple[int, int], list[int]] = {}
+        for cell in self.book.leanxl:
+            if not self._is_nested(cell):  # a nested call's cell is the engine's formula
+                own.setdefault((self.sheet_index[cell.sheet.upper()], cell.col), []).append(
+                    cell.row)
+        for own_rows in own.values():
+            own_rows.sort()
+        out: dict[tuple[int, int], list[tuple[int, int]]] = {}
+        for index, sheet in enumerate(self.book.sheets):
+            for col, r1, r2, _ in sheet.formulas.runs():
+                rows = own.get((index, col))
+                runs = out.setdefault((index, col), [])
+                if rows is None:
+                    runs.append((r1, r2))
+                    continue
+                lo = bisect.bisect_left(rows, r1)
+                start = r1
+                while lo < len(rows) and rows[lo] <= r2:  # the gaps between leanxl rows
+                    if rows[lo] > start:
+                        runs.append((start, rows[lo] - 1))
+                    start = rows[lo] + 1
+                    lo += 1
+                if start <= r2:
+                    runs.append((start, r2))
+        return {k: v for k, v in out.items() if v}
+
     def _dynamic(self, groups: list[Group]) -> set[int]:
         """Groups that read standard formulas, directly or through other groups."""
-        leanxl_cells = {(c.sheet.upper(), c.row, c.col) for c in self.book.leanxl
-                        if not self._is_nested(c)}
-        std: list[Box] = []
+        self._std = self._standard_runs()
+        std: list[Box] = [(index, r1, c, r2, c) for (index, c), runs in self._std.items()
+                          for r1, r2 in runs]
         for index, sheet in enumerate(self.book.sheets):
-            for (r, c) in sheet.formulas:
-                if (sheet.name.upper(), r, c) not in leanxl_cells:
-                    std.append((index, r, c, r, c))
             std.extend((index, a.r1, a.c1, a.r2, a.c2) for a in sheet.arrays)
         std_index: BoxIndex[bool] = BoxIndex()
         for b in _merge_column_runs(std):
@@ -577,15 +608,7 @@ class BookComputer:
         The pass loop would stop at any fixed point, errors included, so a loop is found from
         the formulas' references (conservative: every reference counts, INDIRECT is not seen).
         """
-        leanxl = {(self.sheet_index[c.sheet.upper()], c.row, c.col) for c in self.book.leanxl
-                  if not self._is_nested(c)}
-        columns: dict[tuple[int, int], list[int]] = {}
-        for index, sheet in enumerate(self.book.sheets):
-            for (r, c) in sheet.formulas:
-                if (index, r, c) not in leanxl:
-                    columns.setdefault((index, c), []).append(r)
-        for rows in columns.values():
-            rows.sort()
+        columns = self._std  # per column, runs of standard formulas' rows (from _dynamic)
         outs: BoxIndex[int] = BoxIndex()
         for hj, g in enumerate(groups):
             for o in self._outputs(g):
@@ -599,16 +622,18 @@ class BookComputer:
                 box = stack.pop()
                 reach.update(outs.query(box))
                 for c in range(box[2], box[4] + 1):
-                    col_rows = columns.get((box[0], c))
-                    if not col_rows:
+                    col_runs = columns.get((box[0], c))
+                    if not col_runs:
                         continue
-                    lo = bisect.bisect_left(col_rows, box[1])
-                    hi = bisect.bisect_right(col_rows, box[3])
-                    for r in col_rows[lo:hi]:
-                        key = (box[0], r, c)
-                        if key not in seen:
-                            seen.add(key)
-                            stack.extend(self._refs_of(box[0], r, c))
+                    lo = max(bisect.bisect_right(col_runs, (box[1], 0)) - 1, 0)
+                    for first, last in col_runs[lo:]:
+                        if first > box[3]:
+                            break
+                        for r in range(max(first, box[1]), min(last, box[3]) + 1):
+                            key = (box[0], r, c)
+                            if key not in seen:
+                                seen.add(key)
+                                stack.extend(self._refs_of(box[0], r, c))
             edges[gi] = reach
         graph = [edges.get(i, set()) for i in range(len(groups))]
         _, cycle = postorder(graph, sorted(edges))
@@ -661,12 +686,14 @@ class BookComputer:
                 continue  # listed without a part (a macro sheet): nothing to write there
             # The engine's values of this sheet become what is written (no second dict).
             out = values[sheet.name] = std.get(index, {})
-            for pos, f in sheet.formulas.items():
-                v = out.get(pos, not_calculated)
-                if type(v) is float and (v == 0.0 or v == 1.0):  # maybe a boolean
-                    out[pos] = _logical(v, _text_of(f, sheet))
-                elif v is not_calculated:
-                    out[pos] = v
+            for col, r1, r2, entry in sheet.formulas.runs():  # a run at a time, text if asked
+                for r in range(r1, r2 + 1):
+                    pos = (r, col)
+                    v = out.get(pos, not_calculated)
+                    if type(v) is float and (v == 0.0 or v == 1.0):  # maybe a boolean
+                        out[pos] = _logical(v, _text_of(cell_at(entry, r, col), sheet))
+                    elif v is not_calculated:
+                        out[pos] = v
             for a in sheet.arrays:
                 master = sheet.formulas.get((a.r1, a.c1))
                 text = _text_of(master, sheet) if isinstance(master, FormulaCell) and (
