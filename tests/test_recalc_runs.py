@@ -157,3 +157,19 @@ def test_broken_fills_recalculate_cell_by_cell(tmp_path: Path) -> None:
     formulas = openpyxl.load_workbook(out)["Leads"]
     assert formulas["L9"].value == "=LEANXL_FIT(B10:K10)"
     assert formulas["M5"].value == "=A05*2" and formulas["L20"].value == 7
+
+
+def test_repeated_numbers_of_a_block_share_one_float_and_keep_their_value() -> None:
+    import math
+
+    from leanxl.recalc.evaluate import _share_numbers
+
+    rows: list[list[Any]] = [[float(1 + (r + c) % 5) for c in range(10)] for r in range(500)]
+    rows[3][:6] = [-0.0, 0.0, math.nan, True, 2, "5.0"]
+    before = [list(r) for r in rows]
+    _share_numbers(rows)
+    assert len({id(v) for r in rows[4:] for v in r}) == 5  # one object a value
+    assert math.copysign(1, rows[3][0]) == -1 and math.isnan(rows[3][2])
+    assert [type(v) for v in rows[3][:6]] == [float, float, float, bool, int, str]
+    assert all(a == b or (a != a and b != b) for r, s in zip(rows, before, strict=True)
+               for a, b in zip(r, s, strict=True))
