@@ -104,9 +104,12 @@ def build(path: Path, n: int, twin: bool, seed: int = 1) -> int:
     return 6 * n + 3
 
 
-def measure(cmd: list[str], cwd: Path | None = None) -> tuple[float, float, float, float]:
+def measure(cmd: list[str], cwd: Path | None = None,
+            extra: dict[str, float] | None = None) -> tuple[float, float, float, float]:
     """Wall seconds, peak memory of the process tree (MB), largest single process (MB), and
-    the peak of the tree's summed samples alone (MB).
+    the peak of the tree's summed samples alone (MB).  ``extra`` (when given) receives the
+    peak of the command's own process (``root_mb``: leanxl's Python under ``prlimit``, which
+    execs it) and the CPU seconds of the tree (``cpu_s``, user + system of reaped processes).
 
     The tree's peak is the larger of two readings of the resident sizes sampled every 20 ms:
     the peak of their sum, and the sum of each process's own peak (an upper bound: processes
@@ -114,6 +117,7 @@ def measure(cmd: list[str], cwd: Path | None = None) -> tuple[float, float, floa
     the largest single process, not the sum.
     """
     start = time.perf_counter()
+    cpu0 = os.times()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}  # this checkout's leanxl, not an installed one
     proc = psutil.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL,
                         stderr=subprocess.PIPE)
@@ -140,6 +144,11 @@ def measure(cmd: list[str], cwd: Path | None = None) -> tuple[float, float, floa
         raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}): {err[-500:]}")
     summed = peak_total
     peak_total = max(peak_total, sum(peaks.values()))
+    if extra is not None:
+        cpu1 = os.times()
+        extra["root_mb"] = peaks.get(proc.pid, 0) / 2**20
+        extra["cpu_s"] = (cpu1.children_user - cpu0.children_user
+                          + cpu1.children_system - cpu0.children_system)
     return (wall, peak_total / 2**20, max(peaks.values(), default=0) / 2**20,
             summed / 2**20)
 
@@ -221,15 +230,20 @@ def full_sheet(cap_mb: int, n: int = 1_048_575) -> None:
     formulas = build(book, n, twin=False)
     build(twin, n, twin=True)
     print(f"built {n:,} leads ({formulas:,} formulas) twice in {time.perf_counter() - t:.0f} s")
+    mine: dict[str, float] = {}
+    lo: dict[str, float] = {}
     ours = measure(cap + [sys.executable, "-m", "leanxl", "recalc", str(book), "-o",
                           str(work / "out.xlsx"), "-q", "--timeout", "0",
-                          "--engine-memory", str(cap_mb)], cwd=ROOT)
+                          "--engine-memory", str(cap_mb)], cwd=ROOT, extra=mine)
     theirs = measure(cap + [soffice, f"-env:UserInstallation=file://{profile}", "--headless",
-                            "--convert-to", "xlsx", "--outdir", str(work / "lo"), str(twin)])
-    print(f"full sheet, {n:,} leads: leanxl {ours[0]:.1f} s, {ours[3]:.0f} MB tree (sampled "
-          f"sum; sum of each process's peak {ours[1]:.0f}) / {ours[2]:.0f} MB largest; "
-          f"LibreOffice on the twin {theirs[0]:.1f} s, {theirs[3]:.0f} MB (largest "
-          f"{theirs[2]:.0f}); ratio {ours[0] / theirs[0]:.2f}x")
+                            "--convert-to", "xlsx", "--outdir", str(work / "lo"), str(twin)],
+                     extra=lo)
+    print(f"full sheet, {n:,} leads: leanxl {ours[0]:.1f} s ({mine['cpu_s']:.0f} s CPU), "
+          f"{ours[3]:.0f} MB tree (sampled sum; sum of each process's peak {ours[1]:.0f}) / "
+          f"{ours[2]:.0f} MB largest / {mine['root_mb']:.0f} MB leanxl's Python; "
+          f"LibreOffice on the twin {theirs[0]:.1f} s ({lo['cpu_s']:.0f} s CPU), "
+          f"{theirs[3]:.0f} MB (largest {theirs[2]:.0f}); ratio {ours[0] / theirs[0]:.2f}x; "
+          f"load average {os.getloadavg()[0]:.1f} at the end")
     shutil.rmtree(work, ignore_errors=True)
 
 

@@ -18,7 +18,6 @@ from xml.etree import ElementTree
 
 from leanxl.errors import WorkbookError
 from leanxl.recalc.refs import (
-    RELATIVE_ROW,
     Call,
     fill_shape,
     has_leanxl_call,
@@ -26,6 +25,7 @@ from leanxl.recalc.refs import (
     parse_call,
     shift_call,
 )
+from leanxl.recalc.runs import Fill, FormulaCell, FormulaRuns
 from leanxl.xlsx import package
 from leanxl.xlsx.cached_values import unescape_xstring
 from leanxl.xlsx.refs import Area, column_index, parse_area, split_coordinate
@@ -42,33 +42,34 @@ _ATTR = re.compile(rb'([A-Za-z:][A-Za-z0-9:]*)="([^"]*)"')
 
 
 @dataclass(slots=True)
-class FormulaCell:
-    """One stored formula cell."""
-
-    row: int
-    col: int
-    text: str | None  # None for the dependants of a shared formula
-    kind: str  # "normal" | "shared" | "array" | "dataTable"
-    ref: Area | None = None  # the range of an array formula / shared master
-    si: str | None = None
-
-
-@dataclass(slots=True)
 class LeanxlCell:
     """A cell whose formula is (or contains) a leanxl call."""
 
     sheet: str
     row: int
     col: int
-    formula: str
-    base: Call | None  # the call as parsed ``shift`` rows higher up; see ``call``
+    # The formula text, or (a cell of a fill) the fill it belongs to: 10^6 cells of one
+    # column share one Fill, not 10^6 copies of nearly the same text.  See ``formula``.
+    source: str | Fill
+    base: Call | None  # the call as parsed at row ``base_row``; see ``call``
     old_spill: Area | None = None  # the array range Excel (or a previous recalc) stored
     inner: list[tuple[int, int, Call]] | None = None  # calls inside a larger expression
     text: str = ""  # the full formula text (shared formulas: this cell's own, shifted)
-    shift: int = 0
+    base_row: int = 0  # 0: ``base`` is this cell's own call (one shared int, not a shift each)
     # Cells of one sheet with the same ``shape`` (>= 0) hold one formula filled down: the
     # same call with its relative rows moved.  -1: not known to be part of such a fill.
     shape: int = -1
+
+    @property
+    def formula(self) -> str:
+        """The cell's formula text as stored."""
+        src = self.source
+        return src if isinstance(src, str) else src.text_at(self.row)
+
+    @property
+    def shift(self) -> int:
+        """How many rows below ``base_row`` the cell is."""
+        return self.row - self.base_row if self.base_row else 0
 
     @property
     def call(self) -> Call | None:
@@ -86,9 +87,9 @@ class LeanxlCell:
 class SheetInfo:
     name: str
     part: str  # "" for a sheet listed without a part in the package
-    # A plain formula (no attributes on its <f>) is stored as its text alone: a full sheet
-    # has millions of them; the others (shared, array, data table) as a FormulaCell.
-    formulas: dict[tuple[int, int], FormulaCell | str] = field(default_factory=dict)
+    # (row, column) -> a plain formula's text (no attributes on its <f>), or a FormulaCell
+    # (shared, array, data table); kept as runs down each column (a full sheet has millions).
+    formulas: FormulaRuns = field(default_factory=FormulaRuns)
     arrays: list[Area] = field(default_factory=list)  # array formula and data-table ranges
     masters: dict[str, FormulaCell] = field(default_factory=dict)  # shared formulas by si
     # Data tables whose input cell was deleted (del1/del2): Excel shows #REF! in every cell,
@@ -167,27 +168,33 @@ def _formula_cells(xml: bytes, sheet: str) -> Iterator[tuple[int, int, bytes, by
 def _scan_sheet(pieces: Iterable[bytes], info: SheetInfo, leanxl: list[LeanxlCell]) -> None:
     """Record the formulas of one sheet, coming in pieces that end at row ends."""
     masters = info.masters
-    children: list[FormulaCell] = []
     shapes: dict[tuple[int, str], tuple[int, Call | None, int]] = {}
-    last_fill: dict[int, _Fill] = {}  # per column: the last leanxl formula with a fill shape
+    last_fill: dict[int, Fill] = {}  # per column: the last leanxl formula with a fill shape
     for xml in pieces:
-        _scan_piece(xml, info, masters, children, shapes, last_fill, leanxl)
-    for child in children:
-        master = masters.get(child.si or "")
-        if master is None or not master.text or not has_leanxl_call(master.text):
+        _scan_piece(xml, info, masters, shapes, last_fill, leanxl)
+    # Dependants of a shared leanxl formula (Excel saves a column filled down so), in the
+    # order of the sheet: rows, then columns.
+    children: list[tuple[int, int, FormulaCell]] = []
+    for col, r1, r2, entry in info.formulas.runs():
+        if not isinstance(entry, FormulaCell) or entry.kind != "shared" or entry.text:
             continue
+        master = masters.get(entry.si or "")
+        if master is not None and master.text and has_leanxl_call(master.text):
+            children.extend((row, col, master) for row in range(r1, r2 + 1))
+    children.sort(key=lambda t: (t[0], t[1]))
+    for row, col, master in children:
+        assert master.text is not None
         call = parse_call(master.text)
         if call is not None:
-            dr, dc = child.row - master.row, child.col - master.col
+            dr, dc = row - master.row, col - master.col
             call = Call(call.function, tuple(
                 a.shifted(dr, dc) if isinstance(a, Area) else a for a in call.args))
-        leanxl.append(LeanxlCell(info.name, child.row, child.col, master.text, call))
+        leanxl.append(LeanxlCell(info.name, row, col, master.text, call))
 
 
 def _scan_piece(xml: bytes, info: SheetInfo, masters: dict[str, FormulaCell],
-                children: list[FormulaCell],
                 shapes: dict[tuple[int, str], tuple[int, Call | None, int]],
-                last_fill: dict[int, _Fill], leanxl: list[LeanxlCell]) -> None:
+                last_fill: dict[int, Fill], leanxl: list[LeanxlCell]) -> None:
     """One piece of a sheet's XML (whole rows); the state in between comes along."""
     formulas = info.formulas
     for row, col, f_raw, raw_text in _formula_cells(xml, info.name):
@@ -204,16 +211,15 @@ def _scan_piece(xml: bytes, info: SheetInfo, masters: dict[str, FormulaCell],
             if kind == "dataTable" and "1" in (f_attrs.get("del1"), f_attrs.get("del2")):
                 info.dead_tables.append(area or Area(None, row, col, row, col))
         else:  # a plain formula, the bulk of a sheet: its text is all there is to keep
-            formulas[(row, col)] = text or ""
+            formulas.add_text(row, col, text or "")
             if text:
                 _scan_leanxl(info.name, row, col, text, None, shapes, last_fill, leanxl)
             continue
-        formulas[(row, col)] = cell
+        formulas.add_cell(cell)
         if kind == "shared":
             if text:
                 masters[cell.si or ""] = cell
             else:
-                children.append(cell)
                 continue
         if text and _scan_leanxl(info.name, row, col, text, area if kind == "array" else None,
                                  shapes, last_fill, leanxl):
@@ -225,64 +231,34 @@ def _scan_piece(xml: bytes, info: SheetInfo, masters: dict[str, FormulaCell],
             info.arrays.append(area)
 
 
-class _Fill:
-    """A leanxl formula with its relative row numbers cut out, to recognise it filled down.
-
-    ``B7:K7`` at row 7 comes back as ``B8:K8`` at row 8: comparing the text with the one
-    expected at that row (string joins, no regular expression) tells the two cells share
-    their fill shape, and so their parsed call.
-    """
-
-    __slots__ = ("numbers", "pieces", "row", "shape")
-
-    def __init__(self, text: str, row: int, shape: str) -> None:
-        self.row, self.shape = row, shape
-        self.pieces: list[str] = []
-        self.numbers: list[int] = []
-        pos = 0
-        for m in RELATIVE_ROW.finditer(text):
-            if m.group(2):  # $-anchored: does not move
-                continue
-            self.pieces.append(text[pos:m.start(3)])
-            self.numbers.append(int(m.group(3)))
-            pos = m.end(3)
-        self.pieces.append(text[pos:])
-
-    def matches(self, text: str, row: int) -> bool:
-        d = row - self.row
-        parts = [self.pieces[0]]
-        for n, piece in zip(self.numbers, self.pieces[1:], strict=True):
-            parts.append(str(n + d))
-            parts.append(piece)
-        return "".join(parts) == text
-
-
 def _scan_leanxl(sheet: str, row: int, col: int, text: str, array: Area | None,
                  shapes: dict[tuple[int, str], tuple[int, Call | None, int]],
-                 last_fill: dict[int, _Fill], leanxl: list[LeanxlCell]) -> bool:
+                 last_fill: dict[int, Fill], leanxl: list[LeanxlCell]) -> bool:
     """Record the cell if its formula calls leanxl (returns whether it does)."""
     fill = last_fill.get(col)
+    source: str | Fill = text
     if fill is not None and fill.matches(text, row):
         # The column's previous leanxl formula filled down: its parsed call, moved.
-        seen_row, call, shape_id = shapes[(col, fill.shape)]
-        shift = row - seen_row
+        base_row, call, shape_id = shapes[(col, fill.shape)]
+        source = fill
     elif has_leanxl_call(text):
         shape = fill_shape(text, row)
         seen = shapes.get((col, shape)) if shape is not None else None
         shape_id = -1
         if seen is not None:  # filled down: the parsed call of an earlier row, moved
-            seen_row, call, shape_id = seen
-            shift = row - seen_row
+            base_row, call, shape_id = seen
         else:
-            call, shift = parse_call(text), 0
+            call, base_row = parse_call(text), 0
             if shape is not None:
                 shape_id = len(shapes)
                 shapes[(col, shape)] = (row, call, shape_id)
         if shape is not None:
-            last_fill[col] = _Fill(text, row, shape)
+            last_fill[col] = Fill(text, row, shape)
     else:
         return False
-    cell = LeanxlCell(sheet, row, col, text, call, array, shift=shift, shape=shape_id)
+    if base_row == row:
+        base_row = 0  # the cell that was parsed: its own call
+    cell = LeanxlCell(sheet, row, col, source, call, array, base_row=base_row, shape=shape_id)
     if call is None:
         cell.inner = inner_calls(text.strip().removeprefix("="))
         cell.text = text.strip().removeprefix("=")
@@ -332,19 +308,19 @@ def read_results(path: str | Path, book: BookInfo) -> dict[int, dict[tuple[int, 
         parts = {name.upper(): part for name, part in package.sheet_parts(z).items()}
         shared: list[str] | None = None
         for index, info in enumerate(book.sheets):
-            wanted = set(info.formulas)
-            for a in info.arrays:
-                wanted.update((r, c) for r in range(a.r1, a.r2 + 1) for c in range(a.c1, a.c2 + 1))
+            formulas = info.formulas  # asked cell by cell: never a set of 10^6 positions
+            in_arrays = {(r, c) for a in info.arrays
+                         for r in range(a.r1, a.r2 + 1) for c in range(a.c1, a.c2 + 1)}
             values: dict[tuple[int, int], object] = {}
             out[index] = values
             part = parts.get(info.name.upper())
-            if not wanted or part is None:
+            if not (formulas or in_arrays) or part is None:
                 continue
             xml = z.read(part)
             pattern = _RESULT_ANY if info.arrays else _RESULT_FORMULA
             for letters, row, c_attrs, raw in pattern.findall(xml):
                 pos = (int(row), column_index(letters.decode()))
-                if pos not in wanted:
+                if pos not in formulas and pos not in in_arrays:
                     continue
                 if b" t=" not in c_attrs or b' t="n"' in c_attrs:
                     try:

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import bisect
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 from leanxl.errors import CellError, WorkbookError
 from leanxl.recalc.book import BookInfo, FormulaCell, LeanxlCell, SheetInfo
@@ -32,12 +32,53 @@ from leanxl.recalc.refs import (
     parse_arg,
     shift_call,
 )
+from leanxl.recalc.runs import cell_at
 from leanxl.xlsx.refs import Area, coordinate, split_sheet
 
 log = logging.getLogger(__name__)
 
 MAX_PASSES = 12
 Box = tuple[int, int, int, int, int]  # sheet, r1, c1, r2, c2 (1-based, inclusive)
+Blocks = Sequence[list[list[Any]]]  # one block of values per cell of a group
+
+
+class _Singles(Sequence[list[list[Any]]]):
+    """A group's results when every cell gets one value: the values alone.
+
+    A filled-down column of 10^6 cells would otherwise hold two lists a cell (``[[v]]``);
+    the blocks are made as they are read.
+    """
+
+    __slots__ = ("values",)
+
+    def __init__(self, values: list[Any]) -> None:
+        self.values = values
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    @overload
+    def __getitem__(self, i: int) -> list[list[Any]]: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[list[list[Any]]]: ...
+
+    def __getitem__(self, i: int | slice) -> list[list[Any]] | list[list[list[Any]]]:
+        if isinstance(i, slice):
+            return [[[v]] for v in self.values[i]]
+        return [[self.values[i]]]
+
+    def __iter__(self) -> Iterator[list[list[Any]]]:
+        return ([[v]] for v in self.values)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, _Singles):
+            return self.values == other.values
+        if isinstance(other, Sequence):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 @dataclass(slots=True)
@@ -92,7 +133,9 @@ class _Reader:
         self.fresh = fresh  # values come from a calculated book: error codes are meaningful
         self.cache: dict[Box, list[list[Any]]] = {}
         # indexed: a chain of 10,000 leanxl cells must not compare every pair of them
-        self.overlay: BoxIndex[dict[tuple[int, int], Any]] = BoxIndex()
+        # Each group's values, made into a dict only when a later group reads them: most
+        # groups are read by standard formulas only, never through here.
+        self.overlay: BoxIndex[_Laid] = BoxIndex()
 
     def block(self, box: Box) -> list[list[Any]]:
         got = self.cache.get(box)
@@ -100,12 +143,13 @@ class _Reader:
             s, r1, c1, r2, c2 = box
             got = self.engine.read(s, r1, c1, r2, c2)
             self._codes(box, got)
+            _share_numbers(got)
             self.cache[box] = got
         laid = self.overlay.query(box)
         if laid:
             got = [list(r) for r in got]
-        for vals in laid:
-            for (r, c), v in vals.items():
+        for layer in laid:
+            for (r, c), v in layer.values().items():
                 if box[1] <= r <= box[3] and box[2] <= c <= box[4]:
                     got[r - box[1]][c - box[2]] = v
         return got
@@ -121,8 +165,23 @@ class _Reader:
         for (r, c), code in zip(marks, codes, strict=True):
             rows[r - box[1]][c - box[2]] = CellError(code, f"input {coordinate(r, c)} is {code}")
 
-    def lay(self, box: Box, vals: dict[tuple[int, int], Any]) -> None:
-        self.overlay.add(box, vals)
+    def lay(self, box: Box, make: Callable[[], dict[tuple[int, int], Any]]) -> None:
+        self.overlay.add(box, _Laid(make))
+
+
+class _Laid:
+    """One group's values laid over the engine's, made on first use."""
+
+    __slots__ = ("_make", "_vals")
+
+    def __init__(self, make: Callable[[], dict[tuple[int, int], Any]]) -> None:
+        self._make: Callable[[], dict[tuple[int, int], Any]] | None = make
+        self._vals: dict[tuple[int, int], Any] = {}
+
+    def values(self) -> dict[tuple[int, int], Any]:
+        if self._make is not None:
+            self._vals, self._make = self._make(), None
+        return self._vals
 
 
 class BookComputer:
@@ -139,6 +198,7 @@ class BookComputer:
         self.nested_ok = hasattr(engine, "set_formulas")
         self._needs_used = False
         self._plan: tuple[list[Group], list[int], set[int]] | None = None
+        self._std: dict[tuple[int, int], list[tuple[int, int]]] = {}
 
     def prepare(self) -> None:
         """Group, order and check the leanxl cells before the engine has opened the book.
@@ -292,7 +352,7 @@ class BookComputer:
             g.function, key[1], tuple((a.kind, a.box, _hashable(a.value)) for a in g.args))
 
     # --- evaluation ----------------------------------------------------------------------------
-    def evaluate(self, group: Group, reader: _Reader) -> list[list[list[Any]]]:
+    def evaluate(self, group: Group, reader: _Reader) -> Blocks:
         """One block of values per cell (1x1 for a plain value, bigger for a spill)."""
         n = len(group.cells)
         if group.error is not None:
@@ -340,6 +400,9 @@ class BookComputer:
             err = CellError("#VALUE!", f"LEANXL_{group.function} returned {len(rows)} rows "
                                        f"for {n} cells")
             return [[[err]] for _ in range(n)]
+        if all(len(r) <= 1 for r in rows):  # one value a cell: no block a cell
+            return _Singles([row_errors[i] if row_errors[i] is not None
+                             else rows[i][0] if rows[i] else None for i in range(n)])
         out = []
         for i in range(n):
             if row_errors[i] is not None:
@@ -368,7 +431,7 @@ class BookComputer:
             self.prepare()
         assert self._plan is not None
         groups, order, dynamic = self._plan
-        results: dict[int, list[list[list[Any]]]] = {}
+        results: dict[int, Blocks] = {}
         spilled: dict[int, list[Box | None]] = {}
         passes = 0
         for passes in range(1, MAX_PASSES + 1):
@@ -386,7 +449,7 @@ class BookComputer:
                         spilled[gi] = [None]
                     continue
                 if passes > 1 and gi not in dynamic:
-                    reader.lay(*self._layer(groups[gi], results[gi], spilled[gi]))
+                    self._lay(reader, groups[gi], results[gi], spilled[gi])
                     continue
                 new = self.evaluate(groups[gi], reader)
                 boxes = self._spill_boxes(groups[gi], new, reader, spilled, gi)
@@ -395,7 +458,7 @@ class BookComputer:
                     self._write(groups[gi], new, boxes, spilled.get(gi))
                 results[gi] = new
                 spilled[gi] = boxes
-                reader.lay(*self._layer(groups[gi], new, boxes))
+                self._lay(reader, groups[gi], new, boxes)
             if nested_changed:
                 self._set_nested(groups, results, nested_changed)
             log.debug("pass %d evaluated, %d groups changed", passes, len(changed))
@@ -412,9 +475,12 @@ class BookComputer:
                 "a circular reference through standard formulas",
                 where=str(self.book.path),
                 suggestion="break the loop between these cells and the formulas they read")
+        # The last pass's blocks and laid values are done with: a full sheet's inputs and
+        # results must not stay resident while every formula's value is collected.
+        del reader
         return self._collect(groups, results, spilled, passes)
 
-    def _set_nested(self, groups: list[Group], results: dict[int, list[list[list[Any]]]],
+    def _set_nested(self, groups: list[Group], results: dict[int, Blocks],
                     cells: set[int]) -> None:
         """Give the engine each expression with its leanxl calls replaced by their values."""
         values: dict[int, dict[int, Any]] = {}
@@ -436,11 +502,27 @@ class BookComputer:
                              "=" + "".join(parts)))
         self.engine.set_formulas(formulas)  # type: ignore[attr-defined]
 
-    def _layer(self, group: Group, blocks: list[list[list[Any]]],
-               boxes: list[Box | None]) -> tuple[Box, dict[tuple[int, int], Any]]:
-        vals: dict[tuple[int, int], Any] = {}
+    def _lay(self, reader: _Reader, group: Group, blocks: Blocks,
+             boxes: list[Box | None]) -> None:
+        """Lay a group's values over the engine's for the rest of the pass: the box they
+        cover now, the values themselves when a later group reads them."""
         r1 = c1 = 10**9
         r2 = c2 = 0
+        if isinstance(blocks, _Singles):  # one value a cell: the cells are the box
+            for cell in group.cells:
+                r1, c1 = min(r1, cell.row), min(c1, cell.col)
+                r2, c2 = max(r2, cell.row), max(c2, cell.col)
+        else:
+            for cell, block, box in zip(group.cells, blocks, boxes, strict=True):
+                for i, row in enumerate(block if box is not None else [[None]]):
+                    if row:
+                        r1, c1 = min(r1, cell.row + i), min(c1, cell.col)
+                        r2, c2 = max(r2, cell.row + i), max(c2, cell.col + len(row) - 1)
+        reader.lay((group.sheet, r1, c1, r2, c2), lambda: self._layer(group, blocks, boxes))
+
+    def _layer(self, group: Group, blocks: Blocks,
+               boxes: list[Box | None]) -> dict[tuple[int, int], Any]:
+        vals: dict[tuple[int, int], Any] = {}
         for cell, block, box in zip(group.cells, blocks, boxes, strict=True):
             if box is None:  # one value (a blocked spill was already turned into #SPILL!)
                 vals[(cell.row, cell.col)] = block[0][0]
@@ -448,13 +530,13 @@ class BookComputer:
             for i, row in enumerate(block):
                 for j, v in enumerate(row):
                     vals[(cell.row + i, cell.col + j)] = v
-        for r, c in vals:
-            r1, c1, r2, c2 = min(r1, r), min(c1, c), max(r2, r), max(c2, c)
-        return (group.sheet, r1, c1, r2, c2), vals
+        return vals
 
-    def _spill_boxes(self, group: Group, blocks: list[list[list[Any]]], reader: _Reader,
+    def _spill_boxes(self, group: Group, blocks: Blocks, reader: _Reader,
                      spilled: dict[int, list[Box | None]], gi: int) -> list[Box | None]:
         """The spill range of each cell, ``None`` for one value or a blocked spill (#SPILL!)."""
+        if isinstance(blocks, _Singles):
+            return [None] * len(blocks)
         out: list[Box | None] = []
         sheet = self.book.sheets[group.sheet]
         for i, (cell, block) in enumerate(zip(group.cells, blocks, strict=True)):
@@ -483,7 +565,7 @@ class BookComputer:
                 out.append(box)
         return out
 
-    def _write(self, group: Group, blocks: list[list[list[Any]]], boxes: list[Box | None],
+    def _write(self, group: Group, blocks: Blocks, boxes: list[Box | None],
                previous: list[Box | None] | None) -> None:
         writes: list[tuple[int, int, int, list[list[Any]]]] = []
         # Blank what an earlier pass spilled and this one does not cover.
@@ -548,22 +630,56 @@ class BookComputer:
         boxes: list[Box] = []
         if g.nested is not None:
             return boxes  # its value is computed by the engine, inside the cell's expression
-        for c in g.cells:
-            boxes.append((g.sheet, c.row, c.col, c.row, c.col))
+        run: list[int] = []  # column, first row, last row: cells one below the other
+        for c in g.cells:  # joined as they come: no box a cell for a column of 10^6
+            if run and c.col == run[0] and c.row == run[2] + 1:
+                run[2] = c.row
+            else:
+                if run:
+                    boxes.append((g.sheet, run[1], run[0], run[2], run[0]))
+                run = [c.col, c.row, c.row]
             if c.old_spill is not None:
                 a = c.old_spill
                 boxes.append((g.sheet, a.r1, a.c1, a.r2, a.c2))
+        if run:
+            boxes.append((g.sheet, run[1], run[0], run[2], run[0]))
         return _merge_column_runs(boxes)
+
+    def _standard_runs(self) -> dict[tuple[int, int], list[tuple[int, int]]]:
+        """(sheet, column) -> runs of rows (first, last) holding standard formulas: the
+        formula runs the scan kept minus the cells leanxl computes (never one entry a cell)."""
+        own: dict[tuple[int, int], list[int]] = {}
+        for cell in self.book.leanxl:
+            if not self._is_nested(cell):  # a nested call's cell is the engine's formula
+                own.setdefault((self.sheet_index[cell.sheet.upper()], cell.col), []).append(
+                    cell.row)
+        for own_rows in own.values():
+            own_rows.sort()
+        out: dict[tuple[int, int], list[tuple[int, int]]] = {}
+        for index, sheet in enumerate(self.book.sheets):
+            for col, r1, r2, _ in sheet.formulas.runs():
+                rows = own.get((index, col))
+                runs = out.setdefault((index, col), [])
+                if rows is None:
+                    runs.append((r1, r2))
+                    continue
+                lo = bisect.bisect_left(rows, r1)
+                start = r1
+                while lo < len(rows) and rows[lo] <= r2:  # the gaps between leanxl rows
+                    if rows[lo] > start:
+                        runs.append((start, rows[lo] - 1))
+                    start = rows[lo] + 1
+                    lo += 1
+                if start <= r2:
+                    runs.append((start, r2))
+        return {k: v for k, v in out.items() if v}
 
     def _dynamic(self, groups: list[Group]) -> set[int]:
         """Groups that read standard formulas, directly or through other groups."""
-        leanxl_cells = {(c.sheet.upper(), c.row, c.col) for c in self.book.leanxl
-                        if not self._is_nested(c)}
-        std: list[Box] = []
+        self._std = self._standard_runs()
+        std: list[Box] = [(index, r1, c, r2, c) for (index, c), runs in self._std.items()
+                          for r1, r2 in runs]
         for index, sheet in enumerate(self.book.sheets):
-            for (r, c) in sheet.formulas:
-                if (sheet.name.upper(), r, c) not in leanxl_cells:
-                    std.append((index, r, c, r, c))
             std.extend((index, a.r1, a.c1, a.r2, a.c2) for a in sheet.arrays)
         std_index: BoxIndex[bool] = BoxIndex()
         for b in _merge_column_runs(std):
@@ -577,15 +693,7 @@ class BookComputer:
         The pass loop would stop at any fixed point, errors included, so a loop is found from
         the formulas' references (conservative: every reference counts, INDIRECT is not seen).
         """
-        leanxl = {(self.sheet_index[c.sheet.upper()], c.row, c.col) for c in self.book.leanxl
-                  if not self._is_nested(c)}
-        columns: dict[tuple[int, int], list[int]] = {}
-        for index, sheet in enumerate(self.book.sheets):
-            for (r, c) in sheet.formulas:
-                if (index, r, c) not in leanxl:
-                    columns.setdefault((index, c), []).append(r)
-        for rows in columns.values():
-            rows.sort()
+        columns = self._std  # per column, runs of standard formulas' rows (from _dynamic)
         outs: BoxIndex[int] = BoxIndex()
         for hj, g in enumerate(groups):
             for o in self._outputs(g):
@@ -599,16 +707,18 @@ class BookComputer:
                 box = stack.pop()
                 reach.update(outs.query(box))
                 for c in range(box[2], box[4] + 1):
-                    col_rows = columns.get((box[0], c))
-                    if not col_rows:
+                    col_runs = columns.get((box[0], c))
+                    if not col_runs:
                         continue
-                    lo = bisect.bisect_left(col_rows, box[1])
-                    hi = bisect.bisect_right(col_rows, box[3])
-                    for r in col_rows[lo:hi]:
-                        key = (box[0], r, c)
-                        if key not in seen:
-                            seen.add(key)
-                            stack.extend(self._refs_of(box[0], r, c))
+                    lo = max(bisect.bisect_right(col_runs, (box[1], 0)) - 1, 0)
+                    for first, last in col_runs[lo:]:
+                        if first > box[3]:
+                            break
+                        for r in range(max(first, box[1]), min(last, box[3]) + 1):
+                            key = (box[0], r, c)
+                            if key not in seen:
+                                seen.add(key)
+                                stack.extend(self._refs_of(box[0], r, c))
             edges[gi] = reach
         graph = [edges.get(i, set()) for i in range(len(groups))]
         _, cycle = postorder(graph, sorted(edges))
@@ -649,7 +759,7 @@ class BookComputer:
                     boxes.append(b)
         return boxes
 
-    def _collect(self, groups: list[Group], results: dict[int, list[list[list[Any]]]],
+    def _collect(self, groups: list[Group], results: dict[int, Blocks],
                  spilled: dict[int, list[Box | None]], passes: int) -> Computed:
         std = self.engine.results(self.book)
         log.debug("results read")
@@ -661,12 +771,14 @@ class BookComputer:
                 continue  # listed without a part (a macro sheet): nothing to write there
             # The engine's values of this sheet become what is written (no second dict).
             out = values[sheet.name] = std.get(index, {})
-            for pos, f in sheet.formulas.items():
-                v = out.get(pos, not_calculated)
-                if type(v) is float and (v == 0.0 or v == 1.0):  # maybe a boolean
-                    out[pos] = _logical(v, _text_of(f, sheet))
-                elif v is not_calculated:
-                    out[pos] = v
+            for col, r1, r2, entry in sheet.formulas.runs():  # a run at a time, text if asked
+                for r in range(r1, r2 + 1):
+                    pos = (r, col)
+                    v = out.get(pos, not_calculated)
+                    if type(v) is float and (v == 0.0 or v == 1.0):  # maybe a boolean
+                        out[pos] = _logical(v, _text_of(cell_at(entry, r, col), sheet))
+                    elif v is not_calculated:
+                        out[pos] = v
             for a in sheet.arrays:
                 master = sheet.formulas.get((a.r1, a.c1))
                 text = _text_of(master, sheet) if isinstance(master, FormulaCell) and (
@@ -716,6 +828,31 @@ def _logical(value: Any, text: str | None) -> Any:
             and returns_logical(text)):
         return value == 1.0
     return value
+
+
+_SHARED_MAX = 4096  # distinct numbers shared per block, at most
+
+
+def _share_numbers(rows: list[list[Any]]) -> None:
+    """One float object for each repeated number of a block read from the engine.
+
+    The engine hands every cell a new float; leanxl's inputs are mostly scores on a small
+    scale (1..5), so 10 factor columns of a full sheet were 10^7 floats (240 MB) holding a
+    handful of values.  Zeros are left alone (-0.0 == 0.0 but is another value), and so is
+    anything not a float.
+    """
+    if len(rows) * (len(rows[0]) if rows else 0) < 4096:
+        return
+    shared: dict[float, float] = {}
+    for row in rows:
+        for i, v in enumerate(row):
+            if v.__class__ is float and v:
+                got = shared.get(v)
+                if got is None:
+                    if len(shared) < _SHARED_MAX:
+                        shared[v] = v
+                elif got is not v:
+                    row[i] = got
 
 
 def _merge_column_runs(boxes: list[Box]) -> list[Box]:
