@@ -32,6 +32,7 @@ from leanxl.errors import SourceError
 from leanxl.values import FALSE_WORDS, TRUE_WORDS
 from leanxl.xlsx.cached_values import ILLEGAL_XML
 from leanxl.xlsx.package import verify_package
+from leanxl.xlsx.text_bytes import ILLEGAL_BYTES, surely_without
 
 LOG = logging.getLogger(__name__)
 
@@ -290,6 +291,8 @@ def _may_hold_illegal(values: pd.Series) -> bool:
     except (pa.ArrowException, UnicodeError):  # numbers, dates, surrogates: look one by one
         found = [v for v in values.tolist() if isinstance(v, str)]
         return bool(found) and bool(ILLEGAL_XML.search("".join(found)))
+    if surely_without(texts, ILLEGAL_BYTES):  # the common case, from the bytes at once
+        return False
     return bool(pc.any(pc.match_substring_regex(texts, _ILLEGAL_XML_RE2)).as_py())
 
 

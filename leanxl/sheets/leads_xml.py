@@ -25,6 +25,7 @@ from leanxl.errors import CellError
 from leanxl.sheets.leads import NUMERIC_COMPUTED, Layout, Scored, formulas
 from leanxl.xlsx.cached_values import escape_xml_text
 from leanxl.xlsx.refs import column_letter
+from leanxl.xlsx.text_bytes import ESCAPE_BYTES, surely_without
 
 _EPOCH = np.datetime64("1899-12-30", "ns")
 _NEEDS_ESCAPE = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
@@ -46,7 +47,7 @@ def _escaped(values: pd.Series) -> pa.Array:
     try:  # refuses a cell that is not text (or not encodable: a lone surrogate)
         # Nulls: None, NaN and pd.NA, what pd.isna finds among texts (anything else fails).
         texts = pa.array(values.to_numpy(), type=pa.string(), from_pandas=True)
-        clean = _surely_clean(texts) or \
+        clean = surely_without(texts, ESCAPE_BYTES) or \
             not pc.any(pc.match_substring_regex(texts, _NEEDS_ESCAPE_RE2)).as_py()
     except (pa.ArrowException, UnicodeError):
         clean = False
@@ -58,26 +59,6 @@ def _escaped(values: pd.Series) -> pa.Array:
                         for v in arr.tolist()], dtype=object)
         texts = pa.array(arr, type=pa.string(), from_pandas=True)
     return pc.if_else(pc.equal(texts, ""), pa.scalar(None, pa.string()), texts)
-
-
-# Bytes that may belong to a character _NEEDS_ESCAPE finds: & < >, the control characters
-# but tab, LF and CR, and 0xEF, which leads U+FFFE and U+FFFF in UTF-8 (and other
-# characters: then the regex decides).
-_MAYBE_ESCAPE = np.zeros(256, dtype=bool)
-_MAYBE_ESCAPE[[*b"&<>", *(c for c in range(0x20) if c not in b"\t\n\r"), 0xEF]] = True
-
-
-def _surely_clean(texts: pa.Array) -> bool:
-    """True when no text of ``texts`` needs escaping, judged from its bytes in one pass."""
-    if texts.type != pa.string() or not len(texts):
-        return False
-    offsets = np.frombuffer(texts.buffers()[1], dtype=np.int32)[
-        texts.offset:texts.offset + len(texts) + 1]
-    data = texts.buffers()[2]
-    if data is None:
-        return False
-    body = np.frombuffer(data, dtype=np.uint8)[offsets[0]:offsets[-1]]
-    return not _MAYBE_ESCAPE[body].any()
 
 
 _SMALL = 1024

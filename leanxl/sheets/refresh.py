@@ -306,8 +306,7 @@ def leads_view(frame: pd.DataFrame, scored: L.Scored) -> pd.DataFrame:
 
     columns = {}
     for key, values in scored.values.items():
-        errors = np.fromiter((type(v) is CellError for v in values), dtype=bool,
-                             count=len(values))
+        errors = np.array([type(v) is CellError for v in values.tolist()], dtype=bool)
         columns[key] = np.where(errors, np.array(None), values) if errors.any() else values
     return frame.assign(**columns)  # one new frame, not a copy altered column by column
 
