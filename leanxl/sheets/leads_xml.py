@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -35,7 +35,7 @@ _EMPTY = "/>"  # what follows <c r=".." s=".."> for a blank cell
 
 #: A column's cells as one array, or as the pieces of every cell: constants (the same in each
 #: cell) and arrays, joined row-wise with the rest of the row in one pass.
-Parts = pa.Array | list[Any]
+Parts: TypeAlias = "pa.Array | list[Any]"
 
 
 def _escaped(values: pd.Series) -> pa.Array:

@@ -149,13 +149,15 @@ def stored_bytes(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes | Non
     fp = archive.fp
     if fp is None:
         return None
-    with archive._lock:  # the reader's own lock: other members may be read meanwhile
+    zf: Any = zipfile  # the header layout is zipfile's (undeclared in its stubs)
+    reader: Any = archive
+    with reader._lock:  # the reader's own lock: other members may be read meanwhile
         fp.seek(info.header_offset)
-        header = fp.read(zipfile.sizeFileHeader)
-        if len(header) != zipfile.sizeFileHeader or header[:4] != zipfile.stringFileHeader:
+        header = fp.read(zf.sizeFileHeader)
+        if len(header) != zf.sizeFileHeader or header[:4] != zf.stringFileHeader:
             return None
-        fields = struct.unpack(zipfile.structFileHeader, header)
-        fp.seek(fields[zipfile._FH_FILENAME_LENGTH] + fields[zipfile._FH_EXTRA_FIELD_LENGTH], 1)
+        fields = struct.unpack(zf.structFileHeader, header)
+        fp.seek(fields[zf._FH_FILENAME_LENGTH] + fields[zf._FH_EXTRA_FIELD_LENGTH], 1)
         data = fp.read(info.compress_size)
     return data if len(data) == info.compress_size else None
 
@@ -175,16 +177,18 @@ def copy_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, out: zipfile.Zi
 
 def _write_stored(out: zipfile.ZipFile, info: zipfile.ZipInfo, stored: bytes) -> bool:
     """What ``ZipFile.writestr`` does, with the bytes already compressed (False: not here)."""
-    if not getattr(out, "_seekable", False) or getattr(out, "_writing", True) or out.fp is None:
+    writer: Any = out  # zipfile's own state (undeclared in its stubs)
+    if not getattr(writer, "_seekable", False) or getattr(writer, "_writing", True) \
+            or writer.fp is None:
         return False
-    with out._lock:
-        out.fp.seek(out.start_dir)
-        info.header_offset = out.fp.tell()
-        out._writecheck(info)
-        out._didModify = True
-        out.fp.write(info.FileHeader(False))
-        out.fp.write(stored)
-        out.filelist.append(info)
-        out.NameToInfo[info.filename] = info
-        out.start_dir = out.fp.tell()
+    with writer._lock:
+        writer.fp.seek(writer.start_dir)
+        info.header_offset = writer.fp.tell()
+        writer._writecheck(info)
+        writer._didModify = True
+        writer.fp.write(info.FileHeader(False))
+        writer.fp.write(stored)
+        writer.filelist.append(info)
+        writer.NameToInfo[info.filename] = info
+        writer.start_dir = writer.fp.tell()
     return True
