@@ -32,7 +32,7 @@ from leanxl.errors import SourceError
 from leanxl.values import FALSE_WORDS, TRUE_WORDS
 from leanxl.xlsx.cached_values import ILLEGAL_XML
 from leanxl.xlsx.package import verify_package
-from leanxl.xlsx.text_bytes import ILLEGAL_BYTES, surely_without
+from leanxl.xlsx.text_bytes import ASCII_LETTERS, ILLEGAL_BYTES, surely_without
 
 LOG = logging.getLogger(__name__)
 
@@ -151,7 +151,7 @@ def read_csv(path: Path, *, usecols: list[str] | None = None, text: bool = False
         if not text and normalize_name(col) not in TEXT_COLUMNS:
             values = _numbers_if_all(values, decimal, thousands)
         if values.dtype != float:  # text: the cells as exported, empty cells None
-            values = values.astype(object).where(values.notna(), None)
+            values = _objects(values)
         frame[col] = values
     if not text:
         frame.attrs["number_marks"] = (decimal, thousands)
@@ -171,7 +171,7 @@ def _read_csv_arrow(data: bytes, sep: str, usecols: list[str] | None) -> pd.Data
     import pyarrow as pa
     import pyarrow.csv as pv
 
-    if b"\x00" in data or b'"' in data or not data.strip():
+    if b"\x00" in data or b'"' in data:
         # NUL bytes, nothing, or quotes: pandas' quoting rules (a quote inside a cell, one
         # left open at the end) are its own; only files without any take Arrow's way.
         return None
@@ -180,7 +180,7 @@ def _read_csv_arrow(data: bytes, sep: str, usecols: list[str] | None) -> pd.Data
         # can be typed as text before its name is known; Excel's sheets hold 16,384 columns.
         table = pv.read_csv(
             io.BytesIO(data),
-            read_options=pv.ReadOptions(autogenerate_column_names=True, block_size=1 << 24),
+            read_options=pv.ReadOptions(autogenerate_column_names=True, block_size=1 << 22),
             parse_options=pv.ParseOptions(delimiter=sep, quote_char=False, escape_char=False,
                                           ignore_empty_lines=True),
             convert_options=pv.ConvertOptions(
@@ -199,6 +199,26 @@ def _read_csv_arrow(data: bytes, sep: str, usecols: list[str] | None) -> pd.Data
     wanted = set(usecols) if usecols is not None else set(names)
     return pd.DataFrame({n: pd.Series(pd.arrays.ArrowExtensionArray(body.column(i)))
                          for i, n in enumerate(names) if n in wanted})
+
+
+def _objects(values: pd.Series) -> pd.Series:
+    """A text column as Python objects, missing cells None."""
+    if isinstance(values.dtype, pd.ArrowDtype):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        # One Python string per distinct text, as pandas' own parser keeps them (a million
+        # leads' owners are a handful of names, not a million strings).
+        column = pa.array(values.array)
+        parts = [np.empty(0, dtype=object)]
+        for chunk in (column.chunks if isinstance(column, pa.ChunkedArray) else [column]):
+            codes = pc.dictionary_encode(chunk)
+            texts = np.append(codes.dictionary.to_numpy(zero_copy_only=False), None)
+            parts.append(texts[pc.fill_null(codes.indices, len(texts) - 1).to_numpy(
+                zero_copy_only=False)])
+        return pd.Series(np.concatenate(parts), index=values.index, name=values.name,
+                         dtype=object)
+    return values.astype(object).where(values.notna(), None)
 
 
 TEXT_COLUMNS = frozenset(normalize_name(k) for k in (
@@ -227,7 +247,9 @@ def parse_numbers(values: pd.Series, decimal: str, thousands: str, *,
 
     # Arrow strings: every step below runs in C++ over the whole column.
     text = pc.utf8_trim_whitespace(_arrow_strings(values) if texts is None else texts)
-    if decimal == "." and not pc.any(pc.match_substring_regex(text, "[a-zA-Z]")).as_py():
+    # (Letters judged from the bytes first: exact, no other character's UTF-8 holds them.)
+    if decimal == "." and (surely_without(text, ASCII_LETTERS) or
+                           not pc.any(pc.match_substring_regex(text, "[a-zA-Z]")).as_py()):
         with contextlib.suppress(pa.ArrowInvalid):  # plain numbers: Arrow reads them at once
             floats = pc.cast(text, pa.float64()).to_numpy(zero_copy_only=False)
             numbers = pd.Series(floats, index=values.index, dtype=float)

@@ -19,15 +19,20 @@ ILLEGAL_BYTES[[*(c for c in range(0x20) if c not in b"\t\n\r"), 0xEF]] = True
 #: The same plus ``& < >``: what an XML text element must escape.
 ESCAPE_BYTES = ILLEGAL_BYTES.copy()
 ESCAPE_BYTES[list(b"&<>")] = True
+#: ASCII letters (bytes of other characters never look like them in UTF-8: an exact test).
+ASCII_LETTERS = np.zeros(256, dtype=bool)
+ASCII_LETTERS[[*range(ord("a"), ord("z") + 1), *range(ord("A"), ord("Z") + 1)]] = True
 
 
 def surely_without(texts: Any, marked: np.ndarray) -> bool:
-    """True when no text of ``texts`` (an Arrow string array) holds a byte ``marked`` (a
-    256-entry bool table); False means "maybe", also for arrays of another type."""
+    """True when no text of ``texts`` (an Arrow string array, or a chunked one) holds a byte
+    ``marked`` (a 256-entry bool table); False means "maybe", also for another type."""
     import pyarrow as pa
 
     if texts.type != pa.string():
         return False
+    if isinstance(texts, pa.ChunkedArray):
+        return all(surely_without(chunk, marked) for chunk in texts.chunks)
     buffers = texts.buffers()
     if buffers[2] is None or not len(texts):
         return True
