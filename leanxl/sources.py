@@ -213,7 +213,7 @@ def _objects(values: pd.Series) -> pd.Series:
         parts = [np.empty(0, dtype=object)]
         for chunk in (column.chunks if isinstance(column, pa.ChunkedArray) else [column]):
             codes = pc.dictionary_encode(chunk)
-            texts = np.append(codes.dictionary.to_numpy(zero_copy_only=False), None)
+            texts = np.append(codes.dictionary.to_numpy(zero_copy_only=False), [None])
             parts.append(texts[pc.fill_null(codes.indices, len(texts) - 1).to_numpy(
                 zero_copy_only=False)])
         return pd.Series(np.concatenate(parts), index=values.index, name=values.name,
