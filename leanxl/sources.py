@@ -32,6 +32,7 @@ from leanxl.errors import SourceError
 from leanxl.values import FALSE_WORDS, TRUE_WORDS
 from leanxl.xlsx.cached_values import ILLEGAL_XML
 from leanxl.xlsx.package import verify_package
+from leanxl.xlsx.text_bytes import ASCII_LETTERS, ILLEGAL_BYTES, surely_without
 
 LOG = logging.getLogger(__name__)
 
@@ -127,15 +128,18 @@ def read_csv(path: Path, *, usecols: list[str] | None = None, text: bool = False
     encoding = csv_encoding(raw)
     decoded = raw.decode(encoding, errors="replace")
     sep = csv_separator(decoded)
-    try:
-        # Object cells, UTF-8 bytes: pandas' fastest way to keep every cell's text. In one
-        # piece (low_memory=False): with every column object-typed the chunks would give the
-        # same cells, only to be concatenated again (about 1 s per million leads).
-        frame = pd.read_csv(io.BytesIO(decoded.encode("utf-8")), encoding="utf-8", sep=sep,
-                            dtype=object, keep_default_na=False, na_values=[""],
-                            usecols=usecols, low_memory=False)
-    except pd.errors.EmptyDataError:
-        return pd.DataFrame()
+    data = decoded.encode("utf-8")
+    frame = _read_csv_arrow(data, sep, usecols)
+    if frame is None:
+        try:
+            # Object cells, UTF-8 bytes: pandas' fastest way to keep every cell's text. In
+            # one piece (low_memory=False): with every column object-typed the chunks would
+            # give the same cells, only to be concatenated again (~1 s per million leads).
+            frame = pd.read_csv(io.BytesIO(data), encoding="utf-8", sep=sep, dtype=object,
+                                keep_default_na=False, na_values=[""], usecols=usecols,
+                                low_memory=False)
+        except pd.errors.EmptyDataError:
+            return pd.DataFrame()
     if not text:
         sample = (c for col in frame.columns for c in frame[col].iloc[:5000].dropna()
                   .tolist() if "," in c or "." in c)
@@ -147,11 +151,74 @@ def read_csv(path: Path, *, usecols: list[str] | None = None, text: bool = False
         if not text and normalize_name(col) not in TEXT_COLUMNS:
             values = _numbers_if_all(values, decimal, thousands)
         if values.dtype != float:  # text: the cells as exported, empty cells None
-            values = values.astype(object).where(values.notna(), None)
+            values = _objects(values)
         frame[col] = values
     if not text:
         frame.attrs["number_marks"] = (decimal, thousands)
     return frame
+
+
+def _read_csv_arrow(data: bytes, sep: str, usecols: list[str] | None) -> pd.DataFrame | None:
+    """The cells of an ordinary CSV as Arrow-backed text columns (empty cells missing), read
+    by Arrow's parser on every core; None when the file is not ordinary (then pandas reads
+    it, as it always did: its rules for short rows, repeated or empty headers, NUL bytes).
+
+    A file without quotes reads the same both ways: the same separator, line ends (LF, CRLF,
+    CR), empty lines skipped, an empty cell missing, any other irregularity refused by Arrow
+    (then pandas reads it). Number columns then never become Python strings (about 2 s of
+    CPU per million leads).
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pv
+
+    if b"\x00" in data or b'"' in data:
+        # NUL bytes, nothing, or quotes: pandas' quoting rules (a quote inside a cell, one
+        # left open at the end) are its own; only files without any take Arrow's way.
+        return None
+    try:
+        # The header is read as a row of data (column names f0, f1, ...), so every column
+        # can be typed as text before its name is known; Excel's sheets hold 16,384 columns.
+        table = pv.read_csv(
+            io.BytesIO(data),
+            read_options=pv.ReadOptions(autogenerate_column_names=True, block_size=1 << 22),
+            parse_options=pv.ParseOptions(delimiter=sep, quote_char=False, escape_char=False,
+                                          ignore_empty_lines=True),
+            convert_options=pv.ConvertOptions(
+                column_types={f"f{i}": pa.string() for i in range(16384)},
+                null_values=[""], strings_can_be_null=True, quoted_strings_can_be_null=True))
+    except (pa.ArrowException, ValueError):
+        return None
+    if table.num_columns < 2 or table.num_rows < 1 or any(
+            not pa.types.is_string(t) for t in table.schema.types):
+        return None
+    names = [table.column(i)[0].as_py() for i in range(table.num_columns)]
+    if any(not n for n in names) or len(set(names)) != len(names) or (
+            usecols is not None and not set(usecols) <= set(names)):
+        return None  # pandas' names ("Unnamed: 3", "x.1") or its error
+    body = table.slice(1)
+    wanted = set(usecols) if usecols is not None else set(names)
+    return pd.DataFrame({n: pd.Series(pd.arrays.ArrowExtensionArray(body.column(i)))
+                         for i, n in enumerate(names) if n in wanted})
+
+
+def _objects(values: pd.Series) -> pd.Series:
+    """A text column as Python objects, missing cells None."""
+    if isinstance(values.dtype, pd.ArrowDtype):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        # One Python string per distinct text, as pandas' own parser keeps them (a million
+        # leads' owners are a handful of names, not a million strings).
+        column = pa.array(values.array)
+        parts = [np.empty(0, dtype=object)]
+        for chunk in (column.chunks if isinstance(column, pa.ChunkedArray) else [column]):
+            codes = pc.dictionary_encode(chunk)
+            texts = np.append(codes.dictionary.to_numpy(zero_copy_only=False), [None])
+            parts.append(texts[pc.fill_null(codes.indices, len(texts) - 1).to_numpy(
+                zero_copy_only=False)])
+        return pd.Series(np.concatenate(parts), index=values.index, name=values.name,
+                         dtype=object)
+    return values.astype(object).where(values.notna(), None)
 
 
 TEXT_COLUMNS = frozenset(normalize_name(k) for k in (
@@ -180,7 +247,9 @@ def parse_numbers(values: pd.Series, decimal: str, thousands: str, *,
 
     # Arrow strings: every step below runs in C++ over the whole column.
     text = pc.utf8_trim_whitespace(_arrow_strings(values) if texts is None else texts)
-    if decimal == "." and not pc.any(pc.match_substring_regex(text, "[a-zA-Z]")).as_py():
+    # (Letters judged from the bytes first: exact, no other character's UTF-8 holds them.)
+    if decimal == "." and (surely_without(text, ASCII_LETTERS) or
+                           not pc.any(pc.match_substring_regex(text, "[a-zA-Z]")).as_py()):
         with contextlib.suppress(pa.ArrowInvalid):  # plain numbers: Arrow reads them at once
             floats = pc.cast(text, pa.float64()).to_numpy(zero_copy_only=False)
             numbers = pd.Series(floats, index=values.index, dtype=float)
@@ -209,14 +278,16 @@ def parse_numbers(values: pd.Series, decimal: str, thousands: str, *,
 def _numbers_if_all(values: pd.Series, decimal: str, thousands: str) -> pd.Series:
     """A text column as floats when every cell is a number (or a blank word such as ``NaN``)
     and none is an identifier; otherwise the column as it was."""
-    head = values.iloc[:1000].dropna().iloc[:200]  # most text columns show it in a few rows
+    # Most text columns show it in a few rows. (As Python objects: an Arrow-backed column's
+    # map would keep Arrow's types.)
+    head = values.iloc[:1000].dropna().iloc[:200].astype(object)
     numbers = parse_numbers(head, decimal, thousands)
     if not head[numbers.isna()].map(_blank_word).all():
         return values
     texts = _arrow_strings(values)  # once for both parses below (0.1 s per million cells)
     numbers = parse_numbers(values, decimal, thousands, texts=texts)  # NaN where blank
     others = numbers.isna().to_numpy() & values.notna().to_numpy()
-    if others.any() and not values[others].map(_blank_word).all():
+    if others.any() and not values[others].astype(object).map(_blank_word).all():
         return values
     if numbers.isna().all() or _identifiers(values, decimal, texts=texts).any():
         return values
@@ -290,6 +361,8 @@ def _may_hold_illegal(values: pd.Series) -> bool:
     except (pa.ArrowException, UnicodeError):  # numbers, dates, surrogates: look one by one
         found = [v for v in values.tolist() if isinstance(v, str)]
         return bool(found) and bool(ILLEGAL_XML.search("".join(found)))
+    if surely_without(texts, ILLEGAL_BYTES):  # the common case, from the bytes at once
+        return False
     return bool(pc.any(pc.match_substring_regex(texts, _ILLEGAL_XML_RE2)).as_py())
 
 

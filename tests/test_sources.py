@@ -90,3 +90,54 @@ def test_check_reads_a_semicolon_table_csv(tmp_path: Path,
         csv.writer(fh, delimiter=";").writerows(rows)
     assert main(["check", str(table)]) == 0
     assert "Qualify (FIRST, 7 rules, 6 examples): ok" in capsys.readouterr().out
+
+
+# --------------------------------------------------------------------------- Arrow's CSV path
+_UNQUOTED = {
+    "crlf.csv": ("lead_id,price,created,flag,note\r\n00017,12.5,2025-01-02,yes, padded \r\n"
+                 "L2,,2025-01-03,no,\r\n\r\nL3,7,,x,n/a\r\n", "utf-8"),
+    "semicolon.csv": ("\ufeffLead ID;Price;Note\nA1;1.234,5;ä ö\nA2;12,5;NaN\nA3;;-\n", "utf-8"),
+    "cr.csv": ("a,b\r1,+4917012345678\r2,3\r", "utf-8"),
+    "tabs.csv": ("k\tv\tw\nx\t1e5\t \ny\t2\t\n", "utf-8"),
+    "cp1252.csv": ("name;amount\nMüller;1.000\nSøren;2.500\n", "cp1252"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_UNQUOTED))
+def test_arrow_and_pandas_read_an_unquoted_csv_alike(tmp_path: Path, name: str,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from leanxl import sources
+
+    text, encoding = _UNQUOTED[name]
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    taken = []
+    arrow = sources._read_csv_arrow
+    monkeypatch.setattr(sources, "_read_csv_arrow", lambda *a: taken.append(arrow(*a))
+                        or taken[-1])
+    for as_text in (False, True):
+        ours = sources.read_csv(path, text=as_text)
+        assert taken[-1] is not None  # Arrow read it
+        with monkeypatch.context() as m:
+            m.setattr(sources, "_read_csv_arrow", lambda *a: None)
+            theirs = sources.read_csv(path, text=as_text)
+        assert list(ours.columns) == list(theirs.columns)
+        assert ours.attrs == theirs.attrs
+        for col in ours.columns:
+            assert ours[col].dtype == theirs[col].dtype, col
+            for a, b in zip(ours[col].tolist(), theirs[col].tolist(), strict=True):
+                assert (a == b and type(a) is type(b)) or (a != a and b != b), (col, a, b)
+
+
+@pytest.mark.parametrize("text", [
+    'a,b\n"x, y",1\n',  # quotes: pandas' rules
+    "a,b\n1,2\n3\n",  # a short row
+    "a,a\n1,2\n",  # a repeated header
+    "a,,c\n1,2,3\n",  # an empty header
+    "a\n1\n",  # one column
+    "a,b\n1,2\x00\n",  # a NUL byte
+])
+def test_irregular_csv_is_left_to_pandas(text: str) -> None:
+    from leanxl.sources import _read_csv_arrow
+
+    assert _read_csv_arrow(text.encode(), ",", None) is None

@@ -45,3 +45,28 @@ def test_fast_deflate_leaves_stored_and_started_members(tmp_path: Path) -> None:
     with zipfile.ZipFile(tmp_path / "p.zip") as back:
         assert back.testzip() is None
         assert back.read("started.xml") == b"<a></a>"
+
+
+def test_copy_member_copies_the_stored_bytes(tmp_path: Path) -> None:
+    from leanxl.xlsx.files import copy_member, stored_bytes
+
+    src, dst = tmp_path / "a.zip", tmp_path / "b.zip"
+    body = b"<row>" * 50_000
+    with zipfile.ZipFile(src, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("x/big.xml", body)
+        z.writestr("small.txt", b"hello", compress_type=zipfile.ZIP_STORED)
+        info = zipfile.ZipInfo("extra.bin")
+        info.extra = b"\xfe\xca\x00\x00"  # an extra field: copied the ordinary way
+        z.writestr(info, b"with extra", compress_type=zipfile.ZIP_DEFLATED)
+    with zipfile.ZipFile(src) as a, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as b:
+        assert stored_bytes(a, a.getinfo("extra.bin")) is None
+        for member in a.infolist():
+            copy_member(a, member, b)
+    with zipfile.ZipFile(src) as a, zipfile.ZipFile(dst) as b:
+        assert b.testzip() is None
+        assert a.namelist() == b.namelist()
+        for name in a.namelist():
+            assert b.read(name) == a.read(name)
+            assert b.getinfo(name).CRC == a.getinfo(name).CRC
+        for name in ("x/big.xml", "small.txt"):  # untouched: the very same stored bytes
+            assert stored_bytes(b, b.getinfo(name)) == stored_bytes(a, a.getinfo(name))

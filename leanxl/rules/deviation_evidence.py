@@ -24,9 +24,26 @@ def closed_and_won(stage: Sequence[object]) -> tuple[np.ndarray, np.ndarray]:
     """Per lead: is it closed (stage Won or Lost, any case and spacing), and is it won."""
     import pandas as pd
 
-    norm = pd.Series(list(stage), dtype=object).astype("string").str.strip().str.casefold()
-    won = norm.eq("won").fillna(False).to_numpy(bool)
-    return won | norm.eq("lost").fillna(False).to_numpy(bool), won
+    codes, uniques = _distinct(stage)
+    norm = pd.Series(uniques, dtype=object).astype("string").str.strip().str.casefold()
+    won = np.append(norm.eq("won").fillna(False).to_numpy(bool), False)  # code -1: blank
+    lost = np.append(norm.eq("lost").fillna(False).to_numpy(bool), False)
+    return won[codes] | lost[codes], won[codes]
+
+
+def _distinct(values: Sequence[object]) -> tuple[np.ndarray, np.ndarray]:
+    """(code per value, the distinct values): a million leads hold a handful of stages or
+    statuses, so each is judged once. Blanks the way pandas finds them (None, NaN, NA, NaT)
+    get code -1. Values equal to each other share a code (``1``, ``1.0`` and ``True``): a
+    text is only ever equal to the same text, so judging texts stays exact."""
+    import pandas as pd
+
+    column = pd.Series(list(values), dtype=object)
+    try:
+        codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    except TypeError:  # an unhashable value: each one is its own
+        codes, uniques = np.arange(len(column)), column.to_numpy()
+    return codes, np.asarray(uniques, dtype=object)
 
 
 def deviation_cost(report: AuditReport, recorded: Sequence[object],
@@ -60,7 +77,7 @@ def deviation_cost(report: AuditReport, recorded: Sequence[object],
     closed, won = closed_and_won(stage)
     frame = pd.DataFrame({
         "rule": report.lead_rules, "followed": report.followed, "won": won,
-        "keep": closed & ~np.array([is_blank(r) for r in recorded], dtype=bool)})
+        "keep": closed & ~_blanks(recorded)})
     frame = frame[frame["keep"]]
     notes = dict(zip(report.per_rule["rule"], report.per_rule["note"], strict=True))
     expected = dict(zip(report.per_rule["rule"], report.per_rule["expected"], strict=True))
@@ -77,6 +94,12 @@ def deviation_cost(report: AuditReport, recorded: Sequence[object],
         rows.append(row(int(rule), part, str(notes.get(rule, "")),
                         str(expected.get(rule, ""))))
     return pd.DataFrame(rows, columns=COST_COLUMNS)
+
+
+def _blanks(values: Sequence[object]) -> np.ndarray:
+    """:func:`~leanxl.values.is_blank` of each value, judged once per distinct value."""
+    codes, uniques = _distinct(values)
+    return np.append(np.array([is_blank(u) for u in uniques], dtype=bool), True)[codes]
 
 
 def format_cost(cost: pd.DataFrame) -> str:

@@ -32,7 +32,7 @@ from xml.etree import ElementTree
 
 from leanxl.errors import ERROR_CODES, CellError, WorkbookError
 from leanxl.xlsx import package
-from leanxl.xlsx.files import atomic_output, fast_deflate
+from leanxl.xlsx.files import atomic_output, copy_member, fast_deflate, stored_bytes
 from leanxl.xlsx.refs import column_index, column_letter, split_coordinate
 
 __all__ = ["escape_xml_text", "unescape_xstring", "write_cached_values"]
@@ -354,9 +354,10 @@ class _PartWriter(threading.Thread):
     """Writes parts into the output package in its own thread: compressing (zlib lets go of
     the interpreter) runs while the caller patches the next piece."""
 
-    def __init__(self, out: zipfile.ZipFile) -> None:
+    def __init__(self, out: zipfile.ZipFile, source: zipfile.ZipFile) -> None:
         super().__init__(name="leanxl-zip", daemon=True)
         self.out = out
+        self.source = source  # the package being copied (for parts copied as stored)
         self.queue: queue.Queue[tuple[Any, ...] | None] = queue.Queue(maxsize=2)
         self.error: BaseException | None = None
         self.dest: IO[bytes] | None = None  # the part being streamed
@@ -382,6 +383,8 @@ class _PartWriter(threading.Thread):
                         self.out.writestr(info, data)
                     else:
                         self.out.writestr(info, data, compress_type=info.compress_type)
+                elif kind == "stored":
+                    copy_member(self.source, args[0], self.out, stored=args[1])
                 elif kind == "open":
                     self.dest = self.out.open(args[0], "w", force_zip64=args[1])
                     # A sheet part is most of the package: zlib-ng's fast deflate (≈ 3x
@@ -479,7 +482,7 @@ def write_cached_values(
         # Atomic, and with the input's mode (the temporary file is a private 0600).
         with atomic_output(dst, mode_from=src) as tmp_name, zipfile.ZipFile(
                 tmp_name, "w", zipfile.ZIP_DEFLATED) as out:
-            writer = _PartWriter(out)
+            writer = _PartWriter(out, archive)
             try:
                 for info in archive.infolist():
                     # The writer's copy: writing sets offsets and sizes in a ZipInfo, and this
@@ -495,6 +498,10 @@ def write_cached_values(
                         writer.queue.put(("close",))
                         continue
                     data = files.pop(info.filename, None)
+                    if data is None and (stored := stored_bytes(archive, info)) is not None:
+                        # unchanged: copied as stored, never inflated and deflated again
+                        writer.queue.put(("stored", out_info, stored))
+                        continue
                     writer.queue.put(("part", out_info, data if data is not None
                                       else archive.read(info)))
                 for name, data in files.items():  # new parts (metadata.xml)
