@@ -158,7 +158,9 @@ def test_single_file_frozen_engine_exits_nonzero_with_one_line(tmp_path: Path) -
 
 
 # --- 2. signals ---------------------------------------------------------------------------
-def _start_batch(tmp_path: Path, n: int = 6) -> tuple[subprocess.Popen[str], list[Path]]:
+def _start_batch(tmp_path: Path, n: int = 24) -> tuple[subprocess.Popen[str], list[Path]]:
+    # Enough books that the signal finds both workers busy (an engine starts in ≈ 0.3 s and a
+    # small book takes ≈ 0.1 s: six books could all be done before the signal was sent).
     inputs = [_book(tmp_path / f"in{i}.xlsx", i) for i in range(n)]
     proc = subprocess.Popen(
         [sys.executable, "-m", "leanxl", "recalc", *map(str, inputs), "--out-dir",
@@ -200,6 +202,41 @@ def test_signal_stops_every_worker_and_engine(tmp_path: Path, how: str) -> None:
         assert not written.name.startswith(".leanxl-"), written
         with zipfile.ZipFile(written) as z:
             assert z.testzip() is None
+
+
+_STOP_TWICE = """
+import os, signal, sys, threading
+from leanxl.recalc.engine import LibreOfficeEngine
+engine = LibreOfficeEngine()
+office, worker = engine.pids
+print(engine.temp_dir, office, worker, flush=True)
+os.killpg(office, signal.SIGSTOP)  # a frozen soffice: the stop below has to wait for it
+for delay in (0.5, 1.5):  # Ctrl-C during 'quit', then again during the wait for soffice
+    threading.Timer(delay, os.kill, (os.getpid(), signal.SIGINT)).start()
+try:
+    engine.shutdown()
+except KeyboardInterrupt:
+    sys.exit(3)
+"""
+
+
+@pytest.mark.slow
+def test_ctrl_c_while_an_engine_stops_leaves_nothing(tmp_path: Path) -> None:
+    """A signal while an engine is stopping (a batch ending as the user presses Ctrl-C) once
+    left soffice running (already unregistered, so the handler could not kill it) and its
+    private profile folder in the temporary folder."""
+    proc = subprocess.run([sys.executable, "-c", _STOP_TWICE], env=_env(tmp_path),
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 3, proc.stderr
+    folder, office, worker = proc.stdout.split()
+    deadline = time.monotonic() + 10
+    while not (_gone(int(office)) and _gone(int(worker))) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    alive = [p for p in (int(office), int(worker)) if not _gone(p)]
+    for pid in alive:  # only what the child started, so that a failure leaves nothing either
+        os.killpg(pid, signal.SIGKILL) if pid == int(office) else os.kill(pid, signal.SIGKILL)
+    assert not alive, f"still running: {alive}"
+    assert not Path(folder).exists()
 
 
 # --- 3. memory and size -------------------------------------------------------------------

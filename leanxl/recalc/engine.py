@@ -313,6 +313,22 @@ class LibreOfficeEngine:
         if soffice is None or python is None:
             raise EngineError("LibreOffice is not available", suggestion=FAST_PATH_HINT)
         self._tmp = Path(tempfile.mkdtemp(prefix="leanxl-lo-"))
+        try:
+            self._start(soffice, python, memory_mb)
+        except BaseException:  # a signal or a failed start: nothing may outlive us
+            office, worker = self.__dict__.get("_office"), self.__dict__.get("_proc")
+            if office is not None:
+                processes.kill_group(office.pid)
+            if worker is not None:
+                with contextlib.suppress(OSError):
+                    worker.kill()
+            if "_stderr" in self.__dict__:
+                self._stderr.close()
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            raise
+
+    def _start(self, soffice: str, python: str, memory_mb: float | None) -> None:
+        """Start soffice and the UNO worker in the private folder, and register them."""
         profile = self._tmp / "profile"
         self._template = _profile_template(soffice)
         if not _copy_template(self._template, profile):
@@ -647,21 +663,32 @@ class LibreOfficeEngine:
         finally:
             processes.unregister(self)
             try:
-                self._office.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                processes.kill_group(self._office.pid)  # our own soffice, by its group
-                self._office.wait()
-            for stream in (self._proc.stdin, self._proc.stdout, self._stderr):
-                if stream is not None:
-                    stream.close()
-            try:  # the worker ends at the end of its input
-                self._proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
-                self._proc.wait()
-            if self._office.returncode == 0:  # a clean stop: the profile is whole
-                _save_template(self._profile, self._template)
-            shutil.rmtree(self._tmp, ignore_errors=True)
+                self._wait_stopped()
+            except BaseException:  # a signal while waiting (Ctrl-C as a batch ends): no wait
+                processes.kill_group(self._office.pid)  # no longer registered: kill_all
+                with contextlib.suppress(OSError):      # would not reach them
+                    self._proc.kill()
+                raise
+            finally:  # whatever happened, the private folder goes
+                shutil.rmtree(self._tmp, ignore_errors=True)
+
+    def _wait_stopped(self) -> None:
+        """Wait for soffice and the worker to end (killing what does not), keep the profile."""
+        try:
+            self._office.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            processes.kill_group(self._office.pid)  # our own soffice, by its group
+            self._office.wait()
+        for stream in (self._proc.stdin, self._proc.stdout, self._stderr):
+            if stream is not None:
+                stream.close()
+        try:  # the worker ends at the end of its input
+            self._proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait()
+        if self._office.returncode == 0:  # a clean stop: the profile is whole
+            _save_template(self._profile, self._template)
 
     def __enter__(self) -> LibreOfficeEngine:
         return self
