@@ -23,6 +23,7 @@ import pytest
 from leanxl.recalc import recalc_workbooks
 from leanxl.recalc.engine import libreoffice_available
 from leanxl.recalc.processes import engine_pids
+from tests.process_helpers import descendants, gone, recorded
 from tests.recalc_golden import cached_values
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,49 +46,11 @@ def _book(path: Path, seed: int = 1) -> Path:
     return path
 
 
-def _gone(pid: int) -> bool:
-    """Dead, or a zombie waiting for its parent (it holds no memory and runs nothing)."""
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().rsplit(")", 1)[1].split()[0] == "Z"
-    except FileNotFoundError:
-        return True
-
-
-def _descendants(root: int) -> set[int]:
-    """Every process whose parent chain leads to ``root`` (read from /proc)."""
-    parent: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as fh:
-                    parent[int(entry)] = int(fh.read().rsplit(")", 1)[1].split()[1])
-            except (FileNotFoundError, ProcessLookupError, IndexError):
-                continue
-    out: set[int] = set()
-    todo = [root]
-    while todo:
-        p = todo.pop()
-        for child, ppid in parent.items():
-            if ppid == p and child not in out:
-                out.add(child)
-                todo.append(child)
-    return out
-
-
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
     env = dict(os.environ, PYTHONPATH=str(ROOT), TMPDIR=str(tmp_path / "tmp"),
                LEANXL_ENGINE_PIDS=str(tmp_path / "pids"), **extra)
     (tmp_path / "tmp").mkdir(exist_ok=True)
     return env
-
-
-def _recorded(tmp_path: Path) -> list[tuple[int, int]]:
-    try:
-        lines = (tmp_path / "pids").read_text().split("\n")
-    except FileNotFoundError:
-        return []
-    return [(int(a), int(b)) for a, b in (line.split() for line in lines if line.strip())]
 
 
 def _digest(path: Path) -> str:
@@ -127,7 +90,7 @@ def test_frozen_engine_killed_retried_failed_then_batch_goes_on(tmp_path: Path) 
     assert cached_values(out / "b.xlsx")[("Sheet", "C1")] == 124
     assert not (out / "a.xlsx").exists()
     assert lines[0].startswith("FAILED") and lines[1].startswith("ok")  # as each finished
-    assert all(_gone(pid) for pid in frozen)
+    assert all(gone(pid) for pid in frozen)
 
 
 @pytest.mark.slow
@@ -140,7 +103,7 @@ def test_single_file_frozen_engine_exits_nonzero_with_one_line(tmp_path: Path) -
     frozen: list[int] = []
     deadline = time.monotonic() + 120
     while proc.poll() is None and time.monotonic() < deadline:
-        for office, _ in _recorded(tmp_path):
+        for office, _ in recorded(tmp_path):
             if office not in frozen:
                 try:
                     os.killpg(office, signal.SIGSTOP)
@@ -153,7 +116,7 @@ def test_single_file_frozen_engine_exits_nonzero_with_one_line(tmp_path: Path) -
     failed = [line for line in err.splitlines() if line.startswith("FAILED")]
     assert len(failed) == 1 and "did not answer within 5 s" in failed[0], err
     assert "Traceback" not in err
-    assert len(frozen) == 2 and all(_gone(pid) for pid in frozen)
+    assert len(frozen) == 2 and all(gone(pid) for pid in frozen)
     assert not (tmp_path / "o.xlsx").exists()
 
 
@@ -176,12 +139,12 @@ def test_signal_stops_every_worker_and_engine(tmp_path: Path, how: str) -> None:
     proc, inputs = _start_batch(tmp_path)
     before = {p: _digest(p) for p in inputs}
     deadline = time.monotonic() + 120
-    while len(_recorded(tmp_path)) < 2 and time.monotonic() < deadline:
+    while len(recorded(tmp_path)) < 2 and time.monotonic() < deadline:
         time.sleep(0.02)  # both workers have started their engine
-    assert len(_recorded(tmp_path)) >= 2, proc.communicate()
+    assert len(recorded(tmp_path)) >= 2, proc.communicate()
     time.sleep(0.5)  # soffice is up and working
-    tree = _descendants(proc.pid)
-    tree.update(pid for pair in _recorded(tmp_path) for pid in pair)
+    tree = descendants(proc.pid)
+    tree.update(pid for pair in recorded(tmp_path) for pid in pair)
     assert len(tree) >= 6  # 2 workers, 2 UNO workers, 2 soffice (and their soffice.bin)
     if how == "sigterm":
         proc.send_signal(signal.SIGTERM)
@@ -191,9 +154,9 @@ def test_signal_stops_every_worker_and_engine(tmp_path: Path, how: str) -> None:
     assert proc.returncode in (128 + signal.SIGTERM, 128 + signal.SIGINT), err
     assert "stopped by" in err and "Traceback" not in err, err
     deadline = time.monotonic() + 10
-    while not all(_gone(p) for p in tree) and time.monotonic() < deadline:
+    while not all(gone(p) for p in tree) and time.monotonic() < deadline:
         time.sleep(0.1)
-    alive = [p for p in tree if not _gone(p)]
+    alive = [p for p in tree if not gone(p)]
     assert not alive, f"still running: {alive}"
     assert not list((tmp_path / "tmp").iterdir())  # profiles and temp files removed
     assert {p: _digest(p) for p in inputs} == before  # inputs untouched
@@ -230,9 +193,9 @@ def test_ctrl_c_while_an_engine_stops_leaves_nothing(tmp_path: Path) -> None:
     assert proc.returncode == 3, proc.stderr
     folder, office, worker = proc.stdout.split()
     deadline = time.monotonic() + 10
-    while not (_gone(int(office)) and _gone(int(worker))) and time.monotonic() < deadline:
+    while not (gone(int(office)) and gone(int(worker))) and time.monotonic() < deadline:
         time.sleep(0.1)
-    alive = [p for p in (int(office), int(worker)) if not _gone(p)]
+    alive = [p for p in (int(office), int(worker)) if not gone(p)]
     for pid in alive:  # only what the child started, so that a failure leaves nothing either
         os.killpg(pid, signal.SIGKILL) if pid == int(office) else os.kill(pid, signal.SIGKILL)
     assert not alive, f"still running: {alive}"

@@ -17,6 +17,7 @@ import pytest
 
 from leanxl import office
 from leanxl.recalc.engine import LibreOfficeEngine, libreoffice_available
+from tests.process_helpers import descendants, gone, recorded
 from tests.recalc_golden import cached_values
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,33 +40,6 @@ def _book(path: Path) -> Path:
     return path
 
 
-def _descendants(root: int) -> list[int]:
-    parent: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as fh:
-                    parent[int(entry)] = int(fh.read().rsplit(")", 1)[1].split()[1])
-            except (FileNotFoundError, ProcessLookupError, IndexError):
-                continue
-    out, todo = [], [root]
-    while todo:
-        p = todo.pop()
-        for child, ppid in parent.items():
-            if ppid == p:
-                out.append(child)
-                todo.append(child)
-    return out
-
-
-def _gone(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().rsplit(")", 1)[1].split()[0] == "Z"
-    except FileNotFoundError:
-        return True
-
-
 def test_engine_starts_without_render_tests_or_gnupg(tmp_path: Path, monkeypatch) -> None:
     """A fresh profile (no template yet) and a book loaded: LibreOffice ran none of its
     graphics render tests (≈ 1 s at every start before) and its soffice.bin has no PATH to
@@ -77,7 +51,7 @@ def test_engine_starts_without_render_tests_or_gnupg(tmp_path: Path, monkeypatch
         user = engine.temp_dir / "profile" / "user"
         assert (user / "registrymodifications.xcu").exists()
         assert not (user / "GraphicsRenderTests.log").exists()
-        bins = [p for p in _descendants(engine.pids[0])
+        bins = [p for p in descendants(engine.pids[0])
                 if Path(f"/proc/{p}/exe").resolve().name == "soffice.bin"]
         assert bins, "no soffice.bin under the engine's process"
         env = Path(f"/proc/{bins[0]}/environ").read_bytes().split(b"\0")
@@ -121,18 +95,13 @@ def _run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, timeout=300)
 
 
-def _recorded(tmp_path: Path) -> list[list[int]]:
-    lines = (tmp_path / "pids").read_text().splitlines()
-    return [[int(p) for p in line.split()] for line in lines if line.strip()]
-
-
 def test_command_uses_the_engine_it_started_first(tmp_path: Path) -> None:
     src = _book(tmp_path / "in.xlsx")
     done = _run(tmp_path, str(src), "-o", str(tmp_path / "out.xlsx"), "--engine-memory", "3000")
     assert done.returncode == 0, done.stderr
-    assert len(_recorded(tmp_path)) == 1  # one LibreOffice: the early one was taken
+    assert len(recorded(tmp_path)) == 1  # one LibreOffice: the early one was taken
     assert cached_values(tmp_path / "out.xlsx")[("Sheet", "C1")] == 122
-    assert all(_gone(p) for p in _recorded(tmp_path)[0])
+    assert all(gone(p) for p in recorded(tmp_path)[0])
     assert not list((tmp_path / "tmp").glob("leanxl-lo-*"))
 
 
@@ -140,6 +109,6 @@ def test_command_stops_its_early_engine_when_the_inputs_are_bad(tmp_path: Path) 
     done = _run(tmp_path, str(tmp_path / "missing.xlsx"), "-o", str(tmp_path / "out.xlsx"))
     assert done.returncode == 2
     assert "no .xlsx/.xlsm workbook found" in done.stderr and "Traceback" not in done.stderr
-    started = _recorded(tmp_path)
-    assert len(started) == 1 and all(_gone(p) for p in started[0])
+    started = recorded(tmp_path)
+    assert len(started) == 1 and all(gone(p) for p in started[0])
     assert not list((tmp_path / "tmp").glob("leanxl-lo-*"))
