@@ -33,7 +33,7 @@ from leanxl.office import (  # noqa: F401 - find_* re-exported
     forget_uno_python,
 )
 from leanxl.recalc import processes
-from leanxl.recalc.runs import ValueRuns, value_runs
+from leanxl.recalc.runs import ValueRuns, shared_values, value_runs
 
 log = logging.getLogger(__name__)
 
@@ -516,6 +516,35 @@ class LibreOfficeEngine:
                                c2 - 1)
         return rows
 
+    def _read_runs(self, sheet: int, block: tuple[int, int, int, int], formulas: Any,
+                   in_arrays: list[tuple[int, int]], values: ValueRuns) -> None:
+        """The values of a block's formula runs (and array cells) into ``values``, one band of
+        rows at a time: the whole block is never held as rows."""
+        r1, c1, r2, c2 = block
+        runs = sorted(formulas.runs(), key=lambda run: run[1])
+        nxt = 0
+        active: list[tuple[int, int, int, Any]] = []
+        share: dict[Any, Any] = {}
+        band = max(1, READ_CELLS // (c2 - c1 + 1))
+        for start in range(r1, r2 + 1, band):
+            end = min(start + band - 1, r2)
+            rows = self._call("read", sheet, start - 1, c1 - 1, end - 1, c2 - 1)
+            while nxt < len(runs) and runs[nxt][1] <= end:
+                active.append(runs[nxt])
+                nxt += 1
+            still = []
+            for run in active:
+                col, a, b = run[0], max(start, run[1]), min(end, run[2])
+                j = col - c1
+                values.add_run(col, a, shared_values(
+                    [row[j] for row in rows[a - start:b - start + 1]], share))
+                if run[2] > end:
+                    still.append(run)
+            active = still
+            for r, c in in_arrays:
+                if start <= r <= end:
+                    values[(r, c)] = rows[r - start][c - c1]
+
     def read(self, sheet: int, r1: int, c1: int, r2: int, c2: int) -> list[list[Any]]:
         rows = self._read_raw(sheet, r1, c1, r2, c2)
         for row in rows:
@@ -579,15 +608,8 @@ class LibreOfficeEngine:
             if not wanted:
                 continue
             blocks = covering_blocks(wanted)
-            if len(blocks) == 1:  # the usual case: one column list per run, sliced
-                r1, c1, r2, c2 = blocks[0]
-                block = self._read_raw(index, r1, c1, r2, c2)
-                for col, fr1, fr2, _ in formulas.runs():
-                    j = col - c1
-                    values.add_run(col, fr1, [row[j] for row in block[fr1 - r1:fr2 - r1 + 1]])
-                for r, c in in_arrays:
-                    values[(r, c)] = block[r - r1][c - c1]
-                del block
+            if len(blocks) == 1:  # the usual case: each band of rows sliced into the runs
+                self._read_runs(index, blocks[0], formulas, in_arrays, values)
             else:
                 grid: dict[tuple[int, int], Any] = {}
                 for r1, c1, r2, c2 in blocks:

@@ -307,6 +307,28 @@ class _ValueColumn:
         return -1
 
 
+_SHARED_MAX = 4096  # distinct values shared per read, at most
+
+
+def shared_values(values: list[Any], shared: dict[Any, Any]) -> list[Any]:
+    """``values`` with each repeated text or non-zero number one object (kept in ``shared``).
+
+    LibreOffice hands every cell a new object: a full sheet's columns of labels ("hot",
+    "cold") and small scores were millions of copies of a handful of values.  Zeros are left
+    alone (-0.0 == 0.0 but is another value), and so is NaN and anything not a str or float.
+    """
+    for i, v in enumerate(values):
+        cls = v.__class__
+        if (cls is str or (cls is float and v and v == v)):
+            got = shared.get(v)
+            if got is None:
+                if len(shared) < _SHARED_MAX:
+                    shared[v] = v
+            elif got is not v and got.__class__ is cls:
+                values[i] = got
+    return values
+
+
 _ABSENT = object()
 
 

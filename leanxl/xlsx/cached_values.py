@@ -436,7 +436,9 @@ def write_cached_values(
         atomically: a temporary file beside it, then a rename.
     values:
         ``{sheet title: {"B2": value}}`` (or ``{(row, column): value}``, 1-based: no A1
-        text to build and parse again for 10^6 cells). A value is a number, str, bool,
+        text to build and parse again for 10^6 cells; or a
+        :class:`~leanxl.xlsx.row_targets.ColumnRunValues`, made into rows a band at a time
+        as the sheet streams through). A value is a number, str, bool,
         ``None`` (an empty string result), or a :class:`~leanxl.errors.CellError` (stored as
         an error cell). Cells that hold a formula keep it; cells that do not exist are
         created.
