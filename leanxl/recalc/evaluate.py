@@ -32,7 +32,7 @@ from leanxl.recalc.refs import (
     parse_arg,
     shift_call,
 )
-from leanxl.recalc.runs import ValueRuns, cell_at
+from leanxl.recalc.runs import ValueRuns, cell_at, shared_values
 from leanxl.xlsx.refs import Area, coordinate, split_sheet
 
 log = logging.getLogger(__name__)
@@ -847,29 +847,18 @@ def _logical(value: Any, text: str | None) -> Any:
     return value
 
 
-_SHARED_MAX = 4096  # distinct numbers shared per block, at most
-
-
 def _share_numbers(rows: list[list[Any]]) -> None:
-    """One float object for each repeated number of a block read from the engine.
+    """One object for each repeated number (or text) of a block read from the engine.
 
     The engine hands every cell a new float; leanxl's inputs are mostly scores on a small
     scale (1..5), so 10 factor columns of a full sheet were 10^7 floats (240 MB) holding a
-    handful of values.  Zeros are left alone (-0.0 == 0.0 but is another value), and so is
-    anything not a float.
+    handful of values (:func:`~leanxl.recalc.runs.shared_values` says which are shared).
     """
     if len(rows) * (len(rows[0]) if rows else 0) < 4096:
         return
-    shared: dict[float, float] = {}
+    shared: dict[Any, Any] = {}
     for row in rows:
-        for i, v in enumerate(row):
-            if v.__class__ is float and v:
-                got = shared.get(v)
-                if got is None:
-                    if len(shared) < _SHARED_MAX:
-                        shared[v] = v
-                elif got is not v:
-                    row[i] = got
+        shared_values(row, shared)
 
 
 def _merge_column_runs(boxes: list[Box]) -> list[Box]:
