@@ -173,3 +173,28 @@ def test_repeated_numbers_of_a_block_share_one_float_and_keep_their_value() -> N
     assert [type(v) for v in rows[3][:6]] == [float, float, float, bool, int, str]
     assert all(a == b or (a != a and b != b) for r, s in zip(rows, before, strict=True)
                for a, b in zip(r, s, strict=True))
+
+
+def test_value_runs_are_a_mapping_of_cells() -> None:
+    """Values by run: look-ups and setting through the runs, cells beside them, a run right
+    under another joins it, overlapping runs refused."""
+    from leanxl.recalc.runs import ValueRuns, value_runs
+
+    v = ValueRuns()
+    v.add_run(3, 2, [1.0, 2.0])
+    v.add_run(3, 4, [3.0])  # joins the run above
+    v.add_run(3, 10, ["x"])
+    v[(20, 3)] = "beside"
+    v[(3, 3)] = 9.0  # set in its run
+    assert dict(v) == {(2, 3): 1.0, (3, 3): 9.0, (4, 3): 3.0, (10, 3): "x", (20, 3): "beside"}
+    assert list(v.segments()) == [(3, 2, [1.0, 9.0, 3.0]), (3, 10, ["x"])]
+    assert (5, 3) not in v and v.get((5, 3)) is None and v.setdefault((5, 3)) is None
+    assert (5, 3) in v and len(v) == 6 and v == dict(v.items())
+    with pytest.raises(ValueError):
+        v.add_run(3, 10, [0.0])
+    runs = FormulaRuns()
+    for r in range(2, 6):
+        runs.add_text(r, 1, f"=B{r}")
+    got = value_runs({(2, 1): 1, (3, 1): 2, (5, 1): 4, (1, 9): "x"}, runs)
+    assert list(got.segments()) == [(1, 2, [1, 2]), (1, 5, [4])]
+    assert dict(got.extra_items()) == {(1, 9): "x"} and (4, 1) not in got

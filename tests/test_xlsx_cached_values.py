@@ -184,3 +184,49 @@ def test_truncated_sheet_is_one_clear_error_and_no_output(tmp_path: Path) -> Non
     with pytest.raises(WorkbookError, match="sheetData"):
         write_cached_values(bad, out, {"Leads": {"B2": 1.0}})
     assert not out.parent.exists() or list(out.parent.iterdir()) == []
+
+
+@pytest.mark.parametrize("piece_bytes", [97, 1 << 20])
+def test_values_as_column_runs_write_the_same_package(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, piece_bytes: int) -> None:
+    """Values kept as runs down columns (recalc's ValueRuns, made into rows a band at a time)
+    give the same bytes as the same values cell by cell: runs with a gap, a run in a column
+    of rows that do not exist, cells beside the runs, a spill anchor inside a run."""
+    from leanxl.recalc.runs import ValueRuns
+    from leanxl.xlsx import cached_values
+
+    src = tmp_path / "in.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Leads"
+    for r in range(1, 301):
+        if r % 7:
+            ws.cell(r, 1, r)
+            ws.cell(r, 2, f"=A{r}*2")
+    wb.save(src)
+    cells: dict[tuple[int, int], object] = {
+        (r, 2): (True if r == 3 else float(r * 2)) if r % 7 else f"new {r}"
+        for r in range(1, 301)}
+    cells.update({(r, 4): CellError("#N/A", "") for r in range(50, 60)})
+    cells[(305, 3)] = "after"
+    cells[(10, 3)] = cells[(11, 3)] = "spilled"
+    runs = ValueRuns()
+    runs.add_run(2, 1, [cells[(r, 2)] for r in range(1, 121)])
+    runs.add_run(2, 130, [cells[(r, 2)] for r in range(130, 301)])
+    runs.add_run(4, 50, [cells[(r, 4)] for r in range(50, 60)])
+    for pos, v in cells.items():
+        if pos not in runs:
+            runs[pos] = v
+    assert dict(runs.items()) == cells and len(runs) == len(cells)
+    spills = {"Leads": {"B10": "B10:C11"}}
+    monkeypatch.setattr(cached_values, "PIECE_BYTES", piece_bytes)
+    by_cell, by_run = tmp_path / "cells.xlsx", tmp_path / "runs.xlsx"
+    write_cached_values(src, by_cell, {"Leads": cells}, spills)
+    write_cached_values(src, by_run, {"Leads": runs}, spills)
+    with zipfile.ZipFile(by_cell) as a, zipfile.ZipFile(by_run) as b:
+        assert a.namelist() == b.namelist()
+        for name in a.namelist():
+            assert a.read(name) == b.read(name), name
+    got = openpyxl.load_workbook(by_run, data_only=True)["Leads"]
+    assert [got.cell(r, 2).value for r in (2, 3, 7, 125, 300)] == [4, True, "new 7", 250, 600]
+    assert got["D55"].value == "#N/A" and got["C305"].value == "after"

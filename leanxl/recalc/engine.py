@@ -8,7 +8,6 @@ cell.  Coordinates are 1-based (row, column); sheets are addressed by index.
 from __future__ import annotations
 
 import contextlib
-import itertools
 import logging
 import os
 import re
@@ -34,6 +33,7 @@ from leanxl.office import (  # noqa: F401 - find_* re-exported
     forget_uno_python,
 )
 from leanxl.recalc import processes
+from leanxl.recalc.runs import ValueRuns, shared_values, value_runs
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ class Engine(Protocol):
     def write(self, blocks: list[tuple[int, int, int, list[list[Any]]]]) -> None: ...
     def clear_array(self, sheet: int, r1: int, c1: int, r2: int, c2: int) -> None: ...
     def calculate(self) -> None: ...
-    def results(self, book: Any) -> dict[int, dict[tuple[int, int], Any]]: ...
+    def results(self, book: Any) -> dict[int, ValueRuns]: ...
     def close_book(self) -> None: ...
     def shutdown(self) -> None: ...
 
@@ -532,6 +532,35 @@ class LibreOfficeEngine:
                                c2 - 1)
         return rows
 
+    def _read_runs(self, sheet: int, block: tuple[int, int, int, int], formulas: Any,
+                   in_arrays: list[tuple[int, int]], values: ValueRuns) -> None:
+        """The values of a block's formula runs (and array cells) into ``values``, one band of
+        rows at a time: the whole block is never held as rows."""
+        r1, c1, r2, c2 = block
+        runs = sorted(formulas.runs(), key=lambda run: run[1])
+        nxt = 0
+        active: list[tuple[int, int, int, Any]] = []
+        share: dict[Any, Any] = {}
+        band = max(1, READ_CELLS // (c2 - c1 + 1))
+        for start in range(r1, r2 + 1, band):
+            end = min(start + band - 1, r2)
+            rows = self._call("read", sheet, start - 1, c1 - 1, end - 1, c2 - 1)
+            while nxt < len(runs) and runs[nxt][1] <= end:
+                active.append(runs[nxt])
+                nxt += 1
+            still = []
+            for run in active:
+                col, a, b = run[0], max(start, run[1]), min(end, run[2])
+                j = col - c1
+                values.add_run(col, a, shared_values(
+                    [row[j] for row in rows[a - start:b - start + 1]], share))
+                if run[2] > end:
+                    still.append(run)
+            active = still
+            for r, c in in_arrays:
+                if start <= r <= end:
+                    values[(r, c)] = rows[r - start][c - c1]
+
     def read(self, sheet: int, r1: int, c1: int, r2: int, c2: int) -> list[list[Any]]:
         rows = self._read_raw(sheet, r1, c1, r2, c2)
         for row in rows:
@@ -573,36 +602,30 @@ class LibreOfficeEngine:
         """Set Excel-syntax formulas (``=ROUND(48.5,0)``) in (sheet, row, col) cells."""
         self._call("formulas", [(s, r - 1, c - 1, f) for s, r, c, f in cells])
 
-    def results(self, book: Any) -> dict[int, dict[tuple[int, int], Any]]:
-        """Every formula cell's value.
+    def results(self, book: Any) -> dict[int, ValueRuns]:
+        """Every formula cell's value, by sheet index, as runs down each column.
 
         Values come in one block per sheet; but the API tells an error's code, or that a 1 is
         TRUE, only one cell at a time (≈ 1 ms each).  With few such cells they are asked;
         with many, the book is saved as xlsx once and its typed values read back.
         """
-        out: dict[int, dict[tuple[int, int], Any]] = {}
+        out: dict[int, ValueRuns] = {}
         ask: dict[int, list[tuple[int, int]]] = {}
         for index, sheet in enumerate(book.sheets):
-            wanted: Collection[tuple[int, int]] = sheet.formulas.keys()
+            formulas = sheet.formulas
+            wanted: Collection[tuple[int, int]] = formulas.keys()
+            in_arrays: list[tuple[int, int]] = []
             if sheet.arrays:
+                in_arrays = [(r, c) for a in sheet.arrays for r in range(a.r1, a.r2 + 1)
+                             for c in range(a.c1, a.c2 + 1)]
                 wanted = set(wanted)
-                for a in sheet.arrays:
-                    wanted.update((r, c) for r in range(a.r1, a.r2 + 1)
-                                  for c in range(a.c1, a.c2 + 1))
-            values: dict[tuple[int, int], Any] = {}
-            out[index] = values
+                wanted.update(in_arrays)
+            values = out[index] = ValueRuns()
             if not wanted:
                 continue
             blocks = covering_blocks(wanted)
-            if len(blocks) == 1:  # the usual case: index the one block, no grid to build
-                r1, c1, r2, c2 = blocks[0]
-                block = self._read_raw(index, r1, c1, r2, c2)
-                if len(wanted) == (r2 - r1 + 1) * (c2 - c1 + 1):  # every cell is wanted
-                    values.update(zip(itertools.product(range(r1, r2 + 1), range(c1, c2 + 1)),
-                                      itertools.chain.from_iterable(block), strict=True))
-                else:
-                    for r, c in wanted:
-                        values[(r, c)] = block[r - r1][c - c1]
+            if len(blocks) == 1:  # the usual case: each band of rows sliced into the runs
+                self._read_runs(index, blocks[0], formulas, in_arrays, values)
             else:
                 grid: dict[tuple[int, int], Any] = {}
                 for r1, c1, r2, c2 in blocks:
@@ -610,8 +633,11 @@ class LibreOfficeEngine:
                     for i, row in enumerate(block):
                         for j, v in enumerate(row):
                             grid[(r1 + i, c1 + j)] = v
-                for pos in wanted:
+                for col, fr1, fr2, _ in formulas.runs():
+                    values.add_run(col, fr1, [grid[(r, col)] for r in range(fr1, fr2 + 1)])
+                for pos in in_arrays:
                     values[pos] = grid[pos]
+                del grid
             # An error reads as None, a TRUE as 1: only those cells need asking.
             ask[index] = [pos for pos, v in values.items()
                           if v is None or (v.__class__ is not str and (v == 0.0 or v == 1.0))]
@@ -628,14 +654,15 @@ class LibreOfficeEngine:
                     out[index][(r, c)] = bool(out[index][(r, c)])
         return out
 
-    def _stored_results(self, book: Any) -> dict[int, dict[tuple[int, int], Any]]:
+    def _stored_results(self, book: Any) -> dict[int, ValueRuns]:
         """Typed values from the xlsx LibreOffice writes (``t="b"``, ``t="e"`` and codes)."""
         from leanxl.recalc.book import read_results
 
         out_path = self._tmp / "calculated.xlsx"
         self._call("store", str(out_path))
         try:
-            return read_results(out_path, book)
+            return {index: value_runs(cells, book.sheets[index].formulas)
+                    for index, cells in read_results(out_path, book).items()}
         finally:
             out_path.unlink(missing_ok=True)
 

@@ -32,7 +32,7 @@ from leanxl.recalc.refs import (
     parse_arg,
     shift_call,
 )
-from leanxl.recalc.runs import cell_at
+from leanxl.recalc.runs import ValueRuns, cell_at, shared_values
 from leanxl.xlsx.refs import Area, coordinate, split_sheet
 
 log = logging.getLogger(__name__)
@@ -114,7 +114,7 @@ class Group:
 class Computed:
     """Fresh values of every formula cell, per sheet name and A1 address, and the spills."""
 
-    values: dict[str, dict[tuple[int, int], Any]]  # sheet -> (row, column) -> value
+    values: dict[str, ValueRuns]  # sheet -> (row, column) -> value, as runs down columns
     spills: dict[str, dict[str, str]]  # sheet -> anchor A1 -> spill range A1:B2
     passes: int
     leanxl_cells: int
@@ -763,15 +763,24 @@ class BookComputer:
                  spilled: dict[int, list[Box | None]], passes: int) -> Computed:
         std = self.engine.results(self.book)
         log.debug("results read")
-        values: dict[str, dict[tuple[int, int], Any]] = {}
+        values: dict[str, ValueRuns] = {}
         spills: dict[str, dict[str, str]] = {}
         not_calculated = CellError("#VALUE!", "not calculated")
         for index, sheet in enumerate(self.book.sheets):
             if not sheet.part:
                 continue  # listed without a part (a macro sheet): nothing to write there
             # The engine's values of this sheet become what is written (no second dict).
-            out = values[sheet.name] = std.get(index, {})
+            out = values[sheet.name] = std.get(index) or ValueRuns()
             for col, r1, r2, entry in sheet.formulas.runs():  # a run at a time, text if asked
+                seg = out.segment(r1, col)
+                if seg is not None and seg[1] + r2 - r1 < len(seg[0]):  # every value there
+                    vs, k = seg
+                    for i in range(k, k + r2 - r1 + 1):
+                        v = vs[i]
+                        if type(v) is float and (v == 0.0 or v == 1.0):  # maybe a boolean
+                            vs[i] = _logical(v, _text_of(cell_at(entry, r1 + i - k, col),
+                                                         sheet))
+                    continue
                 for r in range(r1, r2 + 1):
                     pos = (r, col)
                     v = out.get(pos, not_calculated)
@@ -795,15 +804,23 @@ class BookComputer:
             if g.nested is not None:
                 continue  # the cell's own value came from the engine
             title = self.book.sheets[g.sheet].name
-            out = values.setdefault(title, {})
+            out = values.setdefault(title, ValueRuns())
+            seg_values: list[Any] = []  # the run the last cell went into
+            seg_row = seg_col = 0
             for cell, block, box in zip(g.cells, results[gi], spilled[gi], strict=True):
                 old = cell.old_spill
                 if old is not None:  # what the last spill left and this one does not cover
                     for r in range(old.r1, old.r2 + 1):
                         for c in range(old.c1, old.c2 + 1):
                             out.setdefault((r, c), None)
-                if box is None:
-                    out[(cell.row, cell.col)] = block[0][0]
+                if box is None:  # the usual leanxl cell: straight into its run
+                    if (cell.col != seg_col or not 0 <= cell.row - seg_row < len(seg_values)):
+                        found = out.segment(cell.row, cell.col)
+                        if found is None:
+                            out[(cell.row, cell.col)] = block[0][0]
+                            continue
+                        seg_values, seg_row, seg_col = found[0], cell.row - found[1], cell.col
+                    seg_values[cell.row - seg_row] = block[0][0]
                     continue
                 for i, row in enumerate(block):
                     for j, v in enumerate(row):
@@ -830,29 +847,18 @@ def _logical(value: Any, text: str | None) -> Any:
     return value
 
 
-_SHARED_MAX = 4096  # distinct numbers shared per block, at most
-
-
 def _share_numbers(rows: list[list[Any]]) -> None:
-    """One float object for each repeated number of a block read from the engine.
+    """One object for each repeated number (or text) of a block read from the engine.
 
     The engine hands every cell a new float; leanxl's inputs are mostly scores on a small
     scale (1..5), so 10 factor columns of a full sheet were 10^7 floats (240 MB) holding a
-    handful of values.  Zeros are left alone (-0.0 == 0.0 but is another value), and so is
-    anything not a float.
+    handful of values (:func:`~leanxl.recalc.runs.shared_values` says which are shared).
     """
     if len(rows) * (len(rows[0]) if rows else 0) < 4096:
         return
-    shared: dict[float, float] = {}
+    shared: dict[Any, Any] = {}
     for row in rows:
-        for i, v in enumerate(row):
-            if v.__class__ is float and v:
-                got = shared.get(v)
-                if got is None:
-                    if len(shared) < _SHARED_MAX:
-                        shared[v] = v
-                elif got is not v:
-                    row[i] = got
+        shared_values(row, shared)
 
 
 def _merge_column_runs(boxes: list[Box]) -> list[Box]:

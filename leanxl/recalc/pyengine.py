@@ -12,6 +12,7 @@ from typing import Any
 
 from leanxl.errors import ERROR_CODES, CellError
 from leanxl.recalc.engine import EngineError
+from leanxl.recalc.runs import ValueRuns, value_runs
 from leanxl.xlsx.refs import coordinate
 
 
@@ -115,11 +116,11 @@ class PycelEngine:
     def calculate(self) -> None:
         pass  # pycel recomputes what a changed value feeds when it is next read
 
-    def results(self, book: Any) -> dict[int, dict[tuple[int, int], Any]]:
+    def results(self, book: Any) -> dict[int, ValueRuns]:
         leanxl = {(c.sheet.upper(), c.row, c.col) for c in book.leanxl}
-        out: dict[int, dict[tuple[int, int], Any]] = {}
+        out: dict[int, ValueRuns] = {}
         for index, sheet in enumerate(book.sheets):
-            values = out.setdefault(index, {})
+            values: dict[tuple[int, int], Any] = {}
             for (r, c) in sorted(sheet.formulas):
                 if (sheet.name.upper(), r, c) in leanxl:
                     continue
@@ -127,6 +128,7 @@ class PycelEngine:
                     values[(r, c)] = self.read(index, r, c, r, c)[0][0]
                 except Exception as exc:  # pycel lacks a function: that cell, not the book
                     values[(r, c)] = CellError("#NAME?", f"pycel: {exc}")
+            out[index] = value_runs(values, sheet.formulas)
         return out
 
     def close_book(self) -> None:

@@ -10,9 +10,10 @@ comes back exactly (a cell joins a run only if its text is the one expected at i
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import chain, repeat
+from typing import Any
 
 from leanxl.recalc.refs import RELATIVE_ROW
 from leanxl.xlsx.refs import Area
@@ -192,3 +193,163 @@ def cell_at(entry: str | Fill | FormulaCell, row: int, col: int) -> str | Formul
     if entry.row == row:
         return entry
     return FormulaCell(row, col, None, entry.kind, None, entry.si)  # a shared dependant
+
+
+class ValueRuns(Mapping[tuple[int, int], Any]):
+    """Values of one sheet's cells, ``(row, column) -> value``, kept as runs down each column.
+
+    A full sheet's 6.3 million formula values as a dict keyed by ``(row, column)`` took
+    ≈ 0.8 GB; as one list per run of a column they are a pointer each.  Cells outside every
+    run (a spill's cells, an array's) go to a small dict beside.  Setting a cell in a run
+    replaces its value; runs are never split or grown by setting.
+    """
+
+    __slots__ = ("_cols", "_count", "_extra")
+
+    def __init__(self) -> None:
+        self._cols: dict[int, _ValueColumn] = {}
+        self._extra: dict[tuple[int, int], Any] = {}
+        self._count = 0
+
+    def add_run(self, col: int, first: int, values: Iterable[Any]) -> None:
+        """Values of rows ``first``, ``first + 1``, ... of ``col``, below every run of it so
+        far (a run starting right under the last one extends it)."""
+        column = self._cols.get(col)
+        if column is None:
+            column = self._cols[col] = _ValueColumn()
+        n = len(column.values[-1]) if column.values else 0
+        if column.values and column.starts[-1] + n == first:
+            column.values[-1].extend(values)
+            self._count += len(column.values[-1]) - n
+            return
+        if column.values and first < column.starts[-1] + n:
+            raise ValueError(f"run at row {first} of column {col} overlaps the one above")
+        run = list(values)
+        column.starts.append(first)
+        column.values.append(run)
+        self._count += len(run)
+
+    def segments(self) -> Iterator[tuple[int, int, list[Any]]]:
+        """``(column, first row, values)`` of every run (the lists themselves, to set in)."""
+        for col in sorted(self._cols):
+            column = self._cols[col]
+            yield from zip(repeat(col), column.starts, column.values)
+
+    def segment(self, row: int, col: int) -> tuple[list[Any], int] | None:
+        """The run holding ``(row, col)`` and the cell's index in it, or None."""
+        column = self._cols.get(col)
+        if column is None:
+            return None
+        i = column.find(row)
+        return None if i < 0 else (column.values[i], row - column.starts[i])
+
+    def extra_items(self) -> Iterator[tuple[tuple[int, int], Any]]:
+        """The cells outside every run."""
+        return iter(self._extra.items())
+
+    def __getitem__(self, pos: tuple[int, int]) -> Any:
+        seg = self.segment(pos[0], pos[1])
+        if seg is None:
+            return self._extra[pos]
+        return seg[0][seg[1]]
+
+    def __setitem__(self, pos: tuple[int, int], value: Any) -> None:
+        seg = self.segment(pos[0], pos[1])
+        if seg is None:
+            self._extra[pos] = value
+        else:
+            seg[0][seg[1]] = value
+
+    def setdefault(self, pos: tuple[int, int], default: Any = None) -> Any:
+        if pos in self:
+            return self[pos]
+        self._extra[pos] = default
+        return default
+
+    def __contains__(self, pos: object) -> bool:
+        if not isinstance(pos, tuple) or len(pos) != 2:
+            return False
+        return self.segment(pos[0], pos[1]) is not None or pos in self._extra
+
+    def __iter__(self) -> Iterator[tuple[int, int]]:
+        runs = (zip(range(r1, r1 + len(vs)), repeat(col)) for col, r1, vs in self.segments())
+        return chain(chain.from_iterable(runs), self._extra)
+
+    def items(self) -> Iterator[tuple[tuple[int, int], Any]]:  # type: ignore[override]
+        runs = (zip(zip(range(r1, r1 + len(vs)), repeat(col)), vs, strict=True)
+                for col, r1, vs in self.segments())
+        return chain(chain.from_iterable(runs), self._extra.items())
+
+    def __len__(self) -> int:
+        return self._count + len(self._extra)
+
+
+class _ValueColumn:
+    """Runs of values of one column: first rows and value lists, parallel; ``hint`` is the
+    last run found (cells are mostly asked for down a column)."""
+
+    __slots__ = ("hint", "starts", "values")
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.values: list[list[Any]] = []
+        self.hint = 0
+
+    def find(self, row: int) -> int:
+        """Index of the run holding ``row``, or -1."""
+        h = self.hint
+        if h < len(self.starts) and 0 <= row - self.starts[h] < len(self.values[h]):
+            return h
+        i = bisect.bisect_right(self.starts, row) - 1
+        if i >= 0 and row - self.starts[i] < len(self.values[i]):
+            self.hint = i
+            return i
+        return -1
+
+
+_SHARED_MAX = 4096  # distinct values shared per read, at most
+
+
+def shared_values(values: list[Any], shared: dict[Any, Any]) -> list[Any]:
+    """``values`` with each repeated text or non-zero number one object (kept in ``shared``).
+
+    LibreOffice hands every cell a new object: a full sheet's columns of labels ("hot",
+    "cold") and small scores were millions of copies of a handful of values.  Zeros are left
+    alone (-0.0 == 0.0 but is another value), and so is NaN and anything not a str or float.
+    """
+    for i, v in enumerate(values):
+        cls = v.__class__
+        if (cls is str or (cls is float and v and v == v)):
+            got = shared.get(v)
+            if got is None:
+                if len(shared) < _SHARED_MAX:
+                    shared[v] = v
+            elif got is not v and got.__class__ is cls:
+                values[i] = got
+    return values
+
+
+_ABSENT = object()
+
+
+def value_runs(cells: dict[tuple[int, int], Any], formulas: FormulaRuns) -> ValueRuns:
+    """``cells`` (consumed) as runs along the formula runs; a cell without a formula goes
+    beside them, a formula cell without a value stays absent."""
+    out = ValueRuns()
+    for col, r1, r2, _ in formulas.runs():
+        run: list[Any] = []
+        start = r1
+        for r in range(r1, r2 + 1):
+            v = cells.pop((r, col), _ABSENT)
+            if v is _ABSENT:
+                if run:
+                    out.add_run(col, start, run)
+                    run = []
+                start = r + 1
+            else:
+                run.append(v)
+        if run:
+            out.add_run(col, start, run)
+    for pos, v in cells.items():
+        out[pos] = v
+    return out

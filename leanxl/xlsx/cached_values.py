@@ -34,6 +34,7 @@ from leanxl.errors import ERROR_CODES, CellError, WorkbookError
 from leanxl.xlsx import package
 from leanxl.xlsx.files import atomic_output, copy_member, fast_deflate, stored_bytes
 from leanxl.xlsx.refs import column_index, column_letter, split_coordinate
+from leanxl.xlsx.row_targets import ColumnRunValues, RowTargets
 
 __all__ = ["escape_xml_text", "unescape_xstring", "write_cached_values"]
 
@@ -251,7 +252,7 @@ def _patch_existing(body: bytes, targets: dict[int, dict[int, Any]],
 PIECE_BYTES = 1 << 20
 
 
-def _patched_pieces(chunks: Iterator[bytes], targets: dict[int, dict[int, Any]],
+def _patched_pieces(chunks: Iterator[bytes], rows: RowTargets,
                     spills: Mapping[tuple[int, int], str]) -> Iterator[bytes]:
     """The sheet part coming in ``chunks``, targets cached (and consumed), piece by piece."""
     buf = b""
@@ -264,10 +265,9 @@ def _patched_pieces(chunks: Iterator[bytes], targets: dict[int, dict[int, Any]],
             break
         if not data:
             raise WorkbookError("worksheet XML has no <sheetData>")
-    rows = _RowsToCreate(targets)
     if buf[open_end - 2 : open_end] == b"/>":  # <sheetData/>: an empty sheet
         yield buf[:start] + b"<sheetData>"
-        yield _patch_rows(b"", rows.upto(None), targets, spills)
+        yield _patch_rows(b"", rows.upto(None), rows.rows, spills)
         yield b"</sheetData>" + buf[open_end:]
     else:
         yield buf[:open_end]
@@ -275,7 +275,7 @@ def _patched_pieces(chunks: Iterator[bytes], targets: dict[int, dict[int, Any]],
         while True:
             close = buf.find(b"</sheetData>")
             if close >= 0:
-                yield _patch_body(buf[:close], None, rows, targets, spills)
+                yield _patch_body(buf[:close], None, rows, spills)
                 yield buf[close:]
                 break
             cut = buf.rfind(b"</row>") + 6
@@ -283,7 +283,7 @@ def _patched_pieces(chunks: Iterator[bytes], targets: dict[int, dict[int, Any]],
                 last = buf.rfind(b"<row", 0, cut)
                 number = _ROW_NUMBER.search(buf, last, buf.index(b">", last) + 1)
                 upto = int(number.group(1)) if number else rows.last
-                yield _patch_body(buf[:cut], upto, rows, targets, spills)
+                yield _patch_body(buf[:cut], upto, rows, spills)
                 buf = buf[cut:]
             data = next(chunks, b"")
             if not data:
@@ -293,30 +293,16 @@ def _patched_pieces(chunks: Iterator[bytes], targets: dict[int, dict[int, Any]],
         yield data
 
 
-class _RowsToCreate:
-    """Target rows in order, handed out up to the last row of each piece."""
-
-    def __init__(self, targets: dict[int, dict[int, Any]]) -> None:
-        self.order = sorted(targets)
-        self.next = 0
-        self.last = 0  # the last row number handed out up to
-
-    def upto(self, row: int | None) -> list[int]:
-        start = self.next
-        while self.next < len(self.order) and (row is None or self.order[self.next] <= row):
-            self.next += 1
-        if row is not None:
-            self.last = row
-        return self.order[start:self.next]
-
-
-def _patch_body(body: bytes, upto: int | None, rows: _RowsToCreate,
-                targets: dict[int, dict[int, Any]],
+def _patch_body(body: bytes, upto: int | None, rows: RowTargets,
                 spills: Mapping[tuple[int, int], str]) -> bytes:
     """Whole rows of <sheetData>: existing formula cells in one pass, then, row by row, the
     target cells of rows up to ``upto`` (None: all) that are still to be created."""
+    handed = rows.upto(upto)  # makes the band's rows first
+    targets = rows.rows
     body = _patch_existing(body, targets, spills)
-    return _patch_rows(body, [r for r in rows.upto(upto) if targets[r]], targets, spills)
+    body = _patch_rows(body, [r for r in handed if targets[r]], targets, spills)
+    rows.forget(handed)
+    return body
 
 
 def _patch_rows(body: bytes, rows: list[int], targets: dict[int, dict[int, Any]],
@@ -450,7 +436,9 @@ def write_cached_values(
         atomically: a temporary file beside it, then a rename.
     values:
         ``{sheet title: {"B2": value}}`` (or ``{(row, column): value}``, 1-based: no A1
-        text to build and parse again for 10^6 cells). A value is a number, str, bool,
+        text to build and parse again for 10^6 cells; or a
+        :class:`~leanxl.xlsx.row_targets.ColumnRunValues`, made into rows a band at a time
+        as the sheet streams through). A value is a number, str, bool,
         ``None`` (an empty string result), or a :class:`~leanxl.errors.CellError` (stored as
         an error cell). Cells that hold a formula keep it; cells that do not exist are
         created.
@@ -525,14 +513,20 @@ def _patched_parts(
     spills: Mapping[str, Mapping[str, str]],
     keep_full_calc_on_load: bool,
 ) -> tuple[dict[str, bytes],
-           dict[str, tuple[dict[int, dict[int, Any]], dict[tuple[int, int], str]]]]:
+           dict[str, tuple[RowTargets, dict[tuple[int, int], str]]]]:
     """Part name -> new content, for every part but the sheets that changes (new parts
     included); and sheet part -> (targets, spills) for the sheets, patched as they stream."""
     files: dict[str, bytes] = {}
-    sheets: dict[str, tuple[dict[int, dict[int, Any]], dict[tuple[int, int], str]]] = {}
+    sheets: dict[str, tuple[RowTargets, dict[tuple[int, int], str]]] = {}
     for title in set(values) | set(spills):
         targets: dict[int, dict[int, Any]] = {}
-        for address, value in values.get(title, {}).items():
+        given = values.get(title, {})
+        runs: list[tuple[int, int, list[Any]]] = []
+        cells = given.items()
+        if isinstance(given, ColumnRunValues):  # runs: made into rows a band at a time
+            runs = list(given.segments())
+            cells = given.extra_items()  # type: ignore[assignment]
+        for address, value in cells:
             row, col = address if type(address) is tuple else split_coordinate(address)
             cols = targets.get(row)
             if cols is None:
@@ -544,10 +538,11 @@ def _patched_parts(
             row, col = split_coordinate(anchor)
             targets.setdefault(row, {}).setdefault(col, None)
             sheet_spills[(row, col)] = ref
-        if targets:
+        rows = RowTargets(targets, runs)
+        if rows:
             part = parts[title]
             archive.getinfo(part)  # a missing part fails here, before anything is written
-            sheets[part] = (targets, sheet_spills)
+            sheets[part] = (rows, sheet_spills)
     if any(spills.values()):
         _ensure_metadata(files, archive, workbook)
     if not keep_full_calc_on_load:
