@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numba
@@ -27,23 +25,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from inputs import _buffers, _read_serial, inputs  # noqa: E402
+from inputs import _buffers, _read_serial, inputs, serial_cpu  # noqa: E402
 
 import leanxl  # noqa: E402
 from leanxl.domain import FACTOR_KEYS  # noqa: E402
 from leanxl.kernels import scoring as kernels  # noqa: E402
 from leanxl.scoring.raw import raw_columns  # noqa: E402
-
-
-def cpu_ms(func: Callable[[], object], repeats: int = 5) -> float:
-    """Fewest process-CPU milliseconds of ``repeats`` calls (after one untimed call)."""
-    func()
-    times = []
-    for _ in range(repeats):
-        start = time.process_time()
-        func()
-        times.append(time.process_time() - start)
-    return min(times) * 1e3
 
 
 def main() -> None:
@@ -61,12 +48,12 @@ def main() -> None:
         if name == "int8 storage N x 10":  # not raw input: the encoding path
             continue
         words = _buffers(data)
-        read = cpu_ms(lambda words=words: [_read_serial(w) for w in words])
+        read = 1e3 * serial_cpu(lambda words=words: [_read_serial(w) for w in words], 5)
         raw = raw_columns(data, list(FACTOR_KEYS) if isinstance(data, pd.DataFrame) else None)
         assert raw is not None
-        kernel = cpu_ms(lambda raw=raw: kernels.fit_columns_serial(raw.columns, raw.masks,
-                                                                    weights, 5, out))
-        api = cpu_ms(lambda data=data: leanxl.fit(data))
+        kernel = 1e3 * serial_cpu(lambda raw=raw: kernels.fit_columns_serial(
+            raw.columns, raw.masks, weights, 5, out), 5)
+        api = 1e3 * serial_cpu(lambda data=data: leanxl.fit(data), 5)
         results[name] = leanxl.fit(data)
         print(f"{name:28} {read:8.1f} {kernel:10.1f} {kernel / read:5.2f}x {api:8.1f} "
               f"{api / read:5.2f}x", flush=True)
