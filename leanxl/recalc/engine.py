@@ -316,14 +316,17 @@ class LibreOfficeEngine:
         try:
             self._start(soffice, python, memory_mb)
         except BaseException:  # a signal or a failed start: nothing may outlive us
-            office, worker = self.__dict__.get("_office"), self.__dict__.get("_proc")
+            # _start sets these one after another: kill and close what it got to
+            office = getattr(self, "_office", None)
+            worker = getattr(self, "_proc", None)
+            log = getattr(self, "_stderr", None)
             if office is not None:
                 processes.kill_group(office.pid)
             if worker is not None:
                 with contextlib.suppress(OSError):
                     worker.kill()
-            if "_stderr" in self.__dict__:
-                self._stderr.close()
+            if log is not None:
+                log.close()
             shutil.rmtree(self._tmp, ignore_errors=True)
             raise
 
@@ -692,8 +695,9 @@ class LibreOfficeEngine:
             try:
                 self._wait_stopped()
             except BaseException:  # a signal while waiting (Ctrl-C as a batch ends): no wait
-                processes.kill_group(self._office.pid)  # no longer registered: kill_all
-                with contextlib.suppress(OSError):      # would not reach them
+                # no longer registered, so the signal handler's kill_all cannot reach them
+                processes.kill_group(self._office.pid)
+                with contextlib.suppress(OSError):
                     self._proc.kill()
                 raise
             finally:  # whatever happened, the private folder goes
