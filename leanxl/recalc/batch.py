@@ -6,6 +6,7 @@ a file that fails is reported and the batch goes on (the engine is restarted if 
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import logging
 import os
@@ -163,7 +164,10 @@ def _worker_stop(signum: int, frame: Any) -> None:
     import shutil
 
     for e in list(_engines):
-        e.shutdown()  # the profile and temp files (the processes are dead: quick)
+        # the profile and temp files (the processes are dead: quick); whatever it raises,
+        # the handler must still reach the clean-up and the exit below
+        with contextlib.suppress(BaseException):
+            e.shutdown()
         folder = getattr(e, "temp_dir", None)
         if folder is not None:  # also when the signal came while it was shutting down
             shutil.rmtree(folder, ignore_errors=True)

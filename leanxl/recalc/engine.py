@@ -712,7 +712,10 @@ class LibreOfficeEngine:
             self._office.wait()
         for stream in (self._proc.stdin, self._proc.stdout, self._stderr):
             if stream is not None:
-                stream.close()
+                # From a worker's signal handler the interrupted code may be inside a write
+                # to this very stream: closing it then is a reentrant call; the pipe is dead.
+                with contextlib.suppress(OSError, RuntimeError):
+                    stream.close()
         try:  # the worker ends at the end of its input
             self._proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
