@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 import zipfile
 from pathlib import Path
 
 from leanxl.data import template_path
 from leanxl.errors import WorkbookError
-from leanxl.xlsx.files import check_unlocked, copy_mode
+from leanxl.xlsx.files import atomic_output, check_unlocked
 
 CONTENT_TYPES_PART = "[Content_Types].xml"
 XLSX_MAIN = b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
@@ -63,16 +62,8 @@ def new_book(path: str | os.PathLike[str], *, force: bool = False) -> Path:
             raise WorkbookError("the file exists", where=str(path),
                                 suggestion="choose another name, or add --force to replace it")
         check_unlocked(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=".leanxl-", suffix=kind, dir=path.parent)
-    os.close(fd)
-    tmp = Path(name)
-    try:
+    with atomic_output(path) as tmp:  # the mode refresh gives: the old file's or the umask's
         copy_template(template_path(), tmp, MAIN_CONTENT_TYPES[kind])
-        copy_mode(path if path.exists() else None, tmp)  # as refresh does: not private
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
     return path
 
 

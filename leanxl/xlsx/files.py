@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import copy
 import os
+import secrets
 import struct
-import tempfile
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -80,6 +80,29 @@ def ensure_folder(folder: Path) -> None:
                             suggestion="choose a folder you can write to") from exc
 
 
+def _new_pending_file(target: Path) -> Path:
+    """A new empty private file beside ``target``, in ``_pending`` before it exists.
+
+    The name is recorded first and the file then created exclusively: a stop signal whose
+    handler runs between the two (``mkstemp`` then ``add`` left that gap, and a loaded
+    machine hit it) finds the name in ``_pending`` and removes whatever exists under it.
+    """
+    for _ in range(100):
+        tmp = target.parent / f".leanxl-{secrets.token_hex(5)}{target.suffix}"
+        _pending.add(tmp)
+        try:
+            os.close(os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
+            return tmp
+        except FileExistsError:
+            _pending.discard(tmp)  # somebody else's: never ours to remove
+        except OSError as exc:
+            _pending.discard(tmp)
+            raise WorkbookError(f"cannot write there: {exc.strerror or exc}", where=str(target),
+                                suggestion="choose a folder you can write to") from exc
+    raise WorkbookError("no free temporary name", where=str(target.parent),
+                        suggestion="remove the .leanxl-* files left in that folder")
+
+
 @contextmanager
 def atomic_output(target: Path, mode_from: Path | None = None) -> Iterator[Path]:
     """A temporary path beside ``target``; on success it replaces ``target`` in one step.
@@ -95,14 +118,7 @@ def atomic_output(target: Path, mode_from: Path | None = None) -> Iterator[Path]
     """
     target = Path(target)
     ensure_folder(target.parent)
-    try:
-        fd, name = tempfile.mkstemp(prefix=".leanxl-", suffix=target.suffix, dir=target.parent)
-    except OSError as exc:
-        raise WorkbookError(f"cannot write there: {exc.strerror or exc}", where=str(target),
-                            suggestion="choose a folder you can write to") from exc
-    os.close(fd)
-    tmp = Path(name)
-    _pending.add(tmp)
+    tmp = _new_pending_file(target)
     try:
         yield tmp
         source = Path(mode_from) if mode_from is not None else target
