@@ -16,7 +16,7 @@ from openpyxl.worksheet.formula import ArrayFormula
 
 from leanxl.cli import main
 from leanxl.recalc.book import read_book
-from leanxl.recalc.engine import libreoffice_available
+from leanxl.recalc.engine import covering_blocks, libreoffice_available
 from leanxl.recalc.runs import Fill, FormulaCell, FormulaRuns
 from tests.recalc_golden import expected_fit, same
 
@@ -144,6 +144,21 @@ def test_runs_in_any_row_order() -> None:
     assert fill.text_at(7) == "SUM($A$1:A07)&A7" and fill.text_at(9) == "SUM($A$1:A9)&A9"
 
 
+
+@pytest.mark.parametrize("layout", ["dense", "far apart", "odd order"])
+def test_blocks_from_runs_are_the_blocks_of_their_cells(layout: str) -> None:
+    """The engine reads formula results in the blocks ``covering_blocks`` gives; from runs it
+    takes their bounds instead of a key per cell, and must give the very same blocks."""
+    runs = FormulaRuns()
+    cells = {"dense": [(r, c) for c in (12, 13, 17) for r in range(2, 3000)],
+             "far apart": [(1, 1), (2, 1), (1_048_576, 16_384), (70_000, 300)],
+             "odd order": [(r, c) for c in (30, 4) for r in (900, 5, 6, 7, 3, 800)]}[layout]
+    for r, c in cells:
+        runs.add_text(r, c, f"A{r}+1")
+    assert runs.bounds() == (min(r for r, _ in cells), min(c for _, c in cells),
+                             max(r for r, _ in cells), max(c for _, c in cells))
+    assert covering_blocks(runs) == covering_blocks(set(cells))
+    assert FormulaRuns().bounds() is None and covering_blocks(FormulaRuns()) == []
 @pytest.mark.libreoffice
 @pytest.mark.skipif(not libreoffice_available(),
                     reason="needs soffice and python3-uno (scripts/setup.sh)")

@@ -211,10 +211,14 @@ def covering_blocks(cells: Collection[tuple[int, int]], slack: int = 4096
     """
     if not cells:
         return []
-    r1 = min(r for r, _ in cells)
-    r2 = max(r for r, _ in cells)
-    c1 = min(c for _, c in cells)
-    c2 = max(c for _, c in cells)
+    bounds = getattr(cells, "bounds", None)  # formula runs know theirs without a key a cell
+    if bounds is not None:
+        r1, c1, r2, c2 = bounds()
+    else:
+        r1 = min(r for r, _ in cells)
+        r2 = max(r for r, _ in cells)
+        c1 = min(c for _, c in cells)
+        c2 = max(c for _, c in cells)
     if (r2 - r1 + 1) * (c2 - c1 + 1) <= 4 * len(cells) + slack:
         return [(r1, c1, r2, c2)]
     by_row: dict[int, list[int]] = {}
@@ -567,11 +571,12 @@ class LibreOfficeEngine:
     def read(self, sheet: int, r1: int, c1: int, r2: int, c2: int) -> list[list[Any]]:
         rows = self._read_raw(sheet, r1, c1, r2, c2)
         for row in rows:
-            for i, v in enumerate(row):
-                if v == "":
-                    row[i] = None
-                elif v is None:
-                    row[i] = ERROR_MARK
+            if "" in row or None in row:  # C-level look first: most rows have neither
+                for i, v in enumerate(row):
+                    if v == "":
+                        row[i] = None
+                    elif v is None:
+                        row[i] = ERROR_MARK
         return rows
 
     def error_codes(self, sheet: int, cells: list[tuple[int, int]]) -> list[str]:
@@ -616,7 +621,7 @@ class LibreOfficeEngine:
         ask: dict[int, list[tuple[int, int]]] = {}
         for index, sheet in enumerate(book.sheets):
             formulas = sheet.formulas
-            wanted: Collection[tuple[int, int]] = formulas.keys()
+            wanted: Collection[tuple[int, int]] = formulas
             in_arrays: list[tuple[int, int]] = []
             if sheet.arrays:
                 in_arrays = [(r, c) for a in sheet.arrays for r in range(a.r1, a.r2 + 1)

@@ -155,7 +155,7 @@ class _Reader:
         return got
 
     def _codes(self, box: Box, rows: list[list[Any]]) -> None:
-        marks = [(box[1] + i, box[2] + j) for i, row in enumerate(rows)
+        marks = [(box[1] + i, box[2] + j) for i, row in enumerate(rows) if ERROR_MARK in row
                  for j, v in enumerate(row) if isinstance(v, ErrorMark)]
         if not marks:
             return
@@ -378,9 +378,10 @@ class BookComputer:
                 return [[[CellError("#REF!", "reference above row 1")]] for _ in range(n)]
             block = reader.block((s, lo, c1, hi, c2))
             stacked = []
+            clean = _ERROR_TYPES.isdisjoint
             for i, r in enumerate(wanted):
                 row = block[r - lo]
-                if row_errors[i] is None:
+                if row_errors[i] is None and not clean(map(type, row)):
                     row_errors[i] = _first_error([row])
                 stacked.append([None if isinstance(v, CellError) else v for v in row]
                                if row_errors[i] is not None else row)
@@ -874,8 +875,13 @@ def _merge_column_runs(boxes: list[Box]) -> list[Box]:
     return out
 
 
+_ERROR_TYPES = frozenset((CellError, ErrorMark))  # neither has subclasses
+
+
 def _first_error(rows: list[list[Any]]) -> CellError | None:
     for row in rows:
+        if _ERROR_TYPES.isdisjoint(map(type, row)):  # C-level look first: most rows are clean
+            continue
         for v in row:
             if isinstance(v, CellError):
                 return v

@@ -162,6 +162,15 @@ class FormulaRuns(Mapping[tuple[int, int], str | FormulaCell]):
             column = self._cols[col]
             yield from zip(repeat(col), column.starts, column.ends, column.entries)
 
+    def bounds(self) -> tuple[int, int, int, int] | None:
+        """``(first row, first column, last row, last column)`` of every cell, or None when
+        empty: from the runs, without making a key per cell."""
+        cols = [c for c, column in self._cols.items() if column.starts]
+        if not cols:
+            return None
+        return (min(self._cols[c].starts[0] for c in cols), min(cols),
+                max(max(self._cols[c].ends) for c in cols), max(cols))
+
     def __getitem__(self, pos: tuple[int, int]) -> str | FormulaCell:
         row, col = pos
         column = self._cols.get(col)
