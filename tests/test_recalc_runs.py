@@ -142,6 +142,10 @@ def test_runs_in_any_row_order() -> None:
     assert (10, 2) not in runs and (5, 3) not in runs and len(runs) == 7
     fill = Fill("SUM($A$1:A07)&A7", 7)
     assert fill.text_at(7) == "SUM($A$1:A07)&A7" and fill.text_at(9) == "SUM($A$1:A9)&A9"
+    # rows at different distances (the general way), none at all, one above
+    assert Fill("A6+B7*C18", 7).text_at(10) == "A9+B10*C21"
+    assert Fill("$A$1*2", 7).text_at(12) == "$A$1*2"
+    assert Fill("LEANXL_FIT(B6:K6,Weights)", 7).text_at(3) == "LEANXL_FIT(B2:K2,Weights)"
 
 
 

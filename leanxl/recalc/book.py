@@ -170,8 +170,9 @@ def _scan_sheet(pieces: Iterable[bytes], info: SheetInfo, leanxl: list[LeanxlCel
     masters = info.masters
     shapes: dict[tuple[int, str], tuple[int, Call | None, int]] = {}
     last_fill: dict[int, Fill] = {}  # per column: the last leanxl formula with a fill shape
+    last_rows: dict[int, int] = {}  # per column: the lowest formula row so far
     for xml in pieces:
-        _scan_piece(xml, info, masters, shapes, last_fill, leanxl)
+        _scan_piece(xml, info, masters, shapes, last_fill, last_rows, leanxl)
     # Dependants of a shared leanxl formula (Excel saves a column filled down so), in the
     # order of the sheet: rows, then columns.
     children: list[tuple[int, int, FormulaCell]] = []
@@ -194,12 +195,16 @@ def _scan_sheet(pieces: Iterable[bytes], info: SheetInfo, leanxl: list[LeanxlCel
 
 def _scan_piece(xml: bytes, info: SheetInfo, masters: dict[str, FormulaCell],
                 shapes: dict[tuple[int, str], tuple[int, Call | None, int]],
-                last_fill: dict[int, Fill], leanxl: list[LeanxlCell]) -> None:
+                last_fill: dict[int, Fill], last_rows: dict[int, int],
+                leanxl: list[LeanxlCell]) -> None:
     """One piece of a sheet's XML (whole rows); the state in between comes along."""
     formulas = info.formulas
     for row, col, f_raw, raw_text in _formula_cells(xml, info.name):
-        if (row, col) in formulas:
+        # Rows come in order: only a cell at or above its column's last one can be a repeat
+        # (the slow path finds the fast path's cells again; a writer may repeat a cell).
+        if row <= last_rows.get(col, 0) and (row, col) in formulas:
             continue
+        last_rows[col] = max(row, last_rows.get(col, 0))
         text = raw_text.decode() if raw_text else None
         if text is not None and "&" in text:
             text = html.unescape(text)

@@ -52,6 +52,7 @@ class ErrorMark:
 
 
 ERROR_MARK = ErrorMark()
+_TEXT_OR_NONE = frozenset((str, type(None)))  # where a read's blank or error can be
 
 
 class Engine(Protocol):
@@ -571,7 +572,7 @@ class LibreOfficeEngine:
     def read(self, sheet: int, r1: int, c1: int, r2: int, c2: int) -> list[list[Any]]:
         rows = self._read_raw(sheet, r1, c1, r2, c2)
         for row in rows:
-            if "" in row or None in row:  # C-level look first: most rows have neither
+            if not _TEXT_OR_NONE.isdisjoint(map(type, row)):  # C-level look first
                 for i, v in enumerate(row):
                     if v == "":
                         row[i] = None

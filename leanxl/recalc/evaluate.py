@@ -155,7 +155,8 @@ class _Reader:
         return got
 
     def _codes(self, box: Box, rows: list[list[Any]]) -> None:
-        marks = [(box[1] + i, box[2] + j) for i, row in enumerate(rows) if ERROR_MARK in row
+        marks = [(box[1] + i, box[2] + j) for i, row in enumerate(rows)
+                 if not _MARK_TYPE.isdisjoint(map(type, row))  # C-level look first
                  for j, v in enumerate(row) if isinstance(v, ErrorMark)]
         if not marks:
             return
@@ -876,6 +877,7 @@ def _merge_column_runs(boxes: list[Box]) -> list[Box]:
 
 
 _ERROR_TYPES = frozenset((CellError, ErrorMark))  # neither has subclasses
+_MARK_TYPE = frozenset((ErrorMark,))
 
 
 def _first_error(rows: list[list[Any]]) -> CellError | None:

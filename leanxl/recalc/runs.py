@@ -44,7 +44,7 @@ class Fill:
     by it).
     """
 
-    __slots__ = ("numbers", "pieces", "row", "shape", "text")
+    __slots__ = ("numbers", "offset", "pieces", "row", "shape", "text")
 
     def __init__(self, text: str, row: int, shape: str = "") -> None:
         self.text, self.row, self.shape = text, row, shape
@@ -58,11 +58,17 @@ class Fill:
             self.numbers.append(int(m.group(3)))
             pos = m.end(3)
         self.pieces.append(text[pos:])
+        # The usual fill (``B7:K7`` at row 7): every number is the row plus one offset, and
+        # the text at another row is one join (the scan asks this of every formula cell).
+        offsets = {n - row for n in self.numbers}
+        self.offset = offsets.pop() if len(offsets) == 1 else 0 if not offsets else None
 
     def text_at(self, row: int) -> str:
         """The formula's text as filled down (or up) to ``row``."""
         if row == self.row:
             return self.text  # as stored (a row number written ``A02`` stays so)
+        if self.offset is not None:
+            return str(row + self.offset).join(self.pieces)
         d = row - self.row
         parts = [self.pieces[0]]
         for n, piece in zip(self.numbers, self.pieces[1:], strict=True):
