@@ -15,6 +15,7 @@ import pytest
 from openpyxl.worksheet.formula import ArrayFormula
 
 from leanxl.cli import main
+from leanxl.errors import CellError
 from leanxl.recalc.book import read_book
 from leanxl.recalc.engine import covering_blocks, libreoffice_available
 from leanxl.recalc.runs import Fill, FormulaCell, FormulaRuns
@@ -176,6 +177,59 @@ def test_broken_fills_recalculate_cell_by_cell(tmp_path: Path) -> None:
     formulas = openpyxl.load_workbook(out)["Leads"]
     assert formulas["L9"].value == "=LEANXL_FIT(B10:K10)"
     assert formulas["M5"].value == "=A05*2" and formulas["L20"].value == 7
+
+
+@pytest.mark.libreoffice
+@pytest.mark.skipif(not libreoffice_available(),
+                    reason="needs soffice and python3-uno (scripts/setup.sh)")
+def test_results_skip_leanxl_runs_and_keep_every_other_value(tmp_path: Path) -> None:
+    """LibreOffice's results are not read for runs made only of leanxl cells (leanxl sets
+    those itself): runs above the first standard formula, a column alternating leanxl and
+    standard runs, leanxl errors, and a sheet of leanxl cells alone all keep their values."""
+    rng = random.Random(11)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Leads"
+    only = wb.create_sheet("Only")
+    want: dict[tuple[str, str], Any] = {}
+    rows = range(2, 61)
+    factors = {r: [rng.randint(1, 5) for _ in range(10)] for r in rows}
+    for r in rows:
+        ws[f"A{r}"] = r * 1.5
+        for j, v in enumerate(factors[r]):
+            ws.cell(row=r, column=2 + j, value=v)
+        fit = expected_fit(factors[r], EQUAL)
+        ws[f"L{r}"] = f"=LEANXL_FIT(B{r}:K{r})"
+        want["Leads", f"L{r}"] = fit
+        if r >= 30:  # the first standard formula is far below the first leanxl run
+            ws[f"M{r}"] = f"=A{r}*2"
+            want["Leads", f"M{r}"] = r * 3.0
+        if 21 <= r <= 40:  # a standard run between two leanxl runs of one column
+            ws[f"N{r}"] = f"=L{r}>=50"
+            want["Leads", f"N{r}"] = fit >= 50
+        else:
+            ws[f"N{r}"] = f"=LEANXL_FIT(B{r}:K{r})"
+            want["Leads", f"N{r}"] = fit
+        bad = r % 7 == 0  # a leanxl error, read by a standard formula beside it
+        ws[f"O{r}"] = f"=LEANXL_FIT({'A' if bad else 'B'}{r}:{'J' if bad else 'K'}{r})"
+        # A is r * 1.5: a whole number out of 1..5 is #NUM!, a fraction #VALUE!
+        want["Leads", f"O{r}"] = (CellError("#VALUE!" if r % 2 else "#NUM!", "") if bad
+                                  else fit)
+        if r >= 10:  # every standard formula below row 10: the leanxl runs start above
+            ws[f"P{r}"] = f"=ISERROR(O{r})"
+            want["Leads", f"P{r}"] = bad
+    for r in range(1, 6):  # a sheet whose formulas are all leanxl's: nothing to read there
+        for j, v in enumerate(factors[r + 1]):
+            only.cell(row=r, column=1 + j, value=v)
+        only[f"K{r}"] = f"=LEANXL_FIT(A{r}:J{r})"
+        want["Only", f"K{r}"] = expected_fit(factors[r + 1], EQUAL)
+    wb.save(tmp_path / "in.xlsx")
+    out = tmp_path / "out.xlsx"
+    assert main(["recalc", str(tmp_path / "in.xlsx"), "-o", str(out), "-q"]) == 0
+    got = openpyxl.load_workbook(out, data_only=True)
+    bad_cells = {k: (got[k[0]][k[1]].value, v) for k, v in want.items()
+                 if not same(got[k[0]][k[1]].value, v)}
+    assert not bad_cells, f"{len(bad_cells)} cells differ, e.g. {list(bad_cells.items())[:5]}"
 
 
 def test_repeated_numbers_of_a_block_share_one_float_and_keep_their_value() -> None:

@@ -7,6 +7,7 @@ cell.  Coordinates are 1-based (row, column); sheets are addressed by index.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import logging
 import os
@@ -19,7 +20,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -65,7 +66,8 @@ class Engine(Protocol):
     def write(self, blocks: list[tuple[int, int, int, list[list[Any]]]]) -> None: ...
     def clear_array(self, sheet: int, r1: int, c1: int, r2: int, c2: int) -> None: ...
     def calculate(self) -> None: ...
-    def results(self, book: Any) -> dict[int, ValueRuns]: ...
+    def results(self, book: Any, ours: Mapping[int, Mapping[int, list[int]]] | None = None
+                ) -> dict[int, ValueRuns]: ...
     def close_book(self) -> None: ...
     def shutdown(self) -> None: ...
 
@@ -199,6 +201,44 @@ def _save_template(profile: Path, template: Path | None) -> None:
         pass
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _not_ours(runs: list[tuple[int, int, int, Any]], ours: Mapping[int, list[int]]
+              ) -> list[tuple[int, int, int, Any]]:
+    """The runs holding at least one cell that is not the caller's (``ours``: column ->
+    ascending rows)."""
+    kept = []
+    for run in runs:
+        rows = ours.get(run[0])
+        if rows is None or (bisect.bisect_right(rows, run[2]) - bisect.bisect_left(rows, run[1])
+                            != run[2] - run[1] + 1):
+            kept.append(run)
+    return kept
+
+
+def _dense_bounds(runs: list[tuple[int, int, int, Any]], slack: int = 4096
+                  ) -> tuple[int, int, int, int] | None:
+    """One block (r1, c1, r2, c2) over the runs when it holds few more cells than they do
+    (as :func:`covering_blocks` decides), else None."""
+    if not runs:
+        return None
+    r1, r2 = min(run[1] for run in runs), max(run[2] for run in runs)
+    c1, c2 = min(run[0] for run in runs), max(run[0] for run in runs)
+    cells = sum(run[2] - run[1] + 1 for run in runs)
+    return (r1, c1, r2, c2) if (r2 - r1 + 1) * (c2 - c1 + 1) <= 4 * cells + slack else None
+
+
+def _cells_to_ask(values: ValueRuns, runs: list[tuple[int, int, int, Any]]
+                  ) -> Iterator[tuple[int, int]]:
+    """Cells of these runs whose value may be an error (None) or a TRUE/FALSE (1 or 0)."""
+    for col, r1, r2, _ in runs:
+        seg = values.segment(r1, col)
+        assert seg is not None
+        vs, k = seg
+        for i in range(r2 - r1 + 1):
+            v = vs[k + i]
+            if v is None or (v.__class__ is not str and (v == 0.0 or v == 1.0)):
+                yield (r1 + i, col)
 
 
 def covering_blocks(cells: Collection[tuple[int, int]], slack: int = 4096
@@ -540,34 +580,50 @@ class LibreOfficeEngine:
                                c2 - 1)
         return rows
 
-    def _read_runs(self, sheet: int, block: tuple[int, int, int, int], formulas: Any,
-                   in_arrays: list[tuple[int, int]], values: ValueRuns) -> None:
-        """The values of a block's formula runs (and array cells) into ``values``, one band of
-        rows at a time: the whole block is never held as rows."""
+    def _read_runs(self, sheet: int, block: tuple[int, int, int, int] | None,
+                   runs: list[tuple[int, int, int, Any]], in_arrays: list[tuple[int, int]],
+                   values: ValueRuns, kept: list[tuple[int, int, int, Any]] | None = None
+                   ) -> None:
+        """The values of the formula runs (ascending first rows) and array cells in
+        ``block`` into ``values``, one band of rows at a time: the whole block is never held
+        as rows.  With ``kept``, only those runs are read (the block covers them) and the
+        others get None."""
+        if block is None:  # nothing to read: every run is the caller's
+            for col, a, b, _ in runs:
+                values.add_run(col, a, [None] * (b - a + 1))
+            return
         r1, c1, r2, c2 = block
-        runs = sorted(formulas.runs(), key=lambda run: run[1])
+        read = None if kept is None else {(run[0], run[1]) for run in kept}
+        # The bands span every run; only their rows inside the block are read.
+        lo = min(r1, runs[0][1]) if runs else r1
+        hi = max(r2, max((run[2] for run in runs), default=r2))
         nxt = 0
         active: list[tuple[int, int, int, Any]] = []
         share: dict[Any, Any] = {}
         band = max(1, READ_CELLS // (c2 - c1 + 1))
-        for start in range(r1, r2 + 1, band):
-            end = min(start + band - 1, r2)
-            rows = self._call("read", sheet, start - 1, c1 - 1, end - 1, c2 - 1)
+        for start in range(lo, hi + 1, band):
+            end = min(start + band - 1, hi)
+            first, last = max(start, r1), min(end, r2)  # the rows read
+            rows = (self._call("read", sheet, first - 1, c1 - 1, last - 1, c2 - 1)
+                    if first <= last else [])
             while nxt < len(runs) and runs[nxt][1] <= end:
                 active.append(runs[nxt])
                 nxt += 1
             still = []
             for run in active:
                 col, a, b = run[0], max(start, run[1]), min(end, run[2])
-                j = col - c1
-                values.add_run(col, a, shared_values(
-                    [row[j] for row in rows[a - start:b - start + 1]], share))
+                if read is not None and (col, run[1]) not in read:
+                    values.add_run(col, a, [None] * (b - a + 1))
+                else:
+                    j = col - c1
+                    values.add_run(col, a, shared_values(
+                        [row[j] for row in rows[a - first:b - first + 1]], share))
                 if run[2] > end:
                     still.append(run)
             active = still
             for r, c in in_arrays:
                 if start <= r <= end:
-                    values[(r, c)] = rows[r - start][c - c1]
+                    values[(r, c)] = rows[r - first][c - c1]
 
     def read(self, sheet: int, r1: int, c1: int, r2: int, c2: int) -> list[list[Any]]:
         rows = self._read_raw(sheet, r1, c1, r2, c2)
@@ -611,12 +667,17 @@ class LibreOfficeEngine:
         """Set Excel-syntax formulas (``=ROUND(48.5,0)``) in (sheet, row, col) cells."""
         self._call("formulas", [(s, r - 1, c - 1, f) for s, r, c, f in cells])
 
-    def results(self, book: Any) -> dict[int, ValueRuns]:
+    def results(self, book: Any, ours: Mapping[int, Mapping[int, list[int]]] | None = None
+                ) -> dict[int, ValueRuns]:
         """Every formula cell's value, by sheet index, as runs down each column.
 
         Values come in one block per sheet; but the API tells an error's code, or that a 1 is
         TRUE, only one cell at a time (≈ 1 ms each).  With few such cells they are asked;
         with many, the book is saved as xlsx once and its typed values read back.
+
+        ``ours``: sheet index -> column -> rows (ascending) of cells whose values the caller
+        sets itself (leanxl's own).  A formula run made only of those is not read: its values
+        are None, for the caller to fill.
         """
         out: dict[int, ValueRuns] = {}
         ask: dict[int, list[tuple[int, int]]] = {}
@@ -632,9 +693,18 @@ class LibreOfficeEngine:
             values = out[index] = ValueRuns()
             if not wanted:
                 continue
+            runs = sorted(formulas.runs(), key=lambda run: run[1])
+            if not in_arrays and ours and ours.get(index):
+                kept = _not_ours(runs, ours[index])
+                if len(kept) < len(runs):
+                    bounds = _dense_bounds(kept)
+                    if bounds is not None or not kept:
+                        self._read_runs(index, bounds, runs, [], values, kept)
+                        ask[index] = list(_cells_to_ask(values, kept))
+                        continue
             blocks = covering_blocks(wanted)
             if len(blocks) == 1:  # the usual case: each band of rows sliced into the runs
-                self._read_runs(index, blocks[0], formulas, in_arrays, values)
+                self._read_runs(index, blocks[0], runs, in_arrays, values)
             else:
                 grid: dict[tuple[int, int], Any] = {}
                 for r1, c1, r2, c2 in blocks:

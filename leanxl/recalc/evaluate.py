@@ -763,7 +763,7 @@ class BookComputer:
 
     def _collect(self, groups: list[Group], results: dict[int, Blocks],
                  spilled: dict[int, list[Box | None]], passes: int) -> Computed:
-        std = self.engine.results(self.book)
+        std = self.engine.results(self.book, _own_cells(groups))
         log.debug("results read")
         values: dict[str, ValueRuns] = {}
         spills: dict[str, dict[str, str]] = {}
@@ -829,6 +829,21 @@ class BookComputer:
                         out[(cell.row + i, cell.col + j)] = v
                 spills.setdefault(title, {})[coordinate(cell.row, cell.col)] = _a1(box)
         return Computed(values, spills, passes, len(self.book.leanxl), len(groups))
+
+
+def _own_cells(groups: list[Group]) -> dict[int, dict[int, list[int]]]:
+    """Sheet -> column -> rows (ascending) of the cells whose values leanxl sets itself (all
+    but nested calls, whose cell is the engine's formula): the engine need not read them."""
+    out: dict[int, dict[int, list[int]]] = {}
+    for g in groups:
+        if g.nested is None:
+            cols = out.setdefault(g.sheet, {})
+            for cell in g.cells:
+                cols.setdefault(cell.col, []).append(cell.row)
+    for cols in out.values():
+        for rows in cols.values():
+            rows.sort()
+    return out
 
 
 def _text_of(cell: FormulaCell | str, sheet: SheetInfo) -> str | None:

@@ -7,6 +7,7 @@ IF, VLOOKUP, INDEX/MATCH, COUNTIF, AVERAGEIF.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -116,7 +117,9 @@ class PycelEngine:
     def calculate(self) -> None:
         pass  # pycel recomputes what a changed value feeds when it is next read
 
-    def results(self, book: Any) -> dict[int, ValueRuns]:
+    def results(self, book: Any, ours: Mapping[int, Mapping[int, list[int]]] | None = None
+                ) -> dict[int, ValueRuns]:
+        # every leanxl cell is left out already (``ours`` is a subset of them)
         leanxl = {(c.sheet.upper(), c.row, c.col) for c in book.leanxl}
         out: dict[int, ValueRuns] = {}
         for index, sheet in enumerate(book.sheets):

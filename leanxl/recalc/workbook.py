@@ -140,10 +140,11 @@ def recalc_workbook(source: str | Path, output: str | Path | None = None, *,
         finally:
             if opening is not None:
                 opening.join()
-            engine.close_book()
-            if release_engine or own_engine:  # it stops while the file is written
-                stopping = threading.Thread(target=engine.shutdown, name="leanxl-stop")
-                stopping.start()
+            # The engine closes the book (and stops, after the last file) while the file is
+            # written: nothing it does from here changes the values.
+            stopping = threading.Thread(target=_close_book, name="leanxl-close", args=(
+                engine, release_engine or own_engine))
+            stopping.start()
         write_cached_values(src, dst, computed.values, spills=computed.spills)
         log.debug("written %s", dst)
         report.ok = True
@@ -169,6 +170,21 @@ def recalc_workbook(source: str | Path, output: str | Path | None = None, *,
         if collecting:
             gc.enable()
     return report
+
+
+def _close_book(engine: Engine, stop: bool) -> None:
+    """Close the engine's copy of the book, then stop the engine if ``stop``.
+
+    The values are computed by now: an engine that dies closing the book costs this file
+    nothing (a batch sees it is not ``alive`` and starts another for the next file).
+    """
+    try:
+        engine.close_book()
+    except Exception:  # noqa: BLE001 - see above
+        log.debug("the engine failed closing the book", exc_info=True)
+    finally:
+        if stop:
+            engine.shutdown()
 
 
 class _Opening(threading.Thread):
