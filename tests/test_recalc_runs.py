@@ -235,11 +235,15 @@ def test_results_skip_leanxl_runs_and_keep_every_other_value(tmp_path: Path) -> 
 def test_repeated_numbers_of_a_block_share_one_float_and_keep_their_value() -> None:
     import math
 
-    from leanxl.recalc.evaluate import _share_numbers
+    from leanxl.recalc.evaluate import SHARE_FROM_CELLS, _share_numbers
 
-    rows: list[list[Any]] = [[float(1 + (r + c) % 5) for c in range(10)] for r in range(500)]
+    n = SHARE_FROM_CELLS // 10 + 1
+    rows: list[list[Any]] = [[float(1 + (r + c) % 5) for c in range(10)] for r in range(n)]
     rows[3][:6] = [-0.0, 0.0, math.nan, True, 2, "5.0"]
     before = [list(r) for r in rows]
+    small = [list(r) for r in rows[: SHARE_FROM_CELLS // 10 - 1]]
+    _share_numbers(small)  # a smaller block is left as it is
+    assert len({id(v) for r in small[4:] for v in r}) == 10 * (len(small) - 4)
     _share_numbers(rows)
     assert len({id(v) for r in rows[4:] for v in r}) == 5  # one object a value
     assert math.copysign(1, rows[3][0]) == -1 and math.isnan(rows[3][2])

@@ -151,11 +151,18 @@ def read_book(path: str | Path) -> BookInfo:
     return BookInfo(path=path, sheets=sheets, names=names, leanxl=leanxl)
 
 
+_COLUMNS: dict[bytes, int] = {}  # column letters -> number, as met (16,384 at most)
+
+
 def _formula_cells(xml: bytes, sheet: str) -> Iterator[tuple[int, int, bytes, bytes | None]]:
     """(row, col, <f> attributes, text) of every formula cell."""
     hits = _FORMULA_CELL.findall(xml)
+    columns = _COLUMNS
     for letters, row, _c_attrs, f_raw, text in hits:
-        yield int(row), column_index(letters.decode()), f_raw, text
+        col = columns.get(letters)
+        if col is None:
+            col = columns[letters] = column_index(letters.decode())
+        yield int(row), col, f_raw, text
     if len(hits) < xml.count(b"<f"):  # some cells spell their address differently: slow path
         for m in _FORMULA_CELL_ANY.finditer(xml):
             ref = _attrs(m.group(1)).get("r")
