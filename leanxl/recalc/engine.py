@@ -759,7 +759,11 @@ class LibreOfficeEngine:
                 return
             self._stopped = True
         try:
-            if self.alive:
+            if self.alive and self._template is not None and self._template.exists():
+                # Nothing of this profile is kept (a template exists): no orderly quit to
+                # wait for (≈ 30 ms, the end of every cold recalc).
+                self.kill()
+            elif self.alive:
                 self.set_deadline(20)  # a frozen soffice must not hold the exit
                 self._call("quit")
                 self._proc.wait(timeout=20)
