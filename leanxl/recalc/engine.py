@@ -225,7 +225,12 @@ def _dense_bounds(runs: list[tuple[int, int, int, Any]], slack: int = 4096
     r1, r2 = min(run[1] for run in runs), max(run[2] for run in runs)
     c1, c2 = min(run[0] for run in runs), max(run[0] for run in runs)
     cells = sum(run[2] - run[1] + 1 for run in runs)
-    return (r1, c1, r2, c2) if (r2 - r1 + 1) * (c2 - c1 + 1) <= 4 * cells + slack else None
+    return (r1, c1, r2, c2) if _dense(r1, c1, r2, c2, cells, slack) else None
+
+
+def _dense(r1: int, c1: int, r2: int, c2: int, cells: int, slack: int) -> bool:
+    """Whether one block read is cheaper than reading ``cells`` cells as runs."""
+    return (r2 - r1 + 1) * (c2 - c1 + 1) <= 4 * cells + slack
 
 
 def _cells_to_ask(values: ValueRuns, runs: list[tuple[int, int, int, Any]]
@@ -260,7 +265,7 @@ def covering_blocks(cells: Collection[tuple[int, int]], slack: int = 4096
         r2 = max(r for r, _ in cells)
         c1 = min(c for _, c in cells)
         c2 = max(c for _, c in cells)
-    if (r2 - r1 + 1) * (c2 - c1 + 1) <= 4 * len(cells) + slack:
+    if _dense(r1, c1, r2, c2, len(cells), slack):
         return [(r1, c1, r2, c2)]
     by_row: dict[int, list[int]] = {}
     for r, c in cells:
