@@ -97,3 +97,22 @@ def test_temporary_output_is_registered_before_it_exists(tmp_path: Path,
     created = [(p, known) for p, known in seen if Path(p).parent == tmp_path]
     assert created and all(known for _p, known in created), created
     assert target.read_bytes() == b"x"
+
+
+def test_a_stop_right_after_creating_the_temporary_output_leaves_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In one process a stop signal is an exception raised wherever the code is: raised just
+    after the temporary file was created (here from ``os.close``), it must not leave it."""
+    from leanxl.xlsx import files
+
+    real_close = files.os.close
+
+    def stopped_close(fd: int) -> None:
+        real_close(fd)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(files.os, "close", stopped_close)
+    with pytest.raises(KeyboardInterrupt), files.atomic_output(tmp_path / "out.xlsx"):
+        pass  # never reached
+    monkeypatch.undo()
+    assert list(tmp_path.iterdir()) == [] and not files._pending

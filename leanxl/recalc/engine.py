@@ -764,9 +764,11 @@ class LibreOfficeEngine:
                 return
             self._stopped = True
         try:
-            if self.alive and self._template is not None and self._template.exists():
+            if (self.alive and self._template is not None and self._template.exists()
+                    and os.getpid() != 1):
                 # Nothing of this profile is kept (a template exists): no orderly quit to
-                # wait for (≈ 30 ms, the end of every cold recalc).
+                # wait for (≈ 30 ms, the end of every cold recalc).  Not as a container's
+                # PID 1: the orphaned soffice.bin would stay a zombie, nobody reaping it.
                 self.kill()
             elif self.alive:
                 self.set_deadline(20)  # a frozen soffice must not hold the exit

@@ -142,9 +142,10 @@ def recalc_workbook(source: str | Path, output: str | Path | None = None, *,
                 opening.join()
             # The engine closes the book (and stops, after the last file) while the file is
             # written: nothing it does from here changes the values.
-            stopping = threading.Thread(target=_close_book, name="leanxl-close", args=(
+            closing = threading.Thread(target=_close_book, name="leanxl-close", args=(
                 engine, release_engine or own_engine))
-            stopping.start()
+            closing.start()
+            stopping = closing  # only once started: a stop inside start() must not join it
         write_cached_values(src, dst, computed.values, spills=computed.spills)
         log.debug("written %s", dst)
         report.ok = True

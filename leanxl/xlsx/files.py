@@ -99,6 +99,10 @@ def _new_pending_file(target: Path) -> Path:
             _pending.discard(tmp)
             raise WorkbookError(f"cannot write there: {exc.strerror or exc}", where=str(target),
                                 suggestion="choose a folder you can write to") from exc
+        except BaseException:  # a stop raised in this thread (one process, Ctrl-C) right here
+            tmp.unlink(missing_ok=True)
+            _pending.discard(tmp)
+            raise
     raise WorkbookError("no free temporary name", where=str(target.parent),
                         suggestion="remove the .leanxl-* files left in that folder")
 
