@@ -233,16 +233,20 @@ def _dense(r1: int, c1: int, r2: int, c2: int, cells: int, slack: int) -> bool:
     return (r2 - r1 + 1) * (c2 - c1 + 1) <= 4 * cells + slack
 
 
+def _to_ask(v: Any) -> bool:
+    """Whether a value read may be more than it says: an error reads as None, TRUE as 1."""
+    return v is None or (v.__class__ is not str and (v == 0.0 or v == 1.0))
+
+
 def _cells_to_ask(values: ValueRuns, runs: list[tuple[int, int, int, Any]]
                   ) -> Iterator[tuple[int, int]]:
-    """Cells of these runs whose value may be an error (None) or a TRUE/FALSE (1 or 0)."""
+    """Cells of these runs whose value must be asked (:func:`_to_ask`)."""
     for col, r1, r2, _ in runs:
         seg = values.segment(r1, col)
         assert seg is not None
         vs, k = seg
         for i in range(r2 - r1 + 1):
-            v = vs[k + i]
-            if v is None or (v.__class__ is not str and (v == 0.0 or v == 1.0)):
+            if _to_ask(vs[k + i]):
                 yield (r1 + i, col)
 
 
@@ -369,14 +373,14 @@ class LibreOfficeEngine:
             # _start sets these one after another: kill and close what it got to
             office = getattr(self, "_office", None)
             worker = getattr(self, "_proc", None)
-            log = getattr(self, "_stderr", None)
+            bridge_log = getattr(self, "_stderr", None)
             if office is not None:
                 processes.kill_group(office.pid)
             if worker is not None:
                 with contextlib.suppress(OSError):
                     worker.kill()
-            if log is not None:
-                log.close()
+            if bridge_log is not None:
+                bridge_log.close()
             shutil.rmtree(self._tmp, ignore_errors=True)
             raise
 
@@ -587,18 +591,16 @@ class LibreOfficeEngine:
 
     def _read_runs(self, sheet: int, block: tuple[int, int, int, int] | None,
                    runs: list[tuple[int, int, int, Any]], in_arrays: list[tuple[int, int]],
-                   values: ValueRuns, kept: list[tuple[int, int, int, Any]] | None = None
-                   ) -> None:
+                   values: ValueRuns, read: set[tuple[int, int]] | None = None) -> None:
         """The values of the formula runs (ascending first rows) and array cells in
         ``block`` into ``values``, one band of rows at a time: the whole block is never held
-        as rows.  With ``kept``, only those runs are read (the block covers them) and the
-        others get None."""
+        as rows.  With ``read`` (column, first row of each run to read), only those runs are
+        read (the block covers them) and the others get None."""
         if block is None:  # nothing to read: every run is the caller's
             for col, a, b, _ in runs:
                 values.add_run(col, a, [None] * (b - a + 1))
             return
         r1, c1, r2, c2 = block
-        read = None if kept is None else {(run[0], run[1]) for run in kept}
         # The bands span every run; only their rows inside the block are read.
         lo = min(r1, runs[0][1]) if runs else r1
         hi = max(r2, max((run[2] for run in runs), default=r2))
@@ -704,7 +706,8 @@ class LibreOfficeEngine:
                 if len(kept) < len(runs):
                     bounds = _dense_bounds(kept)
                     if bounds is not None or not kept:
-                        self._read_runs(index, bounds, runs, [], values, kept)
+                        self._read_runs(index, bounds, runs, [], values,
+                                        {(run[0], run[1]) for run in kept})
                         ask[index] = list(_cells_to_ask(values, kept))
                         continue
             blocks = covering_blocks(wanted)
@@ -722,9 +725,7 @@ class LibreOfficeEngine:
                 for pos in in_arrays:
                     values[pos] = grid[pos]
                 del grid
-            # An error reads as None, a TRUE as 1: only those cells need asking.
-            ask[index] = [pos for pos, v in values.items()
-                          if v is None or (v.__class__ is not str and (v == 0.0 or v == 1.0))]
+            ask[index] = [pos for pos, v in values.items() if _to_ask(v)]
         if sum(len(v) for v in ask.values()) > ASK_LIMIT:
             return self._stored_results(book)
         for index, cells in ask.items():

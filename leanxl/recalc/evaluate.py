@@ -200,6 +200,7 @@ class BookComputer:
         self._needs_used = False
         self._plan: tuple[list[Group], list[int], set[int]] | None = None
         self._std: dict[tuple[int, int], list[tuple[int, int]]] = {}
+        self._own: dict[int, dict[int, list[int]]] = {}  # see _own_rows (set by prepare)
 
     def prepare(self) -> None:
         """Group, order and check the leanxl cells before the engine has opened the book.
@@ -655,20 +656,27 @@ class BookComputer:
             boxes.append((g.sheet, run[1], run[0], run[2], run[0]))
         return _merge_column_runs(boxes)
 
+    def _own_rows(self) -> dict[int, dict[int, list[int]]]:
+        """Sheet -> column -> rows (ascending) of the cells whose values leanxl sets itself:
+        every leanxl cell but a nested call's, whose cell is the engine's formula."""
+        own: dict[int, dict[int, list[int]]] = {}
+        for cell in self.book.leanxl:
+            if not self._is_nested(cell):
+                own.setdefault(self.sheet_index[cell.sheet.upper()], {}).setdefault(
+                    cell.col, []).append(cell.row)
+        for cols in own.values():
+            for rows in cols.values():
+                rows.sort()
+        return own
+
     def _standard_runs(self) -> dict[tuple[int, int], list[tuple[int, int]]]:
         """(sheet, column) -> runs of rows (first, last) holding standard formulas: the
         formula runs the scan kept minus the cells leanxl computes (never one entry a cell)."""
-        own: dict[tuple[int, int], list[int]] = {}
-        for cell in self.book.leanxl:
-            if not self._is_nested(cell):  # a nested call's cell is the engine's formula
-                own.setdefault((self.sheet_index[cell.sheet.upper()], cell.col), []).append(
-                    cell.row)
-        for own_rows in own.values():
-            own_rows.sort()
+        self._own = self._own_rows()
         out: dict[tuple[int, int], list[tuple[int, int]]] = {}
         for index, sheet in enumerate(self.book.sheets):
             for col, r1, r2, _ in sheet.formulas.runs():
-                rows = own.get((index, col))
+                rows = self._own.get(index, {}).get(col)
                 runs = out.setdefault((index, col), [])
                 if rows is None:
                     runs.append((r1, r2))
@@ -771,7 +779,7 @@ class BookComputer:
 
     def _collect(self, groups: list[Group], results: dict[int, Blocks],
                  spilled: dict[int, list[Box | None]], passes: int) -> Computed:
-        std = self.engine.results(self.book, _own_cells(groups))
+        std = self.engine.results(self.book, self._own)  # their own cells are not read
         log.debug("results read")
         values: dict[str, ValueRuns] = {}
         spills: dict[str, dict[str, str]] = {}
@@ -837,21 +845,6 @@ class BookComputer:
                         out[(cell.row + i, cell.col + j)] = v
                 spills.setdefault(title, {})[coordinate(cell.row, cell.col)] = _a1(box)
         return Computed(values, spills, passes, len(self.book.leanxl), len(groups))
-
-
-def _own_cells(groups: list[Group]) -> dict[int, dict[int, list[int]]]:
-    """Sheet -> column -> rows (ascending) of the cells whose values leanxl sets itself (all
-    but nested calls, whose cell is the engine's formula): the engine need not read them."""
-    out: dict[int, dict[int, list[int]]] = {}
-    for g in groups:
-        if g.nested is None:
-            cols = out.setdefault(g.sheet, {})
-            for cell in g.cells:
-                cols.setdefault(cell.col, []).append(cell.row)
-    for cols in out.values():
-        for rows in cols.values():
-            rows.sort()
-    return out
 
 
 def _text_of(cell: FormulaCell | str, sheet: SheetInfo) -> str | None:
